@@ -1,0 +1,130 @@
+"""Question + Hits -> Answer with citations. Extractive: every sentence is quoted verbatim.
+
+Pure: the caller supplies sentence embeddings and term statistics, so that composition and
+abstention can be tested without a model.
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable, Mapping, Sequence
+
+import numpy as np
+
+from .text import sentence_spans, terms
+from .types import Answer, Citation, Hit
+
+ABSTAIN_TEXT = ("The documents do not say. The closest paragraphs are listed as related reading, "
+                "not as support.")
+ABSTENTION_MODEL = Path(__file__).with_name("abstention.json")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A candidate sentence: which hit it comes from and where it sits in that paragraph."""
+
+    hit: int
+    start: int
+    end: int
+    text: str
+
+
+def candidate_sentences(hits: Sequence[Hit], n_paragraphs: int) -> list[Sentence]:
+    """The sentences of the first n paragraphs, in rank order."""
+    out = []
+    for i, hit in enumerate(hits[:n_paragraphs]):
+        text = hit.paragraph.text
+        for s, e in sentence_spans(text):
+            out.append(Sentence(hit=i, start=s, end=e, text=text[s:e]))
+    return out
+
+
+def coverage(query_terms: Sequence[str], text_terms: set[str], idf: Callable[[str], float]) -> float:
+    """Share of the question's IDF mass whose terms occur in the text (0..1)."""
+    q = set(query_terms)
+    total = sum(idf(t) for t in q)
+    if total <= 0:
+        return 0.0
+    return sum(idf(t) for t in q if t in text_terms) / total
+
+
+def score_sentences(query_terms: Sequence[str], sentences: Sequence[Sentence], cosines: np.ndarray,
+                    hits: Sequence[Hit], idf: Callable[[str], float],
+                    weights: tuple[float, float, float] = (0.45, 0.35, 0.2)) -> list[float]:
+    """Sentence score = w1 * cosine(question, sentence) + w2 * IDF-weighted term coverage
+    + w3 * the fused score of its paragraph relative to the best paragraph."""
+    top = hits[0].score if hits and hits[0].score > 0 else 1.0
+    w_cos, w_cov, w_par = weights
+    scores = []
+    for s, c in zip(sentences, cosines):
+        cov = coverage(query_terms, set(terms(s.text)), idf)
+        scores.append(w_cos * float(c) + w_cov * cov + w_par * hits[s.hit].score / top)
+    return scores
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Signals the abstention decision reads (all on comparable 0..1 scales)."""
+
+    sentence_cosine: float
+    sentence_coverage: float
+    paragraph_coverage: float
+    corpus_coverage: float
+    dense_top: float
+
+    def vector(self) -> list[float]:
+        return [self.sentence_cosine, self.sentence_coverage, self.paragraph_coverage,
+                self.corpus_coverage, self.dense_top]
+
+
+@lru_cache(maxsize=1)
+def abstention_model() -> dict:
+    """Logistic-regression weights fitted by eval/fit_abstention.py on SQuAD dev data."""
+    return json.loads(ABSTENTION_MODEL.read_text(encoding="utf-8"))
+
+
+def answerable_probability(evidence: Evidence, model: Mapping | None = None) -> float:
+    """P(the documents hold the answer) = sigmoid(w . x + b)."""
+    model = model or abstention_model()
+    z = model["bias"] + sum(w * x for w, x in zip(model["weights"], evidence.vector()))
+    return 1.0 / (1.0 + math.exp(-z))
+
+
+def compose(question: str, hits: Sequence[Hit], sentences: Sequence[Sentence],
+            scores: Sequence[float], abstain: bool, max_sentences: int = 2,
+            second_ratio: float = 0.92, confidence: float | None = None) -> Answer:
+    """Build the answer from the best sentences, each followed by `[n]` for its paragraph."""
+    if abstain or not sentences:
+        return Answer(question=question, answer=ABSTAIN_TEXT, short_answer=None, abstained=True,
+                      citations=[], retrieved=list(hits), confidence=confidence)
+    order = sorted(range(len(sentences)), key=lambda i: (-scores[i], i))
+    best = scores[order[0]]
+    chosen = [order[0]]
+    for i in order[1:max_sentences]:
+        if scores[i] >= second_ratio * best and sentences[i].text.strip() != sentences[order[0]].text.strip():
+            chosen.append(i)
+    # Read in document order when the sentences come from one paragraph.
+    best_hit = sentences[order[0]].hit
+    chosen.sort(key=lambda i: (sentences[i].hit != best_hit, sentences[i].hit, sentences[i].start))
+    citations: list[Citation] = []
+    numbers: dict[int, int] = {}
+    parts = []
+    for i in chosen:
+        s = sentences[i]
+        if s.hit not in numbers:
+            numbers[s.hit] = len(numbers) + 1
+            citations.append(Citation(n=numbers[s.hit], paragraph=hits[s.hit].paragraph, quote=s.text,
+                                      quote_start=s.start, quote_end=s.end, score=scores[i]))
+        else:
+            # Two sentences of one paragraph: one citation whose quote spans both.
+            c = citations[numbers[s.hit] - 1]
+            start, end = min(c.quote_start, s.start), max(c.quote_end, s.end)
+            citations[numbers[s.hit] - 1] = Citation(
+                n=c.n, paragraph=c.paragraph, quote=c.paragraph.text[start:end],
+                quote_start=start, quote_end=end, score=max(c.score, scores[i]))
+        parts.append(f"{s.text.strip()} [{numbers[s.hit]}]")
+    return Answer(question=question, answer=" ".join(parts), short_answer=None, abstained=False,
+                  citations=citations, retrieved=list(hits), confidence=confidence)

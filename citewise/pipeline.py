@@ -1,0 +1,162 @@
+"""The one module that knows the order of the stages: ingest, and ask."""
+from __future__ import annotations
+
+import math
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from . import store
+from .answer import (Evidence, answerable_probability, candidate_sentences, compose, coverage,
+                     score_sentences)
+from .chunk import split_paragraphs
+from .config import DEFAULT_INDEX, SAMPLE_CORPUS, Settings
+from .embed import Encoder, get_encoder
+from .errors import EmptyCorpusError, UnreadableFileError
+from .load import Skipped, discover, read_text
+from .retrieve import hybrid
+from .text import terms
+from .types import Answer, Paragraph
+
+
+@dataclass
+class IngestReport:
+    """What ingest did, for the summary it prints."""
+
+    index_dir: Path
+    documents: int
+    paragraphs: int
+    skipped: list[Skipped] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        lines = [f"Indexed {self.documents} document(s), {self.paragraphs} paragraph(s) "
+                 f"into {self.index_dir} in {self.seconds:.1f}s."]
+        if self.skipped:
+            lines.append(f"Skipped {len(self.skipped)} file(s):")
+            lines += [f"  - {s.path}: {s.reason}" for s in self.skipped]
+        return "\n".join(lines)
+
+
+def ingest(paths: Sequence[Path] | None = None, index_dir: Path = DEFAULT_INDEX,
+           settings: Settings = Settings(), encoder: Encoder | None = None,
+           progress: bool = True, log: Callable[[str], None] = lambda m: None) -> IngestReport:
+    """Read, split, embed and index documents; the index is swapped in only when complete."""
+    t0 = time.perf_counter()
+    files, skipped = discover([Path(p) for p in (paths or [SAMPLE_CORPUS])])
+    encoder = encoder or get_encoder(settings.model, settings.batch_size)
+    paragraphs: list[Paragraph] = []
+    documents: dict[str, dict] = {}
+    for f in files:
+        try:
+            text = read_text(f.path)
+        except UnreadableFileError as exc:
+            skipped.append(Skipped(str(f.path), str(exc)))
+            continue
+        pieces = split_paragraphs(f.doc, text, settings.max_tokens, encoder.count_tokens)
+        if not pieces:
+            skipped.append(Skipped(str(f.path), "no text in it"))
+            continue
+        documents[f.doc] = {"path": str(f.path.resolve()), "paragraphs": len(pieces),
+                            "chars": len(text)}
+        paragraphs.extend(pieces)
+    if not paragraphs:
+        reasons = "; ".join(f"{s.path}: {s.reason}" for s in skipped[:5]) or "no files found"
+        raise EmptyCorpusError(f"nothing to index in {', '.join(map(str, paths or [SAMPLE_CORPUS]))} "
+                               f"({reasons})")
+    log(f"Embedding {len(paragraphs)} paragraphs from {len(documents)} documents ...")
+    vectors = encoder.encode([p.text for p in paragraphs], progress=progress)
+    dense = store.build_dense(vectors)
+    lexical = store.build_lexical([terms(p.text) for p in paragraphs])
+    manifest = store.make_manifest(settings, encoder.dim, paragraphs, documents,
+                                   [{"path": s.path, "reason": s.reason} for s in skipped])
+    store.save(Path(index_dir), manifest, paragraphs, dense, lexical)
+    return IngestReport(Path(index_dir), len(documents), len(paragraphs), skipped,
+                        time.perf_counter() - t0)
+
+
+class Searcher:
+    """A loaded index plus the encoder; answers questions. Reloads when the index is swapped."""
+
+    def __init__(self, index_dir: Path = DEFAULT_INDEX, settings: Settings = Settings(),
+                 encoder: Encoder | None = None) -> None:
+        self.index_dir = Path(index_dir)
+        self.settings = settings
+        self._encoder = encoder
+        self._lock = threading.Lock()
+        self._loaded_at: float | None = None
+        self._index: store.Index | None = None
+        self._df: dict[str, int] = {}
+        self.index  # load now, so that a missing or mismatched index fails at start
+
+    @property
+    def encoder(self) -> Encoder:
+        if self._encoder is None:
+            self._encoder = get_encoder(self.settings.model, self.settings.batch_size)
+        return self._encoder
+
+    @property
+    def index(self) -> store.Index:
+        stamp = (self.index_dir / store.MANIFEST).stat().st_mtime if \
+            (self.index_dir / store.MANIFEST).exists() else None
+        with self._lock:
+            if self._index is None or stamp != self._loaded_at:
+                manifest = store.read_manifest(self.index_dir)
+                store.check_compatible(manifest, self.settings.model, self.encoder.dim)
+                index = store.load(self.index_dir)
+                indptr = np.asarray(index.lexical.scores["indptr"])
+                df = np.diff(indptr)
+                self._df = {t: int(df[i]) for t, i in index.lexical.vocab_dict.items() if i < len(df)}
+                self._index, self._loaded_at = index, stamp
+            return self._index
+
+    def idf(self, term: str) -> float:
+        """BM25's IDF, log(1 + (N - df + 0.5) / (df + 0.5)) (Robertson & Zaragoza 2009)."""
+        n = len(self.index.paragraphs)
+        df = self._df.get(term, 0)
+        return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+
+    def retrieve(self, question: str, k: int | None = None):
+        """Ranked hits for a question, and the question's vector and terms."""
+        index = self.index
+        q_terms = terms(question)
+        q_vec = self.encoder.encode([question])[0]
+        hits = hybrid(index, q_vec, q_terms, k or self.settings.top_k, self.settings.candidates,
+                      self.settings.alpha)
+        return hits, q_vec, q_terms
+
+    def ask(self, question: str, top_k: int | None = None) -> Answer:
+        """Retrieve, pick the supporting sentences, decide whether to abstain, cite."""
+        question = " ".join(question.split())
+        if not question:
+            raise ValueError("the question is empty")
+        s = self.settings
+        t0 = time.perf_counter()
+        hits, q_vec, q_terms = self.retrieve(question, top_k)
+        t1 = time.perf_counter()
+        sentences = candidate_sentences(hits, s.answer_paragraphs)
+        cosines = self.encoder.encode([x.text for x in sentences]) @ q_vec if sentences else np.zeros(0)
+        scores = score_sentences(q_terms, sentences, cosines, hits, self.idf)
+        confidence, abstain = None, True
+        if sentences:
+            best = int(np.argmax(scores))
+            best_hit = hits[sentences[best].hit]
+            evidence = Evidence(
+                sentence_cosine=float(cosines[best]),
+                sentence_coverage=coverage(q_terms, set(terms(sentences[best].text)), self.idf),
+                paragraph_coverage=coverage(q_terms, set(terms(best_hit.paragraph.text)), self.idf),
+                corpus_coverage=coverage(q_terms, {t for t in q_terms if t in self._df}, self.idf),
+                dense_top=max((h.dense or 0.0) for h in hits),
+            )
+            confidence = answerable_probability(evidence)
+            abstain = confidence < s.abstain_threshold
+        answer = compose(question, hits, sentences, scores, abstain, s.max_sentences,
+                         s.second_sentence_ratio, confidence)
+        t2 = time.perf_counter()
+        answer.timings_ms = {"retrieve": 1000 * (t1 - t0), "answer": 1000 * (t2 - t1),
+                             "total": 1000 * (t2 - t0)}
+        return answer

@@ -1,0 +1,167 @@
+"""Save and load index/: manifest, paragraphs, FAISS and BM25, written atomically."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from .config import FORMAT_VERSION, Settings
+from .errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError
+from .types import Paragraph
+
+MANIFEST = "manifest.json"
+PARAGRAPHS = "paragraphs.jsonl"
+DENSE = "dense.faiss"
+LEXICAL = "bm25"
+
+
+@dataclass
+class Index:
+    """An index in memory: the paragraphs and the two retrieval structures over them."""
+
+    manifest: dict[str, Any]
+    paragraphs: list[Paragraph]
+    dense: Any  # faiss.Index (inner product over unit vectors)
+    lexical: Any  # bm25s.BM25
+
+    @property
+    def settings(self) -> Settings:
+        return Settings().with_overrides(**self.manifest["settings"])
+
+
+def build_lexical(paragraph_terms: Sequence[list[str]]) -> Any:
+    """A BM25 index over pre-tokenised paragraphs (citewise.text.terms)."""
+    import bm25s
+
+    retriever = bm25s.BM25()  # Lucene variant, k1=1.5, b=0.75 (bm25s defaults)
+    # An empty paragraph would make bm25s drop the row; a placeholder term keeps rows aligned.
+    retriever.index([t if t else ["\x00"] for t in paragraph_terms], show_progress=False)
+    return retriever
+
+
+def build_dense(vectors: np.ndarray) -> Any:
+    import faiss
+
+    index = faiss.IndexFlatIP(vectors.shape[1])
+    if len(vectors):
+        index.add(vectors)
+    return index
+
+
+def make_manifest(settings: Settings, dim: int, paragraphs: Sequence[Paragraph],
+                  documents: dict[str, dict[str, Any]], skipped: list[dict[str, str]]) -> dict[str, Any]:
+    return {
+        "format_version": FORMAT_VERSION,
+        "model": settings.model,
+        "dimension": dim,
+        "metric": "inner_product_on_unit_vectors",
+        "faiss_index": "IndexFlatIP",
+        "lexical": "bm25s (Lucene BM25, k1=1.5, b=0.75, Snowball English stems)",
+        "settings": settings.to_dict(),
+        "documents": documents,
+        "skipped": skipped,
+        "paragraph_count": len(paragraphs),
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+
+
+def save(index_dir: Path, manifest: dict[str, Any], paragraphs: Sequence[Paragraph],
+         dense: Any, lexical: Any) -> None:
+    """Write a complete index beside `index_dir`, then swap it in; the old one is kept until then."""
+    import faiss
+
+    index_dir = Path(index_dir).resolve()
+    index_dir.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale(index_dir)
+    tmp = index_dir.with_name(f"{index_dir.name}.tmp-{os.getpid()}")
+    tmp.mkdir()
+    try:
+        with open(tmp / PARAGRAPHS, "w", encoding="utf-8") as f:
+            for p in paragraphs:
+                f.write(json.dumps(p.to_dict(), ensure_ascii=False) + "\n")
+        faiss.write_index(dense, str(tmp / DENSE))
+        lexical.save(str(tmp / LEXICAL), show_progress=False)
+        # The manifest is written last: a folder without one is never a complete index.
+        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
+        _fsync_dir(tmp)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    old = index_dir.with_name(f"{index_dir.name}.old-{os.getpid()}")
+    if index_dir.exists():
+        os.replace(index_dir, old)
+    os.replace(tmp, index_dir)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _remove_stale(index_dir: Path) -> None:
+    """Clear leftovers of an ingest that crashed; restore the old index if the swap was cut short."""
+    olds = sorted(index_dir.parent.glob(f"{index_dir.name}.old-*"))
+    if not index_dir.exists() and olds and (olds[-1] / MANIFEST).exists():
+        os.replace(olds[-1], index_dir)
+    for stale in index_dir.parent.glob(f"{index_dir.name}.tmp-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    for stale in index_dir.parent.glob(f"{index_dir.name}.old-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+
+
+def _fsync_dir(path: Path) -> None:
+    for child in path.rglob("*"):
+        if child.is_file():
+            with open(child, "rb") as f:
+                os.fsync(f.fileno())
+
+
+def read_manifest(index_dir: Path) -> dict[str, Any]:
+    index_dir = Path(index_dir)
+    path = index_dir / MANIFEST
+    if not path.exists():
+        olds = sorted(index_dir.parent.glob(f"{index_dir.name}.old-*"))
+        if not index_dir.exists() and olds:
+            _remove_stale(index_dir)  # an ingest was cut off between its two renames
+            return read_manifest(index_dir)
+        raise IndexNotFoundError(f"no index at {index_dir}")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise IndexCorruptError(f"{path} cannot be read: {exc}") from exc
+
+
+def check_compatible(manifest: dict[str, Any], model: str, dim: int | None = None) -> None:
+    """Refuse an index built with another model, dimension or format version."""
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise IndexMismatchError(f"index format version {manifest.get('format_version')} "
+                                 f"is not the supported version {FORMAT_VERSION}")
+    if manifest.get("model") != model:
+        raise IndexMismatchError(f"index was built with model {manifest.get('model')!r}, "
+                                 f"but this citewise embeds questions with {model!r}")
+    if dim is not None and manifest.get("dimension") != dim:
+        raise IndexMismatchError(f"index vectors have dimension {manifest.get('dimension')}, "
+                                 f"the model gives {dim}")
+
+
+def load(index_dir: Path) -> Index:
+    """Load a complete index; raises IndexNotFoundError/IndexCorruptError/IndexMismatchError."""
+    import bm25s
+    import faiss
+
+    index_dir = Path(index_dir)
+    manifest = read_manifest(index_dir)
+    check_compatible(manifest, manifest.get("model", ""))  # format version
+    try:
+        with open(index_dir / PARAGRAPHS, encoding="utf-8") as f:
+            paragraphs = [Paragraph.from_dict(json.loads(line)) for line in f if line.strip()]
+        dense = faiss.read_index(str(index_dir / DENSE))
+        lexical = bm25s.BM25.load(str(index_dir / LEXICAL), show_progress=False, verbosity=0)
+    except (OSError, ValueError, KeyError, RuntimeError) as exc:
+        raise IndexCorruptError(f"{index_dir} is damaged ({exc}); rebuild it with ingest.py") from exc
+    if not (len(paragraphs) == dense.ntotal == manifest["paragraph_count"]):
+        raise IndexCorruptError(f"{index_dir} is inconsistent: {len(paragraphs)} paragraphs, "
+                                f"{dense.ntotal} vectors, manifest says {manifest['paragraph_count']}")
+    return Index(manifest=manifest, paragraphs=paragraphs, dense=dense, lexical=lexical)

@@ -1,0 +1,65 @@
+"""Text primitives shared by chunking, lexical retrieval and answering: sentences and terms."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+# Abbreviations Punkt's shipped English model misses; a period after them does not end a sentence.
+_EXTRA_ABBREVIATIONS = {
+    "dr", "mr", "mrs", "ms", "prof", "st", "jr", "sr", "gen", "col", "lt", "sgt", "gov", "sen", "rep",
+    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+    "no", "vs", "etc", "approx", "dept", "est", "fig", "inc", "ltd", "co", "corp", "u.s", "u.k", "e.g", "i.e",
+}
+
+
+@lru_cache(maxsize=1)
+def _punkt():
+    # llama-index-core ships NLTK's punkt_tab data, so nothing is downloaded.
+    from llama_index.core.utils import globals_helper
+
+    tokenizer = globals_helper.punkt_tokenizer
+    tokenizer._params.abbrev_types.update(_EXTRA_ABBREVIATIONS)
+    return tokenizer
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans of the sentences of `text` (Punkt), also split at line breaks."""
+    spans: list[tuple[int, int]] = []
+    for line in re.finditer(r"[^\n]+", text):
+        base = line.start()
+        for s, e in _punkt().span_tokenize(line.group()):
+            if text[base + s: base + e].strip():
+                spans.append((base + s, base + e))
+    return spans
+
+
+_TOKEN = re.compile(r"\w+(?:[-'’.]\w+)*", re.UNICODE)
+
+
+def fold(text: str) -> str:
+    """Normalise for matching only (NFKC, casefold, curly quotes): never for display."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    return text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+@lru_cache(maxsize=1)
+def stopwords() -> frozenset[str]:
+    from llama_index.core.utils import globals_helper
+
+    return frozenset(globals_helper.stopwords)
+
+
+def terms(text: str, drop_stopwords: bool = True) -> list[str]:
+    """Stemmed word terms of `text`, the unit of lexical matching everywhere in citewise."""
+    words = [w.replace("’", "'").strip("'.") for w in _TOKEN.findall(fold(text))]
+    stop = stopwords() if drop_stopwords else frozenset()
+    words = [w for w in words if w and w not in stop]
+    return _stemmer().stemWords(words)

@@ -1,0 +1,95 @@
+"""The shared vocabulary: every stage speaks Paragraph, Hit, Citation and Answer."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """One retrievable unit of a document.
+
+    `id` is `<doc>#<ordinal>`: stable while the document's text is unchanged.
+    `start`/`end` are character offsets into the document text (after newline normalisation).
+    """
+
+    id: str
+    doc: str
+    ordinal: int
+    text: str
+    start: int
+    end: int
+    hash: str
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["paragraph"] = d.pop("ordinal")
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Paragraph":
+        return cls(id=d["id"], doc=d["doc"], ordinal=d["paragraph"], text=d["text"],
+                   start=d["start"], end=d["end"], hash=d["hash"])
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A paragraph returned by retrieval, with the scores that ranked it."""
+
+    paragraph: Paragraph
+    score: float
+    dense: float | None = None
+    lexical: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        p = self.paragraph
+        return {"id": p.id, "doc": p.doc, "paragraph": p.ordinal, "text": p.text,
+                "score": round(self.score, 6),
+                "dense": None if self.dense is None else round(self.dense, 6),
+                "lexical": None if self.lexical is None else round(self.lexical, 6)}
+
+
+@dataclass(frozen=True)
+class Citation:
+    """`[n]` in an answer: the paragraph it points at and the sentence(s) quoted from it."""
+
+    n: int
+    paragraph: Paragraph
+    quote: str
+    quote_start: int  # offset of the quote inside paragraph.text
+    quote_end: int
+    score: float
+
+    def to_dict(self) -> dict[str, Any]:
+        p = self.paragraph
+        return {"n": self.n, "id": p.id, "doc": p.doc, "paragraph": p.ordinal, "text": p.text,
+                "quote": self.quote, "quote_start": self.quote_start, "quote_end": self.quote_end,
+                "score": round(self.score, 6)}
+
+
+@dataclass
+class Answer:
+    """What the answerer returns; `to_dict` is the `ask --json` contract."""
+
+    question: str
+    answer: str
+    short_answer: str | None
+    abstained: bool
+    citations: list[Citation]
+    retrieved: list[Hit]
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    confidence: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "short_answer": self.short_answer,
+            "abstained": self.abstained,
+            "confidence": None if self.confidence is None else round(self.confidence, 4),
+            "citations": [c.to_dict() for c in self.citations],
+            "retrieved": [h.to_dict() for h in self.retrieved],
+            # On abstention the closest paragraphs are offered as related reading, never as support.
+            "related": [h.to_dict() for h in self.retrieved[:3]] if self.abstained else [],
+            "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
+        }
