@@ -37,7 +37,7 @@ def candidate_sentences(hits: Sequence[Hit], n_paragraphs: int) -> list[Sentence
     out = []
     for i, hit in enumerate(hits[:n_paragraphs]):
         text = hit.paragraph.text
-        for s, e in sentence_spans(text):
+        for s, e in hit.paragraph.sentences:
             out.append(Sentence(hit=i, start=s, end=e, text=text[s:e]))
     return out
 
@@ -51,18 +51,11 @@ def coverage(query_terms: Sequence[str], text_terms: set[str], idf: Callable[[st
     return sum(idf(t) for t in q if t in text_terms) / total
 
 
-def score_sentences(query_terms: Sequence[str], sentences: Sequence[Sentence], cosines: np.ndarray,
-                    hits: Sequence[Hit], idf: Callable[[str], float],
-                    weights: tuple[float, float, float] = (0.45, 0.35, 0.2)) -> list[float]:
-    """Sentence score = w1 * cosine(question, sentence) + w2 * IDF-weighted term coverage
-    + w3 * the fused score of its paragraph relative to the best paragraph."""
-    top = hits[0].score if hits and hits[0].score > 0 else 1.0
-    w_cos, w_cov, w_par = weights
-    scores = []
-    for s, c in zip(sentences, cosines):
-        cov = coverage(query_terms, set(terms(s.text)), idf)
-        scores.append(w_cos * float(c) + w_cov * cov + w_par * hits[s.hit].score / top)
-    return scores
+def sentence_scores(query_terms: Sequence[str], texts: Sequence[str], cosines: np.ndarray,
+                    idf: Callable[[str], float], weight: float) -> np.ndarray:
+    """weight * cosine(question, sentence) + (1 - weight) * IDF-weighted term coverage."""
+    cov = np.array([coverage(query_terms, set(terms(t)), idf) for t in texts], dtype=np.float32)
+    return weight * np.asarray(cosines, dtype=np.float32) + (1.0 - weight) * cov
 
 
 @dataclass(frozen=True)

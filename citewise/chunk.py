@@ -81,5 +81,6 @@ def split_paragraphs(doc: str, text: str, max_tokens: int,
             ordinal = len(paragraphs) + 1
             piece = text[s:e]
             paragraphs.append(Paragraph(id=f"{doc}#{ordinal}", doc=doc, ordinal=ordinal,
-                                        text=piece, start=s, end=e, hash=content_hash(piece)))
+                                        text=piece, start=s, end=e, hash=content_hash(piece),
+                                        sentences=tuple(sentence_spans(piece)) or ((0, len(piece)),)))
     return paragraphs

@@ -25,10 +25,18 @@ class Settings:
     top_k: int = 10
     # Convex fusion weight of the dense score (1 - alpha goes to BM25); fitted on the
     # SQuAD 2.0 dev half with eval/tune_fusion.py, see README "How good is it".
-    alpha: float = 0.3
+    alpha: float = 0.65
+    # Sentence reranking of the best fused paragraphs: a sentence scores
+    # sentence_weight * cosine + (1 - sentence_weight) * IDF-weighted question-term coverage, and a
+    # paragraph gamma * fused + (1 - gamma) * its best sentence (fitted like alpha).
+    rerank_depth: int = 20
+    sentence_weight: float = 0.5
+    gamma: float = 0.3
     # Answer composition: how many top paragraphs the answerer reads, how many sentences it quotes.
     answer_paragraphs: int = 4
     max_sentences: int = 2
+    # Prior for the rank of the paragraph a sentence sits in, when choosing what to quote.
+    paragraph_prior: float = 0.1
     # A second sentence is quoted only if it scores at least this share of the best one.
     second_sentence_ratio: float = 0.92
     # Abstain when P(answerable) from the fitted evidence model falls below this.

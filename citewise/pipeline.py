@@ -11,16 +11,16 @@ from typing import Callable, Sequence
 import numpy as np
 
 from . import store
-from .answer import (Evidence, answerable_probability, candidate_sentences, compose, coverage,
-                     score_sentences)
+from .answer import (Evidence, Sentence, answerable_probability, candidate_sentences, compose,
+                     coverage, sentence_scores)
 from .chunk import split_paragraphs
 from .config import DEFAULT_INDEX, SAMPLE_CORPUS, Settings
 from .embed import Encoder, get_encoder
 from .errors import EmptyCorpusError, UnreadableFileError
 from .load import Skipped, discover, read_text
-from .retrieve import hybrid
+from .retrieve import hybrid, rerank
 from .text import terms
-from .types import Answer, Paragraph
+from .types import Answer, Hit, Paragraph
 
 
 @dataclass
@@ -70,11 +70,14 @@ def ingest(paths: Sequence[Path] | None = None, index_dir: Path = DEFAULT_INDEX,
                                f"({reasons})")
     log(f"Embedding {len(paragraphs)} paragraphs from {len(documents)} documents ...")
     vectors = encoder.encode([p.text for p in paragraphs], progress=progress)
+    log("Embedding their sentences (for sentence-level reranking and quoting) ...")
+    sentence_vectors = encoder.encode([p.text[s:e] for p in paragraphs for s, e in p.sentences],
+                                      progress=progress)
     dense = store.build_dense(vectors)
     lexical = store.build_lexical([terms(p.text) for p in paragraphs])
     manifest = store.make_manifest(settings, encoder.dim, paragraphs, documents,
                                    [{"path": s.path, "reason": s.reason} for s in skipped])
-    store.save(Path(index_dir), manifest, paragraphs, dense, lexical)
+    store.save(Path(index_dir), manifest, paragraphs, dense, lexical, sentence_vectors)
     return IngestReport(Path(index_dir), len(documents), len(paragraphs), skipped,
                         time.perf_counter() - t0)
 
@@ -120,14 +123,21 @@ class Searcher:
         df = self._df.get(term, 0)
         return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
 
-    def retrieve(self, question: str, k: int | None = None):
-        """Ranked hits for a question, and the question's vector and terms."""
-        index = self.index
+    def retrieve(self, question: str, k: int | None = None) -> "Retrieval":
+        """Fused dense + BM25 candidates, reranked by their best sentence; best k kept."""
+        s, index = self.settings, self.index
+        k = k or s.top_k
         q_terms = terms(question)
         q_vec = self.encoder.encode([question])[0]
-        hits = hybrid(index, q_vec, q_terms, k or self.settings.top_k, self.settings.candidates,
-                      self.settings.alpha)
-        return hits, q_vec, q_terms
+        fused = hybrid(index, q_vec, q_terms, max(k, s.rerank_depth), s.candidates, s.alpha)
+        cosines: dict[int, np.ndarray] = {}
+        scores: dict[int, np.ndarray] = {}
+        for h in fused:
+            texts = [h.paragraph.text[a:b] for a, b in h.paragraph.sentences]
+            cosines[h.row] = index.paragraph_sentence_vectors(h.row) @ q_vec
+            scores[h.row] = sentence_scores(q_terms, texts, cosines[h.row], self.idf, s.sentence_weight)
+        hits = rerank(fused, [float(scores[h.row].max()) for h in fused], s.gamma)[:k]
+        return Retrieval(q_vec, q_terms, hits, cosines, scores)
 
     def ask(self, question: str, top_k: int | None = None) -> Answer:
         """Retrieve, pick the supporting sentences, decide whether to abstain, cite."""
@@ -136,20 +146,24 @@ class Searcher:
             raise ValueError("the question is empty")
         s = self.settings
         t0 = time.perf_counter()
-        hits, q_vec, q_terms = self.retrieve(question, top_k)
+        r = self.retrieve(question, top_k)
         t1 = time.perf_counter()
+        hits = r.hits
         sentences = candidate_sentences(hits, s.answer_paragraphs)
-        cosines = self.encoder.encode([x.text for x in sentences]) @ q_vec if sentences else np.zeros(0)
-        scores = score_sentences(q_terms, sentences, cosines, hits, self.idf)
+        top = hits[0].score if hits and hits[0].score > 0 else 1.0
+        # A sentence's own score, plus a small prior for the rank of the paragraph it sits in.
+        scores = [float(r.sentence_scores[hits[x.hit].row][i]) + s.paragraph_prior * hits[x.hit].score / top
+                  for x, i in _sentence_positions(sentences)]
         confidence, abstain = None, True
         if sentences:
             best = int(np.argmax(scores))
-            best_hit = hits[sentences[best].hit]
+            x, i = _sentence_positions(sentences)[best]
+            best_hit = hits[x.hit]
             evidence = Evidence(
-                sentence_cosine=float(cosines[best]),
-                sentence_coverage=coverage(q_terms, set(terms(sentences[best].text)), self.idf),
-                paragraph_coverage=coverage(q_terms, set(terms(best_hit.paragraph.text)), self.idf),
-                corpus_coverage=coverage(q_terms, {t for t in q_terms if t in self._df}, self.idf),
+                sentence_cosine=float(r.sentence_cosines[best_hit.row][i]),
+                sentence_coverage=coverage(r.terms, set(terms(x.text)), self.idf),
+                paragraph_coverage=coverage(r.terms, set(terms(best_hit.paragraph.text)), self.idf),
+                corpus_coverage=coverage(r.terms, {t for t in r.terms if t in self._df}, self.idf),
                 dense_top=max((h.dense or 0.0) for h in hits),
             )
             confidence = answerable_probability(evidence)
@@ -160,3 +174,25 @@ class Searcher:
         answer.timings_ms = {"retrieve": 1000 * (t1 - t0), "answer": 1000 * (t2 - t1),
                              "total": 1000 * (t2 - t0)}
         return answer
+
+
+@dataclass
+class Retrieval:
+    """What retrieval hands the answerer: the question's vector and terms, the hits, and the
+    per-sentence cosines and scores of every candidate paragraph (keyed by index row)."""
+
+    vector: np.ndarray
+    terms: list[str]
+    hits: list[Hit]
+    sentence_cosines: dict[int, np.ndarray]
+    sentence_scores: dict[int, np.ndarray]
+
+
+def _sentence_positions(sentences: Sequence[Sentence]) -> list[tuple[Sentence, int]]:
+    """Each candidate sentence with its position among its paragraph's sentences."""
+    out, last, i = [], None, 0
+    for x in sentences:
+        i = i + 1 if x.hit == last else 0
+        last = x.hit
+        out.append((x, i))
+    return out

@@ -1,6 +1,7 @@
 """dense(), lexical() and fuse(): each returns ranked Hits. Fusion is pure and small."""
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Mapping, Sequence
 
 import numpy as np
@@ -71,5 +72,20 @@ def hybrid(index: Index, query_vector: np.ndarray, query_terms: Sequence[str],
         d = {r: float(c) for r, c in zip(rows, cos)}
         lx = {r: float(lex_all[r]) for r in rows}
     fused = fuse(d, lx, alpha, lexical_max=float(lex_all.max(initial=0.0)))
-    return [Hit(paragraph=index.paragraphs[r], score=s, dense=d.get(r), lexical=lx.get(r))
+    return [Hit(paragraph=index.paragraphs[r], score=s, dense=d.get(r), lexical=lx.get(r), fused=s, row=r)
             for r, s in fused[:k]]
+
+
+def rerank(hits: Sequence[Hit], best_sentence: Sequence[float], gamma: float) -> list[Hit]:
+    """Rescore paragraphs by their best sentence: gamma * fused / best fused + (1 - gamma) * sentence.
+
+    A question usually paraphrases one sentence of its answer paragraph; a paragraph-level score
+    blurs that sentence among the others. gamma is fitted on the SQuAD dev half (eval/tune_fusion.py).
+    """
+    if not hits:
+        return []
+    top = max(h.score for h in hits) or 1.0
+    out = [replace(h, score=gamma * h.score / top + (1.0 - gamma) * b, fused=h.score, sentence=b)
+           for h, b in zip(hits, best_sentence)]
+    out.sort(key=lambda h: (-h.score, h.row))
+    return out

@@ -18,6 +18,7 @@ from .types import Paragraph
 MANIFEST = "manifest.json"
 PARAGRAPHS = "paragraphs.jsonl"
 DENSE = "dense.faiss"
+SENTENCES = "sentences.npy"
 LEXICAL = "bm25"
 
 
@@ -29,6 +30,11 @@ class Index:
     paragraphs: list[Paragraph]
     dense: Any  # faiss.Index (inner product over unit vectors)
     lexical: Any  # bm25s.BM25
+    sentence_vectors: np.ndarray  # one unit vector per sentence, paragraphs in order
+    sentence_offsets: np.ndarray  # paragraph i's sentences are rows offsets[i]:offsets[i+1]
+
+    def paragraph_sentence_vectors(self, row: int) -> np.ndarray:
+        return self.sentence_vectors[self.sentence_offsets[row]:self.sentence_offsets[row + 1]]
 
     @property
     def settings(self) -> Settings:
@@ -71,8 +77,12 @@ def make_manifest(settings: Settings, dim: int, paragraphs: Sequence[Paragraph],
     }
 
 
+def sentence_offsets(paragraphs: Sequence[Paragraph]) -> np.ndarray:
+    return np.concatenate([[0], np.cumsum([len(p.sentences) for p in paragraphs])]).astype(np.int64)
+
+
 def save(index_dir: Path, manifest: dict[str, Any], paragraphs: Sequence[Paragraph],
-         dense: Any, lexical: Any) -> None:
+         dense: Any, lexical: Any, sentence_vectors: np.ndarray) -> None:
     """Write a complete index beside `index_dir`, then swap it in; the old one is kept until then."""
     import faiss
 
@@ -86,6 +96,7 @@ def save(index_dir: Path, manifest: dict[str, Any], paragraphs: Sequence[Paragra
             for p in paragraphs:
                 f.write(json.dumps(p.to_dict(), ensure_ascii=False) + "\n")
         faiss.write_index(dense, str(tmp / DENSE))
+        np.save(tmp / SENTENCES, sentence_vectors.astype(np.float32))
         lexical.save(str(tmp / LEXICAL), show_progress=False)
         # The manifest is written last: a folder without one is never a complete index.
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
@@ -159,9 +170,15 @@ def load(index_dir: Path) -> Index:
             paragraphs = [Paragraph.from_dict(json.loads(line)) for line in f if line.strip()]
         dense = faiss.read_index(str(index_dir / DENSE))
         lexical = bm25s.BM25.load(str(index_dir / LEXICAL), show_progress=False, verbosity=0)
+        sentence_vectors = np.load(index_dir / SENTENCES)
     except (OSError, ValueError, KeyError, RuntimeError) as exc:
         raise IndexCorruptError(f"{index_dir} is damaged ({exc}); rebuild it with ingest.py") from exc
     if not (len(paragraphs) == dense.ntotal == manifest["paragraph_count"]):
         raise IndexCorruptError(f"{index_dir} is inconsistent: {len(paragraphs)} paragraphs, "
                                 f"{dense.ntotal} vectors, manifest says {manifest['paragraph_count']}")
-    return Index(manifest=manifest, paragraphs=paragraphs, dense=dense, lexical=lexical)
+    offsets = sentence_offsets(paragraphs)
+    if offsets[-1] != len(sentence_vectors):
+        raise IndexCorruptError(f"{index_dir} is inconsistent: {offsets[-1]} sentences, "
+                                f"{len(sentence_vectors)} sentence vectors")
+    return Index(manifest=manifest, paragraphs=paragraphs, dense=dense, lexical=lexical,
+                 sentence_vectors=sentence_vectors, sentence_offsets=offsets)

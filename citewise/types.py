@@ -20,16 +20,20 @@ class Paragraph:
     start: int
     end: int
     hash: str
+    # Sentence spans relative to `text`; what the answerer quotes and the reranker scores.
+    sentences: tuple[tuple[int, int], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["paragraph"] = d.pop("ordinal")
+        d["sentences"] = [list(x) for x in self.sentences]
         return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Paragraph":
         return cls(id=d["id"], doc=d["doc"], ordinal=d["paragraph"], text=d["text"],
-                   start=d["start"], end=d["end"], hash=d["hash"])
+                   start=d["start"], end=d["end"], hash=d["hash"],
+                   sentences=tuple(tuple(x) for x in d.get("sentences", ())))
 
 
 @dataclass(frozen=True)
@@ -37,16 +41,21 @@ class Hit:
     """A paragraph returned by retrieval, with the scores that ranked it."""
 
     paragraph: Paragraph
-    score: float
-    dense: float | None = None
-    lexical: float | None = None
+    score: float  # the final ranking score
+    dense: float | None = None  # cosine(question, paragraph)
+    lexical: float | None = None  # BM25
+    fused: float | None = None  # convex fusion of the two, before sentence reranking
+    sentence: float | None = None  # best sentence score inside the paragraph
+    row: int = -1  # position in the index
 
     def to_dict(self) -> dict[str, Any]:
         p = self.paragraph
         return {"id": p.id, "doc": p.doc, "paragraph": p.ordinal, "text": p.text,
                 "score": round(self.score, 6),
                 "dense": None if self.dense is None else round(self.dense, 6),
-                "lexical": None if self.lexical is None else round(self.lexical, 6)}
+                "lexical": None if self.lexical is None else round(self.lexical, 6),
+                "fused": None if self.fused is None else round(self.fused, 6),
+                "sentence": None if self.sentence is None else round(self.sentence, 6)}
 
 
 @dataclass(frozen=True)

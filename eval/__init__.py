@@ -1,0 +1,1 @@
+"""citewise evaluation: gold Q&A, dataset converters and the runner (python -m eval)."""

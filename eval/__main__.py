@@ -1,0 +1,104 @@
+"""python -m eval: score citewise on a gold file, or convert SQuAD 2.0 into a corpus + gold."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+import citewise  # noqa: F401  (offline environment first)
+from citewise.config import DEFAULT_INDEX
+from citewise.errors import CitewiseError
+
+from . import metrics, squad
+
+GOLD_DEFAULT = Path(__file__).parent / "gold" / "sample.jsonl"
+
+
+def _squad_main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m eval squad",
+                                     description="Convert SQuAD 2.0 JSON into a corpus folder and gold.jsonl.")
+    parser.add_argument("squad_json", type=Path)
+    parser.add_argument("--out", type=Path, required=True, help="writes OUT/corpus/*.txt and OUT/gold.jsonl")
+    parser.add_argument("--drop-unanswerable", action="store_true", help="leave out impossible questions")
+    parser.add_argument("--max-unanswerable", type=int, default=None, help="keep at most N impossible questions")
+    args = parser.parse_args(argv)
+    data = json.loads(args.squad_json.read_text(encoding="utf-8"))
+    files, gold = squad.convert(data, keep_unanswerable=not args.drop_unanswerable,
+                                max_unanswerable=args.max_unanswerable)
+    squad.write(files, gold, args.out)
+    n_unans = sum(1 for g in gold if not g["answers"])
+    print(f"Wrote {len(files)} documents to {args.out / 'corpus'} and {len(gold)} questions "
+          f"({n_unans} unanswerable) to {args.out / 'gold.jsonl'}")
+    return 0
+
+
+def format_table(m: dict[str, float]) -> str:
+    rows = [f"{k:<24} {v:.4f}" if isinstance(v, float) else f"{k:<24} {v}" for k, v in m.items()]
+    return "\n".join(rows)
+
+
+def run(gold: list[dict], index_dir: Path, top_k: int, out: Path | None) -> dict[str, float]:
+    from citewise.pipeline import Searcher
+
+    searcher = Searcher(index_dir)
+    predictions = []
+    hit1 = []
+    sink = open(out, "w", encoding="utf-8") if out else None
+    try:
+        for i, g in enumerate(gold, 1):
+            pred = {"id": g["id"], **searcher.ask(g["question"], top_k=top_k).to_dict()}
+            predictions.append(pred)
+            if sink:
+                sink.write(json.dumps(pred, ensure_ascii=False) + "\n")
+            if g["answers"]:
+                rank = metrics.first_hit_rank([r["text"] for r in pred["retrieved"]], g["support"])
+                hit1.append(metrics.hit_at(rank, 1))
+            print(f"\r{i}/{len(gold)} questions, running hit@1 {metrics.mean(hit1):.3f}",
+                  end="", file=sys.stderr, flush=True)
+        print(file=sys.stderr)
+    finally:
+        if sink:
+            sink.close()
+    return metrics.score(gold, predictions)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["squad"]:
+        return _squad_main(argv[1:])
+    parser = argparse.ArgumentParser(prog="python -m eval", description="Score citewise against a gold "
+                                     "file. Subcommand: 'squad' converts SQuAD 2.0 JSON.")
+    parser.add_argument("--gold", type=Path, default=GOLD_DEFAULT, help="gold JSONL (default: the sample set)")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--index", type=Path, help="an index built with ingest.py (default: index/)")
+    where.add_argument("--corpus", type=Path, help="a folder to index first, into a temporary folder")
+    parser.add_argument("--out", type=Path, help="write one prediction per line (JSONL)")
+    parser.add_argument("--top-k", type=int, default=10)
+    args = parser.parse_args(argv)
+    gold = list(squad.read_gold(args.gold))
+    try:
+        if args.corpus:
+            from citewise.pipeline import ingest
+
+            with tempfile.TemporaryDirectory() as tmp:
+                ingest([args.corpus], Path(tmp) / "index", progress=False)
+                result = run(gold, Path(tmp) / "index", args.top_k, args.out)
+        else:
+            index_dir = args.index or DEFAULT_INDEX
+            if args.index is None and not (index_dir / "manifest.json").exists():
+                from citewise.pipeline import ingest
+
+                ingest(None, index_dir, progress=True)
+            result = run(gold, index_dir, args.top_k, args.out)
+    except CitewiseError as exc:
+        print(f"python -m eval: error: {exc}", file=sys.stderr)
+        return 1
+    print(format_table(result))
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
