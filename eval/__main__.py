@@ -44,7 +44,9 @@ def run(gold: list[dict], index_dir: Path, top_k: int, out: Path | None) -> dict
 
     searcher = Searcher(index_dir)
     predictions = []
-    hit1 = []
+    hit1: list[float] = []
+    tty = sys.stderr.isatty()
+    step = max(1, len(gold) // 10)
     sink = open(out, "w", encoding="utf-8") if out else None
     try:
         for i, g in enumerate(gold, 1):
@@ -55,9 +57,11 @@ def run(gold: list[dict], index_dir: Path, top_k: int, out: Path | None) -> dict
             if g["answers"]:
                 rank = metrics.first_hit_rank([r["text"] for r in pred["retrieved"]], g["support"])
                 hit1.append(metrics.hit_at(rank, 1))
-            print(f"\r{i}/{len(gold)} questions, running hit@1 {metrics.mean(hit1):.3f}",
-                  end="", file=sys.stderr, flush=True)
-        print(file=sys.stderr)
+            if tty or i % step == 0 or i == len(gold):
+                line = f"{i}/{len(gold)} questions, running hit@1 {metrics.mean(hit1):.3f}"
+                print("\r" + line if tty else line, end="" if tty else "\n", file=sys.stderr, flush=True)
+        if tty:
+            print(file=sys.stderr)
     finally:
         if sink:
             sink.close()
@@ -96,7 +100,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"python -m eval: error: {exc}", file=sys.stderr)
         return 1
     print(format_table(result))
-    print(json.dumps(result))
+    # NaN (a metric with nothing to average) is written as null: JSON has no NaN.
+    print(json.dumps({k: (None if isinstance(v, float) and v != v else v) for k, v in result.items()}))
     return 0
 
 

@@ -1,0 +1,86 @@
+"""python app.py [--index DIR] [--port N]: the citewise web UI (Gradio), on 127.0.0.1 by default."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+import citewise  # noqa: F401  (offline environment, analytics off, before gradio is imported)
+from citewise.config import DEFAULT_INDEX
+from citewise.errors import CitewiseError
+
+EXAMPLES = [
+    "How many people attended the gathering at the Astronaut Centre of China?",
+    "How many international projects will the China Space Station host?",
+    "Which countries will China work with on satellite engineering?",
+    "Who is the director of UNOOSA?",
+    "How many manned space flights will China make in 2022?",
+]
+
+
+def build(searcher) -> Any:
+    """The Gradio Blocks app over a loaded Searcher."""
+    import gradio as gr
+
+    from citewise.render import CSS, answer_html, sources_html
+
+    def ask(question: str) -> dict:
+        if not question or not question.strip():
+            raise gr.Error("Type a question first.")
+        try:
+            return searcher.ask(question).to_dict()
+        except CitewiseError as exc:
+            raise gr.Error(str(exc)) from exc
+
+    def show(result: dict) -> tuple[str, str]:
+        return answer_html(result), sources_html(result)
+
+    with gr.Blocks(title="citewise") as demo:
+        gr.Markdown("# citewise\nAsk a question of your documents. Every sentence of the answer is "
+                    "quoted from a source paragraph and cited `[n]`; when the documents do not hold "
+                    "the answer, citewise says so.")
+        with gr.Row():
+            question = gr.Textbox(label="Question", placeholder="Ask about your documents ...",
+                                  scale=5, elem_id="cw-question")
+            button = gr.Button("Ask", variant="primary", scale=1, elem_id="cw-ask")
+        gr.Examples(EXAMPLES, inputs=question, label="Examples from the sample corpus")
+        with gr.Row():
+            with gr.Column(scale=3):
+                answer = gr.HTML(elem_id="cw-answer")
+            with gr.Column(scale=4):
+                sources = gr.HTML(elem_id="cw-sources")
+        with gr.Accordion("JSON (the same object as `ask --json`)", open=False):
+            raw = gr.JSON()
+        button.click(ask, inputs=question, outputs=raw, api_name="ask").then(
+            show, inputs=raw, outputs=[answer, sources], api_visibility="private")
+        question.submit(ask, inputs=question, outputs=raw, api_visibility="private").then(
+            show, inputs=raw, outputs=[answer, sources], api_visibility="private")
+    return demo
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="The citewise web UI.")
+    parser.add_argument("--index", type=Path, default=DEFAULT_INDEX, help="index folder (default: index/)")
+    parser.add_argument("--port", type=int, default=7860)
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="address to bind (default 127.0.0.1: this machine only)")
+    args = parser.parse_args(argv)
+    from citewise.cli import _searcher
+
+    try:
+        searcher = _searcher(args.index)
+    except CitewiseError as exc:
+        print(f"app.py: error: {exc}", file=sys.stderr)
+        return 1
+    from citewise.render import CSS
+
+    demo = build(searcher)
+    print(f"citewise: serving {args.index} at http://{args.host}:{args.port}", file=sys.stderr)
+    demo.queue(default_concurrency_limit=4).launch(server_name=args.host, server_port=args.port, css=CSS,
+                                                   show_error=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

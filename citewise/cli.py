@@ -1,0 +1,76 @@
+"""python -m citewise ask|inspect: the same answers as the web UI, for people or as JSON."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import textwrap
+from pathlib import Path
+
+from .config import DEFAULT_INDEX, Settings
+from .errors import CitewiseError, IndexNotFoundError
+from .types import Answer
+
+
+def _searcher(index: Path, build_default: bool = True):
+    from .pipeline import Searcher, ingest
+
+    if build_default and index == DEFAULT_INDEX and not (index / "manifest.json").exists():
+        print("No index yet: building index/ from the bundled sample corpus ...", file=sys.stderr)
+        ingest(None, index, progress=sys.stderr.isatty())
+    return Searcher(index)
+
+
+def render(answer: Answer) -> str:
+    """The answer for people: text with [n] markers, then each cited paragraph."""
+    out = [textwrap.fill(answer.answer, 100), ""]
+    if answer.abstained:
+        out.append("Related paragraphs (not support):")
+        for h in answer.retrieved[:3]:
+            out.append(f"  - {h.paragraph.doc}, paragraph {h.paragraph.ordinal}: "
+                       f"{textwrap.shorten(h.paragraph.text, 160)}")
+    else:
+        out.append("Sources:")
+        for c in answer.citations:
+            out.append(f"  [{c.n}] {c.paragraph.doc}, paragraph {c.paragraph.ordinal} "
+                       f"(id {c.paragraph.id}, score {c.score:.3f})")
+            out.append(textwrap.indent(textwrap.fill(c.paragraph.text, 96), "      "))
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m citewise",
+                                     description="Ask questions of your documents; answers cite paragraphs.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    ask = sub.add_parser("ask", help="answer a question")
+    ask.add_argument("question")
+    ask.add_argument("--index", type=Path, default=DEFAULT_INDEX)
+    ask.add_argument("--json", action="store_true", help="print exactly one JSON object")
+    ask.add_argument("--top-k", type=int, default=Settings().top_k,
+                     help="paragraphs retrieved before answering (default %(default)s)")
+    insp = sub.add_parser("inspect", help="list every stored paragraph")
+    insp.add_argument("--index", type=Path, default=DEFAULT_INDEX)
+    insp.add_argument("--json", action="store_true", help="one JSON object per line (the default)")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "ask":
+            if args.top_k < 1:
+                parser.error("--top-k must be at least 1")
+            answer = _searcher(args.index).ask(args.question, top_k=args.top_k)
+            if args.json:
+                print(json.dumps(answer.to_dict(), ensure_ascii=False))
+            else:
+                print(render(answer))
+        else:
+            from . import store
+
+            if not (args.index / store.MANIFEST).exists():
+                raise IndexNotFoundError(f"no index at {args.index}")
+            with open(args.index / store.PARAGRAPHS, encoding="utf-8") as f:
+                for line in f:
+                    sys.stdout.write(line)
+    except (CitewiseError, ValueError) as exc:
+        hint = " (build one with: python ingest.py PATH --index DIR)" if isinstance(exc, IndexNotFoundError) else ""
+        print(f"citewise: error: {exc}{hint}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,59 @@
+"""Answer -> HTML for the web UI. Every piece of document text is escaped: shown, never run."""
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+CSS = """
+.cw-answer { font-size: 1.05rem; line-height: 1.6; }
+.cw-answer a.cw-cite { text-decoration: none; font-weight: 600; padding: 0 2px; }
+.cw-abstain { border-left: 4px solid #d97706; padding: 8px 12px; background: rgba(217,119,6,0.08); }
+.cw-card { border: 1px solid rgba(128,128,128,0.35); border-radius: 8px; padding: 10px 12px; margin-bottom: 10px; }
+.cw-card h4 { margin: 0 0 6px 0; font-size: 0.95rem; }
+.cw-card .cw-meta { font-size: 0.8rem; opacity: 0.75; margin-bottom: 6px; }
+.cw-card p { white-space: pre-wrap; margin: 0; line-height: 1.5; }
+.cw-card mark { background: #fde68a; color: #111; padding: 0 1px; }
+.cw-related { opacity: 0.85; }
+"""
+
+_MARKER = re.compile(r"\[(\d+)\]")
+
+
+def answer_html(result: dict[str, Any]) -> str:
+    """The answer text with each [n] as a link to its source card."""
+    if not result:
+        return ""
+    text = html.escape(result["answer"])
+    if result["abstained"]:
+        return f'<div class="cw-answer cw-abstain" data-testid="abstained">{text}</div>'
+    linked = _MARKER.sub(lambda m: f'<a class="cw-cite" href="#cw-cite-{m.group(1)}" '
+                                   f'data-cite="{m.group(1)}">[{m.group(1)}]</a>', text)
+    return f'<div class="cw-answer" data-testid="answer">{linked}</div>'
+
+
+def _highlighted(text: str, start: int, end: int) -> str:
+    return (html.escape(text[:start]) + "<mark>" + html.escape(text[start:end]) + "</mark>"
+            + html.escape(text[end:]))
+
+
+def sources_html(result: dict[str, Any]) -> str:
+    """One card per citation (quote highlighted), or the related paragraphs on abstention."""
+    if not result:
+        return ""
+    cards = []
+    if result["abstained"]:
+        cards.append("<h3>Related paragraphs (not support)</h3>")
+        for r in result["related"]:
+            cards.append(
+                f'<div class="cw-card cw-related"><h4>{html.escape(r["doc"])} · paragraph {r["paragraph"]}</h4>'
+                f'<div class="cw-meta">score {r["score"]:.3f}</div><p>{html.escape(r["text"])}</p></div>')
+        return "\n".join(cards)
+    cards.append("<h3>Sources</h3>")
+    for c in result["citations"]:
+        cards.append(
+            f'<div class="cw-card" id="cw-cite-{c["n"]}" data-testid="citation">'
+            f'<h4>[{c["n"]}] {html.escape(c["doc"])} · paragraph {c["paragraph"]}</h4>'
+            f'<div class="cw-meta">id {html.escape(c["id"])} · score {c["score"]:.3f}</div>'
+            f'<p>{_highlighted(c["text"], c["quote_start"], c["quote_end"])}</p></div>')
+    return "\n".join(cards)
