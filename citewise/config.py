@@ -39,8 +39,9 @@ class Settings:
     paragraph_prior: float = 0.1
     # A second sentence is quoted only if it scores at least this share of the best one.
     second_sentence_ratio: float = 0.92
-    # Abstain when P(answerable) from the fitted evidence model falls below this.
-    abstain_threshold: float = 0.5
+    # Abstain when P(answerable) from the fitted evidence model falls below this;
+    # None: the threshold fitted with the model (citewise/abstention.json).
+    abstain_threshold: float | None = None
 
     def with_overrides(self, **overrides: Any) -> "Settings":
         """A copy with the given non-None fields replaced (unknown names raise ValueError)."""

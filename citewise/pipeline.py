@@ -11,7 +11,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from . import store
-from .answer import (Evidence, Sentence, answerable_probability, candidate_sentences, compose,
+from .answer import (Evidence, Sentence, abstention_model, answerable_probability, candidate_sentences, compose,
                      coverage, sentence_scores)
 from .chunk import split_paragraphs
 from .config import DEFAULT_INDEX, SAMPLE_CORPUS, Settings
@@ -139,25 +139,20 @@ class Searcher:
         hits = rerank(fused, [float(scores[h.row].max()) for h in fused], s.gamma)[:k]
         return Retrieval(q_vec, q_terms, hits, cosines, scores)
 
-    def ask(self, question: str, top_k: int | None = None) -> Answer:
-        """Retrieve, pick the supporting sentences, decide whether to abstain, cite."""
-        question = " ".join(question.split())
-        if not question:
-            raise ValueError("the question is empty")
+    def analyse(self, question: str, top_k: int | None = None) -> "Analysis":
+        """Retrieval plus the scored candidate sentences and the evidence abstention reads."""
         s = self.settings
-        t0 = time.perf_counter()
         r = self.retrieve(question, top_k)
-        t1 = time.perf_counter()
         hits = r.hits
         sentences = candidate_sentences(hits, s.answer_paragraphs)
+        positions = _sentence_positions(sentences)
         top = hits[0].score if hits and hits[0].score > 0 else 1.0
         # A sentence's own score, plus a small prior for the rank of the paragraph it sits in.
         scores = [float(r.sentence_scores[hits[x.hit].row][i]) + s.paragraph_prior * hits[x.hit].score / top
-                  for x, i in _sentence_positions(sentences)]
-        confidence, abstain = None, True
+                  for x, i in positions]
+        evidence = None
         if sentences:
-            best = int(np.argmax(scores))
-            x, i = _sentence_positions(sentences)[best]
+            x, i = positions[int(np.argmax(scores))]
             best_hit = hits[x.hit]
             evidence = Evidence(
                 sentence_cosine=float(r.sentence_cosines[best_hit.row][i]),
@@ -166,14 +161,33 @@ class Searcher:
                 corpus_coverage=coverage(r.terms, {t for t in r.terms if t in self._df}, self.idf),
                 dense_top=max((h.dense or 0.0) for h in hits),
             )
-            confidence = answerable_probability(evidence)
-            abstain = confidence < s.abstain_threshold
-        answer = compose(question, hits, sentences, scores, abstain, s.max_sentences,
+        return Analysis(r, sentences, scores, evidence)
+
+    def ask(self, question: str, top_k: int | None = None) -> Answer:
+        """Retrieve, pick the supporting sentences, decide whether to abstain, cite."""
+        question = " ".join(question.split())
+        if not question:
+            raise ValueError("the question is empty")
+        s = self.settings
+        t0 = time.perf_counter()
+        a = self.analyse(question, top_k)
+        confidence = answerable_probability(a.evidence) if a.evidence else None
+        threshold = s.abstain_threshold if s.abstain_threshold is not None else abstention_model()["threshold"]
+        abstain = confidence is None or confidence < threshold
+        answer = compose(question, a.retrieval.hits, a.sentences, a.scores, abstain, s.max_sentences,
                          s.second_sentence_ratio, confidence)
-        t2 = time.perf_counter()
-        answer.timings_ms = {"retrieve": 1000 * (t1 - t0), "answer": 1000 * (t2 - t1),
-                             "total": 1000 * (t2 - t0)}
+        answer.timings_ms = {"total": 1000 * (time.perf_counter() - t0)}
         return answer
+
+
+@dataclass
+class Analysis:
+    """Everything ask() decides from: retrieval, scored sentences, abstention evidence."""
+
+    retrieval: "Retrieval"
+    sentences: list[Sentence]
+    scores: list[float]
+    evidence: Evidence | None
 
 
 @dataclass

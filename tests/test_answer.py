@@ -1,0 +1,73 @@
+from citewise.answer import (ABSTAIN_TEXT, Evidence, Sentence, answerable_probability, candidate_sentences,
+                             compose, coverage)
+from citewise.types import Hit, Paragraph
+
+
+def _hit(row, text, score=1.0):
+    spans = []
+    pos = 0
+    for sent in text.split("|"):
+        spans.append((pos, pos + len(sent)))
+        pos += len(sent) + 1
+    p = Paragraph(id=f"doc.txt#{row}", doc="doc.txt", ordinal=row, text=text.replace("|", " "),
+                  start=0, end=len(text), hash="h", sentences=tuple(spans))
+    return Hit(paragraph=p, score=score, row=row)
+
+
+HITS = [_hit(1, "The gathering was in Beijing.|Seventeen people attended."),
+        _hit(2, "Yang Liwei flew in 2003.|He orbited fourteen times.")]
+
+
+def test_candidate_sentences_are_verbatim_slices():
+    sents = candidate_sentences(HITS, 2)
+    assert [s.text for s in sents] == ["The gathering was in Beijing.", "Seventeen people attended.",
+                                       "Yang Liwei flew in 2003.", "He orbited fourteen times."]
+    for s in sents:
+        assert HITS[s.hit].paragraph.text[s.start:s.end] == s.text
+
+
+def test_compose_quotes_best_sentence_with_its_marker():
+    sents = candidate_sentences(HITS, 2)
+    ans = compose("How many attended?", HITS, sents, [0.2, 0.9, 0.1, 0.3], abstain=False)
+    assert ans.answer == "Seventeen people attended. [1]"
+    assert not ans.abstained
+    assert len(ans.citations) == 1
+    c = ans.citations[0]
+    assert c.n == 1 and c.paragraph.id == "doc.txt#1" and c.quote == "Seventeen people attended."
+    assert c.paragraph.text[c.quote_start:c.quote_end] == c.quote
+
+
+def test_second_close_sentence_from_another_paragraph_gets_its_own_number():
+    sents = candidate_sentences(HITS, 2)
+    ans = compose("q", HITS, sents, [0.1, 0.9, 0.88, 0.1], abstain=False, max_sentences=2, second_ratio=0.9)
+    assert ans.answer == "Seventeen people attended. [1] Yang Liwei flew in 2003. [2]"
+    assert [(c.n, c.paragraph.id) for c in ans.citations] == [(1, "doc.txt#1"), (2, "doc.txt#2")]
+
+
+def test_two_sentences_of_one_paragraph_share_a_citation_in_reading_order():
+    sents = candidate_sentences(HITS, 2)
+    ans = compose("q", HITS, sents, [0.85, 0.9, 0.1, 0.1], abstain=False, max_sentences=2, second_ratio=0.9)
+    assert ans.answer == "The gathering was in Beijing. [1] Seventeen people attended. [1]"
+    assert len(ans.citations) == 1
+    assert ans.citations[0].quote == "The gathering was in Beijing. Seventeen people attended."
+
+
+def test_abstention_lists_related_not_citations():
+    sents = candidate_sentences(HITS, 2)
+    ans = compose("What is the budget?", HITS, sents, [0.1] * 4, abstain=True)
+    d = ans.to_dict()
+    assert d["abstained"] and d["answer"] == ABSTAIN_TEXT and d["citations"] == []
+    assert [r["id"] for r in d["related"]] == ["doc.txt#1", "doc.txt#2"]
+
+
+def test_coverage_weights_terms_by_idf():
+    idf = {"budget": 3.0, "china": 1.0}.get
+    # question terms budget (3) + china (1): only china present -> 1 / 4
+    assert coverage(["budget", "china"], {"china", "space"}, lambda t: idf(t, 0.0)) == 0.25
+
+
+def test_answerable_probability_is_a_logistic_of_the_evidence():
+    model = {"bias": -1.0, "weights": [1.0, 1.0, 0.0, 0.0, 0.0]}
+    ev = Evidence(sentence_cosine=0.5, sentence_coverage=0.5, paragraph_coverage=0.9,
+                  corpus_coverage=1.0, dense_top=0.7)
+    assert answerable_probability(ev, model) == 0.5  # sigmoid(-1 + 0.5 + 0.5) = sigmoid(0)

@@ -1,0 +1,82 @@
+"""The web UI in a real browser: Debian's chromium driven by Playwright, against the real server."""
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+from conftest import OUTPUT, ROOT
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(sample_index):
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "app.py", "--index", str(sample_index), "--port", str(port)],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.time() + 180
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"app.py exited: {proc.stdout.read()}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        raise RuntimeError("app.py did not start listening within 180 s")
+    yield f"http://127.0.0.1:{port}"
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield b
+        b.close()
+
+
+def test_ask_in_the_browser_and_see_a_cited_answer(server, browser):
+    OUTPUT.mkdir(exist_ok=True)
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page.goto(server)
+    page.locator("#cw-question textarea").fill("Who is the chief designer of China's manned space program?")
+    page.locator("#cw-ask").click()
+    answer = page.locator("[data-testid=answer]")
+    answer.wait_for(timeout=60_000)
+    assert "Zhou Jianping" in answer.inner_text() and "[1]" in answer.inner_text()
+    card = page.locator("[data-testid=citation]").first
+    assert "paragraph" in card.inner_text()
+    assert "Zhou Jianping" in card.locator("mark").inner_text()  # the quoted sentence is highlighted
+    answer.locator("a.cw-cite").first.click()
+    assert page.url.endswith("#cw-cite-1")
+    page.screenshot(path=str(OUTPUT / "answer-1280x800.png"), full_page=True)
+    page.close()
+
+
+def test_unanswerable_question_looks_different(server, browser):
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.goto(server)
+    page.locator("#cw-question textarea").fill("What fuel does the Long March 5 rocket burn?")
+    page.locator("#cw-ask").click()
+    page.locator("[data-testid=abstained]").wait_for(timeout=60_000)
+    assert "do not say" in page.locator("[data-testid=abstained]").inner_text()
+    assert page.locator("[data-testid=citation]").count() == 0
+    assert "Related paragraphs (not support)" in page.locator("#cw-sources").inner_text()
+    page.screenshot(path=str(OUTPUT / "abstained-mobile.png"), full_page=True)
+    page.close()

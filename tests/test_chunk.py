@@ -1,0 +1,67 @@
+from citewise.chunk import blocks, split_paragraphs
+from citewise.load import decode
+from citewise.text import sentence_spans
+
+
+def words(text):
+    return len(text.split())
+
+
+def test_blocks_are_blank_line_separated_with_exact_offsets():
+    text = "  First para\nstill first.\n\n\nSecond one.\n \nThird.\n"
+    spans = blocks(text)
+    assert [text[s:e] for s, e in spans] == ["First para\nstill first.", "Second one.", "Third."]
+
+
+def test_paragraph_ids_ordinals_and_offsets():
+    text = "Alpha beta.\n\nGamma delta.\n\nEpsilon."
+    paras = split_paragraphs("dir/a.txt", text, max_tokens=100, count_tokens=words)
+    assert [p.id for p in paras] == ["dir/a.txt#1", "dir/a.txt#2", "dir/a.txt#3"]
+    assert [p.ordinal for p in paras] == [1, 2, 3]
+    for p in paras:
+        assert text[p.start:p.end] == p.text
+        for s, e in p.sentences:
+            assert p.text[s:e].strip()
+
+
+def test_ids_are_stable_and_hash_follows_content():
+    text = "One two.\n\nThree four."
+    a = split_paragraphs("d.txt", text, 100, words)
+    b = split_paragraphs("d.txt", text, 100, words)
+    assert [(p.id, p.hash) for p in a] == [(p.id, p.hash) for p in b]
+    c = split_paragraphs("d.txt", "One two.\n\nThree five.", 100, words)
+    assert a[0].hash == c[0].hash and a[1].hash != c[1].hash
+
+
+def test_long_paragraph_splits_at_sentence_boundaries():
+    sentences = [f"Sentence number {i} has exactly seven words." for i in range(10)]
+    text = "Intro.\n\n" + " ".join(sentences)
+    paras = split_paragraphs("d.txt", text, max_tokens=20, count_tokens=words)
+    assert paras[0].text == "Intro."
+    pieces = paras[1:]
+    assert len(pieces) == 5  # 7 words a sentence, at most 20 a piece: two sentences (14 words) each
+    for p in pieces:
+        assert words(p.text) <= 20
+        assert text[p.start:p.end] == p.text
+        assert p.text.endswith("words.") and p.text.startswith("Sentence")
+    assert " ".join(p.text for p in pieces) == " ".join(sentences)
+
+
+def test_a_sentence_longer_than_the_window_splits_at_words():
+    text = " ".join(f"w{i}" for i in range(50))
+    paras = split_paragraphs("d.txt", text, max_tokens=16, count_tokens=words)
+    assert [words(p.text) for p in paras] == [16, 16, 16, 2]
+    assert all(text[p.start:p.end] == p.text for p in paras)
+
+
+def test_windows_line_endings_do_not_shift_offsets():
+    text = decode("First.\r\n\r\nSecond line.\r\n".encode())
+    paras = split_paragraphs("d.txt", text, 100, words)
+    assert [p.text for p in paras] == ["First.", "Second line."]
+
+
+def test_sentence_spans_know_common_abbreviations():
+    text = "Dr. Smith met Mr. Jones on Jan. 3 in the U.S. capital. They talked."
+    spans = sentence_spans(text)
+    assert [text[s:e] for s, e in spans] == ["Dr. Smith met Mr. Jones on Jan. 3 in the U.S. capital.",
+                                             "They talked."]

@@ -1,0 +1,88 @@
+"""End to end with the real bundled model on the bundled sample corpus."""
+import json
+import subprocess
+import sys
+
+from conftest import ROOT
+
+
+def test_known_question_cites_the_known_paragraph(searcher):
+    ans = searcher.ask("Which countries will China work with on satellite engineering and technology?")
+    assert not ans.abstained
+    first = ans.citations[0]
+    # The story is syndicated: both copies (003 and 004) hold the paragraph.
+    assert first.paragraph.doc in {"003_4e0ba100935570fa.txt", "004_85d859092cc8430c.txt"}
+    assert "Italy, Brazil and Pakistan" in first.quote
+    assert first.paragraph.text[first.quote_start:first.quote_end] == first.quote
+    assert "[1]" in ans.answer and "Italy, Brazil and Pakistan" in ans.answer
+
+
+def test_every_answer_sentence_is_verbatim_from_its_cited_paragraph(searcher):
+    for q in ["Who is the Director of UNOOSA?", "How many orbits did Yang make in Shenzhou 5?",
+              "Which probe brought back lunar samples?"]:
+        ans = searcher.ask(q)
+        assert not ans.abstained, q
+        by_n = {c.n: c for c in ans.citations}
+        import re
+
+        for sentence, n in re.findall(r"(.+?) \[(\d+)\](?:\s|$)", ans.answer):
+            assert sentence.strip() in by_n[int(n)].paragraph.text
+
+
+def test_out_of_corpus_question_abstains_with_related_paragraphs(searcher):
+    ans = searcher.ask("What fuel does the Long March 5 rocket burn?")
+    assert ans.abstained
+    d = ans.to_dict()
+    assert d["answer"].startswith("The documents do not say")
+    assert d["citations"] == [] and len(d["related"]) == 3
+
+
+def _cli(*args):
+    return subprocess.run([sys.executable, "-m", "citewise", *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300)
+
+
+def test_cli_ask_json_contract(sample_index):
+    out = _cli("ask", "Who is the chief designer of China's manned space program?", "--index",
+               str(sample_index), "--json", "--top-k", "5")
+    assert out.returncode == 0, out.stderr
+    lines = [line for line in out.stdout.splitlines() if line.strip()]
+    assert len(lines) == 1  # exactly one JSON object
+    d = json.loads(lines[0])
+    assert {"question", "answer", "short_answer", "abstained", "citations", "retrieved", "timings_ms"} <= set(d)
+    assert isinstance(d["abstained"], bool) and d["abstained"] is False
+    assert len(d["retrieved"]) == 5
+    for r in d["retrieved"]:
+        assert {"id", "doc", "paragraph", "text", "score"} <= set(r)
+    c = d["citations"][0]
+    assert {"n", "id", "doc", "paragraph", "text", "quote", "score"} <= set(c)
+    assert c["n"] == 1 and c["quote"] in c["text"] and "Zhou Jianping" in c["quote"]
+    assert c["id"] == f"{c['doc']}#{c['paragraph']}"
+
+
+def test_cli_inspect_lists_every_paragraph(sample_index):
+    out = _cli("inspect", "--index", str(sample_index), "--json")
+    assert out.returncode == 0, out.stderr
+    rows = [json.loads(line) for line in out.stdout.splitlines()]
+    manifest = json.loads((sample_index / "manifest.json").read_text())
+    assert len(rows) == manifest["paragraph_count"] > 50
+    assert {r["doc"] for r in rows} == set(manifest["documents"])
+    assert all({"id", "doc", "paragraph", "text"} <= set(r) for r in rows)
+
+
+def test_cli_missing_index_is_a_human_error(tmp_path):
+    out = _cli("ask", "anything", "--index", str(tmp_path / "none"))
+    assert out.returncode == 1
+    assert "no index at" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_ingest_cli_prints_a_summary(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.md").write_text("# Title\n\nSome text about comets.\n")
+    (docs / "b.pdf").write_bytes(b"%PDF-1.4")
+    out = subprocess.run([sys.executable, "ingest.py", str(docs), "--index", str(tmp_path / "ix"), "--quiet"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert "Indexed 1 document(s), 2 paragraph(s)" in out.stdout
+    assert "b.pdf: unsupported type '.pdf'" in out.stdout

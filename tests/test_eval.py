@@ -1,0 +1,48 @@
+import json
+import subprocess
+import sys
+
+from conftest import ROOT
+from eval import squad
+
+TINY_SQUAD = {"data": [{"title": "Comets", "paragraphs": [
+    {"context": "Comets are icy bodies. Halley's Comet returns every 76 years. It was seen in 1986.",
+     "qas": [{"id": "q1", "question": "How often does Halley's Comet return?", "is_impossible": False,
+              "answers": [{"text": "every 76 years", "answer_start": 44},
+                          {"text": "76 years", "answer_start": 50}]},
+             {"id": "q2", "question": "Who named Halley's Comet?", "is_impossible": True, "answers": []}]}]}]}
+
+
+def test_squad_conversion_support_is_the_answer_sentence(tmp_path):
+    files, gold = squad.convert(TINY_SQUAD)
+    assert list(files) == ["Comets.txt"]
+    assert gold[0]["answers"] == ["every 76 years", "76 years"]
+    assert gold[0]["support"] == ["Halley's Comet returns every 76 years."]
+    assert gold[1]["answers"] == [] and gold[1]["support"] == []
+    _, kept = squad.convert(TINY_SQUAD, keep_unanswerable=False)
+    assert [g["id"] for g in kept] == ["q1"]
+
+
+def test_sample_gold_is_well_formed():
+    rows = list(squad.read_gold(ROOT / "eval" / "gold" / "sample.jsonl"))
+    assert len(rows) >= 40 and sum(1 for r in rows if not r["answers"]) >= 8
+    texts = [p.read_text() for p in (ROOT / "data" / "sample").glob("*.txt")]
+    from eval.metrics import contains_support
+
+    for r in rows:  # every support snippet is really in the corpus
+        assert all(any(contains_support(t, [s]) for t in texts) for s in r["support"]), r["id"]
+
+
+def test_eval_runner_writes_predictions_and_metrics(sample_index, tmp_path):
+    gold = tmp_path / "gold.jsonl"
+    rows = [json.loads(line) for line in (ROOT / "eval" / "gold" / "sample.jsonl").open()][:6]
+    gold.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    out = subprocess.run([sys.executable, "-m", "eval", "--gold", str(gold), "--index", str(sample_index),
+                          "--out", str(tmp_path / "pred.jsonl")], cwd=ROOT, capture_output=True, text=True,
+                         timeout=300)
+    assert out.returncode == 0, out.stderr
+    metrics = json.loads(out.stdout.strip().splitlines()[-1])
+    assert metrics["questions"] == 6 and 0.0 <= metrics["hit@5"] <= 1.0
+    preds = [json.loads(line) for line in (tmp_path / "pred.jsonl").open()]
+    assert [p["id"] for p in preds] == [r["id"] for r in rows]
+    assert all("citations" in p and "retrieved" in p for p in preds)

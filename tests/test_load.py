@@ -1,0 +1,54 @@
+import pytest
+
+from citewise.errors import EmptyCorpusError, UnreadableFileError
+from citewise.load import decode, discover, read_text
+from citewise.pipeline import ingest
+
+
+def test_decode_utf8_bom_and_cp1252():
+    assert decode("\ufeffcafé".encode("utf-8")) == "café"
+    assert decode("café “quoted”".encode("cp1252")) == "café “quoted”"
+
+
+def test_binary_is_refused_with_a_reason():
+    with pytest.raises(UnreadableFileError, match="binary"):
+        decode(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+
+
+def test_discover_recurses_and_skips_unsupported(tmp_path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "a.txt").write_text("A.")
+    (tmp_path / "sub" / "b.md").write_text("B.")
+    (tmp_path / "c.exe").write_bytes(b"MZ")
+    (tmp_path / ".hidden.txt").write_text("no")
+    found, skipped = discover([tmp_path, tmp_path / "missing"])
+    assert [f.doc for f in found] == ["a.txt", "sub/b.md"]
+    reasons = {s.path.split("/")[-1]: s.reason for s in skipped}
+    assert "unsupported type '.exe'" in reasons["c.exe"]
+    assert reasons["missing"] == "no such file or folder"
+
+
+def test_unreadable_file_reason(tmp_path):
+    with pytest.raises(UnreadableFileError, match="cannot be read"):
+        read_text(tmp_path / "nope.txt")
+
+
+def test_ingest_skips_bad_files_and_reports_them(tmp_path, fake_encoder, fake_settings):
+    corpus = tmp_path / "docs"
+    corpus.mkdir()
+    (corpus / "good.txt").write_text("The moon is made of rock.\n\nIt orbits the earth.")
+    (corpus / "binary.txt").write_bytes(b"\x00\x01\x02\x03" * 100)
+    (corpus / "empty.md").write_text("   \n\n  ")
+    report = ingest([corpus], tmp_path / "index", fake_settings, fake_encoder, progress=False)
+    assert report.documents == 1 and report.paragraphs == 2
+    reasons = {s.path.split("/")[-1]: s.reason for s in report.skipped}
+    assert "binary" in reasons["binary.txt"]
+    assert reasons["empty.md"] == "no text in it"
+    assert "Skipped 2 file(s)" in report.summary()
+
+
+def test_empty_folder_is_a_clear_error(tmp_path, fake_encoder, fake_settings):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(EmptyCorpusError, match="nothing to index"):
+        ingest([tmp_path / "empty"], tmp_path / "index", fake_settings, fake_encoder, progress=False)
+    assert not (tmp_path / "index").exists()

