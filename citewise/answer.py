@@ -67,10 +67,11 @@ class Evidence:
     paragraph_coverage: float
     corpus_coverage: float
     dense_top: float
+    type_match: float = 1.0  # the chosen sentence holds the kind of thing asked for
 
     def vector(self) -> list[float]:
         return [self.sentence_cosine, self.sentence_coverage, self.paragraph_coverage,
-                self.corpus_coverage, self.dense_top]
+                self.corpus_coverage, self.dense_top, self.type_match]
 
 
 @lru_cache(maxsize=1)

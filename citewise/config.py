@@ -37,6 +37,8 @@ class Settings:
     max_sentences: int = 2
     # Prior for the rank of the paragraph a sentence sits in, when choosing what to quote.
     paragraph_prior: float = 0.1
+    # Bonus for a sentence holding the asked-for kind of answer (citewise.qtype).
+    type_bonus: float = 0.2
     # A second sentence is quoted only if it scores at least this share of the best one.
     second_sentence_ratio: float = 0.92
     # Abstain when P(answerable) from the fitted evidence model falls below this;

@@ -19,6 +19,7 @@ from .embed import Encoder, get_encoder
 from .errors import EmptyCorpusError, UnreadableFileError
 from .load import Skipped, discover, read_text
 from .retrieve import hybrid, rerank
+from .qtype import expected_type, holds_type
 from .text import terms
 from .types import Answer, Hit, Paragraph
 
@@ -147,12 +148,17 @@ class Searcher:
         sentences = candidate_sentences(hits, s.answer_paragraphs)
         positions = _sentence_positions(sentences)
         top = hits[0].score if hits and hits[0].score > 0 else 1.0
-        # A sentence's own score, plus a small prior for the rank of the paragraph it sits in.
+        kind = expected_type(question)
+        typed = [holds_type(x.text, kind, question) for x in sentences]
+        # A sentence's own score, a small prior for the rank of its paragraph, and a bonus when it
+        # holds the kind of thing asked for (a number for "how many", a name for "who").
         scores = [float(r.sentence_scores[hits[x.hit].row][i]) + s.paragraph_prior * hits[x.hit].score / top
-                  for x, i in positions]
+                  + (s.type_bonus if typed[j] and kind != "other" else 0.0)
+                  for j, (x, i) in enumerate(positions)]
         evidence = None
         if sentences:
-            x, i = positions[int(np.argmax(scores))]
+            best = int(np.argmax(scores))
+            x, i = positions[best]
             best_hit = hits[x.hit]
             evidence = Evidence(
                 sentence_cosine=float(r.sentence_cosines[best_hit.row][i]),
@@ -160,6 +166,7 @@ class Searcher:
                 paragraph_coverage=coverage(r.terms, set(terms(best_hit.paragraph.text)), self.idf),
                 corpus_coverage=coverage(r.terms, {t for t in r.terms if t in self._df}, self.idf),
                 dense_top=max((h.dense or 0.0) for h in hits),
+                type_match=float(typed[best]),
             )
         return Analysis(r, sentences, scores, evidence)
 

@@ -71,7 +71,7 @@ def main() -> None:
     threshold = float(np.quantile(p[y == 1], args.target_false_abstention))
     model = {"bias": float(clf.intercept_[0]), "weights": [float(w) for w in clf.coef_[0]],
              "features": ["sentence_cosine", "sentence_coverage", "paragraph_coverage", "corpus_coverage",
-                          "dense_top"],
+                          "dense_top", "type_match"],
              "threshold": threshold,
              "fitted_on": "SQuAD 2.0 dev half (shared/datasets/squad2/dev-half.json), 2 folds of 4 indexed "
                           "articles; eval/fit_abstention.py"}

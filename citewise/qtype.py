@@ -1,0 +1,54 @@
+"""What kind of answer a question asks for, and whether a sentence holds one. Pure, regex-based.
+
+Used to prefer sentences that contain the asked-for kind of thing (a number for "how many",
+a date for "when", a name for "who") and as one signal of whether the documents answer at all.
+"""
+from __future__ import annotations
+
+import re
+
+from .text import fold, stopwords
+
+NUMBER_WORDS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+                "fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy "
+                "eighty ninety hundred thousand million billion trillion dozen dozens half").split()
+MONTHS = ("january february march april may june july august september october november december "
+          "jan feb mar apr jun jul aug sep sept oct nov dec").split()
+_NUMBER = re.compile(r"\b(\d[\d,.]*|" + "|".join(NUMBER_WORDS) + r")\b", re.I)
+_DATE = re.compile(r"\b(1[0-9]{3}|20[0-9]{2}|" + "|".join(MONTHS) +
+                   r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday|century|decade|"
+                   r"yesterday|today|tomorrow|\d{1,2}(st|nd|rd|th))\b", re.I)
+_NAME = re.compile(r"\b[A-Z][\w’'-]*")
+
+_RULES = [
+    ("number", re.compile(r"^(how (many|much|long|far|old|big|large|tall|high|often)|what (percentage|"
+                          r"number|amount|proportion))\b")),
+    ("date", re.compile(r"^(when\b|(in |by |since |until )?(what|which) (year|date|month|day|decade|century)\b)")),
+    ("name", re.compile(r"^(who|whom|whose)\b|^(what|which) (is the name|country|countries|city|cities|"
+                        r"agency|agencies|organi[sz]ation|company|companies|person|people|astronaut|"
+                        r"mission|rocket|probe|spacecraft|university|state|nation|team|group)\b")),
+]
+
+
+def expected_type(question: str) -> str:
+    """'number', 'date', 'name' or 'other'."""
+    q = fold(question).strip()
+    q = re.sub(r"^(and|so|but|then|in|on|at|of|for|by|according to [^,]+,)\s+", "", q)
+    for kind, pattern in _RULES:
+        if pattern.search(q):
+            return kind
+    return "other"
+
+
+def holds_type(sentence: str, kind: str, question: str = "") -> bool:
+    """Whether the sentence contains a thing of the kind that the question does not already name."""
+    if kind == "other":
+        return True
+    asked = set(re.findall(r"[\w'-]+", fold(question)))
+    if kind == "number":
+        found = _NUMBER.findall(sentence)
+    elif kind == "date":
+        found = [m.group(0) for m in _DATE.finditer(sentence)]
+    else:  # capitalised words that are not function words ("He", "The" start sentences)
+        found = [w for w in _NAME.findall(sentence) if fold(w) not in stopwords()]
+    return any(fold(f if isinstance(f, str) else f[0]).strip(".,") not in asked for f in found)
