@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -51,10 +52,25 @@ def coverage(query_terms: Sequence[str], text_terms: set[str], idf: Callable[[st
     return sum(idf(t) for t in q if t in text_terms) / total
 
 
+_PRONOUN_START = re.compile(r"^\W*(he|she|it|they|this|these|those|that|his|her|its|their|there|such)\b", re.I)
+
+
+def starts_with_pronoun(sentence: str) -> bool:
+    """A sentence that opens with a pronoun leans on the one before it for its subject."""
+    return bool(_PRONOUN_START.match(sentence))
+
+
 def sentence_scores(query_terms: Sequence[str], texts: Sequence[str], cosines: np.ndarray,
                     idf: Callable[[str], float], weight: float) -> np.ndarray:
-    """weight * cosine(question, sentence) + (1 - weight) * IDF-weighted term coverage."""
-    cov = np.array([coverage(query_terms, set(terms(t)), idf) for t in texts], dtype=np.float32)
+    """weight * cosine(question, sentence) + (1 - weight) * IDF-weighted term coverage.
+
+    Coverage of a sentence that opens with a pronoun also counts the terms of the sentence before
+    it, where its subject is named ("Yang ... . He works as the director" answers "What does Yang do?").
+    """
+    term_sets = [set(terms(t)) for t in texts]
+    cov = np.array([coverage(query_terms, term_sets[i] | (term_sets[i - 1] if i and starts_with_pronoun(t)
+                                                          else set()), idf)
+                    for i, t in enumerate(texts)], dtype=np.float32)
     return weight * np.asarray(cosines, dtype=np.float32) + (1.0 - weight) * cov
 
 
@@ -100,25 +116,35 @@ def compose(question: str, hits: Sequence[Hit], sentences: Sequence[Sentence],
     for i in order[1:max_sentences]:
         if scores[i] >= second_ratio * best and sentences[i].text.strip() != sentences[order[0]].text.strip():
             chosen.append(i)
-    # Read in document order when the sentences come from one paragraph.
+    quoted: dict[tuple[int, int], tuple[Sentence, float]] = {}
+    for i in chosen:
+        x = sentences[i]
+        quoted[(x.hit, x.start)] = (x, scores[i])
+        # A sentence that opens with "He"/"It"/... is quoted with the sentence before it, which
+        # names who or what it is about.
+        spans = list(hits[x.hit].paragraph.sentences)
+        if starts_with_pronoun(x.text) and (x.start, x.end) in spans and spans.index((x.start, x.end)) > 0:
+            ps, pe = spans[spans.index((x.start, x.end)) - 1]
+            prev = Sentence(hit=x.hit, start=ps, end=pe, text=hits[x.hit].paragraph.text[ps:pe])
+            quoted.setdefault((x.hit, ps), (prev, scores[i]))
+    # The best sentence's paragraph first; inside a paragraph, reading order.
     best_hit = sentences[order[0]].hit
-    chosen.sort(key=lambda i: (sentences[i].hit != best_hit, sentences[i].hit, sentences[i].start))
+    ordered = sorted(quoted.values(), key=lambda q: (q[0].hit != best_hit, q[0].hit, q[0].start))
     citations: list[Citation] = []
     numbers: dict[int, int] = {}
     parts = []
-    for i in chosen:
-        s = sentences[i]
-        if s.hit not in numbers:
-            numbers[s.hit] = len(numbers) + 1
-            citations.append(Citation(n=numbers[s.hit], paragraph=hits[s.hit].paragraph, quote=s.text,
-                                      quote_start=s.start, quote_end=s.end, score=scores[i]))
+    for x, score in ordered:
+        if x.hit not in numbers:
+            numbers[x.hit] = len(numbers) + 1
+            citations.append(Citation(n=numbers[x.hit], paragraph=hits[x.hit].paragraph, quote=x.text,
+                                      quote_start=x.start, quote_end=x.end, score=score))
         else:
-            # Two sentences of one paragraph: one citation whose quote spans both.
-            c = citations[numbers[s.hit] - 1]
-            start, end = min(c.quote_start, s.start), max(c.quote_end, s.end)
-            citations[numbers[s.hit] - 1] = Citation(
+            # Several sentences of one paragraph: one citation whose quote spans them.
+            c = citations[numbers[x.hit] - 1]
+            start, end = min(c.quote_start, x.start), max(c.quote_end, x.end)
+            citations[numbers[x.hit] - 1] = Citation(
                 n=c.n, paragraph=c.paragraph, quote=c.paragraph.text[start:end],
-                quote_start=start, quote_end=end, score=max(c.score, scores[i]))
-        parts.append(f"{s.text.strip()} [{numbers[s.hit]}]")
+                quote_start=start, quote_end=end, score=max(c.score, score))
+        parts.append(f"{x.text.strip()} [{numbers[x.hit]}]")
     return Answer(question=question, answer=" ".join(parts), short_answer=None, abstained=False,
                   citations=citations, retrieved=list(hits), confidence=confidence)
