@@ -84,16 +84,27 @@ class Evidence:
     corpus_coverage: float
     dense_top: float
     type_match: float = 1.0  # the chosen sentence holds the kind of thing asked for
+    rarest_missing: float = 0.0  # IDF of the rarest question term absent from the paragraph / max IDF
 
     def vector(self) -> list[float]:
         return [self.sentence_cosine, self.sentence_coverage, self.paragraph_coverage,
-                self.corpus_coverage, self.dense_top, self.type_match]
+                self.corpus_coverage, self.dense_top, self.type_match, self.rarest_missing]
 
 
 @lru_cache(maxsize=1)
 def abstention_model() -> dict:
     """Logistic-regression weights fitted by eval/fit_abstention.py on SQuAD dev data."""
     return json.loads(ABSTENTION_MODEL.read_text(encoding="utf-8"))
+
+
+ABSTAIN_LEVELS = ("strict", "balanced", "never")
+
+
+def abstain_threshold(level: str) -> float:
+    """The P(answerable) below which the answerer abstains, for a strictness level."""
+    if level not in ABSTAIN_LEVELS:
+        raise ValueError(f"unknown abstention level {level!r}; choose one of {', '.join(ABSTAIN_LEVELS)}")
+    return float(abstention_model()["thresholds"][level])
 
 
 def answerable_probability(evidence: Evidence, model: Mapping | None = None) -> float:
@@ -105,8 +116,14 @@ def answerable_probability(evidence: Evidence, model: Mapping | None = None) -> 
 
 def compose(question: str, hits: Sequence[Hit], sentences: Sequence[Sentence],
             scores: Sequence[float], abstain: bool, max_sentences: int = 2,
-            second_ratio: float = 0.92, confidence: float | None = None) -> Answer:
-    """Build the answer from the best sentences, each followed by `[n]` for its paragraph."""
+            second_ratio: float = 0.92, confidence: float | None = None,
+            typed: Sequence[bool] | None = None) -> Answer:
+    """Build the answer from the best sentences, each followed by `[n]` for its paragraph.
+
+    `typed[i]` says whether sentence i holds the kind of thing the question asks for; when the
+    best sentence does not and its neighbour in the same paragraph does, the neighbour is quoted
+    too ("... a gathering at the Centre. The number of attendees was seventeen.").
+    """
     if abstain or not sentences:
         return Answer(question=question, answer=ABSTAIN_TEXT, short_answer=None, abstained=True,
                       citations=[], retrieved=list(hits), confidence=confidence)
@@ -116,6 +133,12 @@ def compose(question: str, hits: Sequence[Hit], sentences: Sequence[Sentence],
     for i in order[1:max_sentences]:
         if scores[i] >= second_ratio * best and sentences[i].text.strip() != sentences[order[0]].text.strip():
             chosen.append(i)
+    if typed is not None and not typed[order[0]]:
+        b = order[0]
+        for j in (b + 1, b - 1):
+            if 0 <= j < len(sentences) and sentences[j].hit == sentences[b].hit and typed[j]:
+                chosen.append(j)
+                break
     quoted: dict[tuple[int, int], tuple[Sentence, float]] = {}
     for i in chosen:
         x = sentences[i]

@@ -7,18 +7,25 @@ import sys
 import textwrap
 from pathlib import Path
 
+from .answer import ABSTAIN_LEVELS
 from .config import DEFAULT_INDEX, Settings
 from .errors import CitewiseError, IndexNotFoundError
 from .types import Answer
 
 
-def _searcher(index: Path, build_default: bool = True):
+def _searcher(index: Path, settings: Settings = Settings(), build_default: bool = True):
     from .pipeline import Searcher, ingest
 
     if build_default and index == DEFAULT_INDEX and not (index / "manifest.json").exists():
         print("No index yet: building index/ from the bundled sample corpus ...", file=sys.stderr)
         ingest(None, index, progress=sys.stderr.isatty())
-    return Searcher(index)
+    return Searcher(index, settings)
+
+
+def add_answer_options(parser: argparse.ArgumentParser) -> None:
+    """The answerer options that ask, the evaluation and the UI share."""
+    parser.add_argument("--abstain", choices=ABSTAIN_LEVELS, default=Settings().abstain,
+                        help="how readily to answer 'the documents do not say' (default %(default)s)")
 
 
 def render(answer: Answer) -> str:
@@ -48,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     ask.add_argument("--json", action="store_true", help="print exactly one JSON object")
     ask.add_argument("--top-k", type=int, default=Settings().top_k,
                      help="paragraphs retrieved before answering (default %(default)s)")
+    add_answer_options(ask)
     insp = sub.add_parser("inspect", help="list every stored paragraph")
     insp.add_argument("--index", type=Path, default=DEFAULT_INDEX)
     insp.add_argument("--json", action="store_true", help="one JSON object per line (the default)")
@@ -56,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "ask":
             if args.top_k < 1:
                 parser.error("--top-k must be at least 1")
-            answer = _searcher(args.index).ask(args.question, top_k=args.top_k)
+            answer = _searcher(args.index, Settings(abstain=args.abstain)).ask(args.question, top_k=args.top_k)
             if args.json:
                 print(json.dumps(answer.to_dict(), ensure_ascii=False))
             else:

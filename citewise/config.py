@@ -39,10 +39,14 @@ class Settings:
     paragraph_prior: float = 0.1
     # Bonus for a sentence holding the asked-for kind of answer (citewise.qtype).
     type_bonus: float = 0.2
+    # Penalty for quoting a title-like line that does not end as a sentence does.
+    title_penalty: float = 0.1
     # A second sentence is quoted only if it scores at least this share of the best one.
     second_sentence_ratio: float = 0.92
-    # Abstain when P(answerable) from the fitted evidence model falls below this;
-    # None: the threshold fitted with the model (citewise/abstention.json).
+    # How readily to say "the documents do not say": strict | balanced | never. Each level is a
+    # threshold on P(answerable) fitted with the model (citewise/abstention.json);
+    # abstain_threshold, when set, overrides it.
+    abstain: str = "balanced"
     abstain_threshold: float | None = None
 
     def with_overrides(self, **overrides: Any) -> "Settings":

@@ -11,7 +11,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from . import store
-from .answer import (Evidence, Sentence, abstention_model, answerable_probability, candidate_sentences, compose,
+from .answer import (Evidence, Sentence, abstain_threshold, answerable_probability, candidate_sentences, compose,
                      coverage, sentence_scores)
 from .chunk import split_paragraphs
 from .config import DEFAULT_INDEX, SAMPLE_CORPUS, Settings
@@ -19,7 +19,7 @@ from .embed import Encoder, get_encoder
 from .errors import EmptyCorpusError, UnreadableFileError
 from .load import Skipped, discover, read_text
 from .retrieve import hybrid, rerank
-from .qtype import expected_type, holds_type
+from .qtype import expected_type, holds_type, is_full_sentence
 from .text import terms
 from .types import Answer, Hit, Paragraph
 
@@ -124,6 +124,11 @@ class Searcher:
         df = self._df.get(term, 0)
         return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
 
+    def max_idf(self) -> float:
+        """The IDF of a term no paragraph holds."""
+        n = len(self.index.paragraphs)
+        return math.log(1.0 + (n + 0.5) / 0.5)
+
     def retrieve(self, question: str, k: int | None = None) -> "Retrieval":
         """Fused dense + BM25 candidates, reranked by their best sentence; best k kept."""
         s, index = self.settings, self.index
@@ -152,8 +157,10 @@ class Searcher:
         typed = [holds_type(x.text, kind, question) for x in sentences]
         # A sentence's own score, a small prior for the rank of its paragraph, and a bonus when it
         # holds the kind of thing asked for (a number for "how many", a name for "who").
+        # A title-like line (no closing punctuation) is a poor quote: it states nothing whole.
         scores = [float(r.sentence_scores[hits[x.hit].row][i]) + s.paragraph_prior * hits[x.hit].score / top
                   + (s.type_bonus if typed[j] and kind != "other" else 0.0)
+                  - (0.0 if is_full_sentence(x.text) else s.title_penalty)
                   for j, (x, i) in enumerate(positions)]
         evidence = None
         if sentences:
@@ -167,8 +174,10 @@ class Searcher:
                 corpus_coverage=coverage(r.terms, {t for t in r.terms if t in self._df}, self.idf),
                 dense_top=max((h.dense or 0.0) for h in hits),
                 type_match=float(typed[best]),
+                rarest_missing=max((self.idf(t) for t in set(r.terms) - set(terms(best_hit.paragraph.text))),
+                                   default=0.0) / self.max_idf(),
             )
-        return Analysis(r, sentences, scores, evidence)
+        return Analysis(r, sentences, scores, evidence, typed)
 
     def ask(self, question: str, top_k: int | None = None) -> Answer:
         """Retrieve, pick the supporting sentences, decide whether to abstain, cite."""
@@ -179,10 +188,10 @@ class Searcher:
         t0 = time.perf_counter()
         a = self.analyse(question, top_k)
         confidence = answerable_probability(a.evidence) if a.evidence else None
-        threshold = s.abstain_threshold if s.abstain_threshold is not None else abstention_model()["threshold"]
+        threshold = s.abstain_threshold if s.abstain_threshold is not None else abstain_threshold(s.abstain)
         abstain = confidence is None or confidence < threshold
         answer = compose(question, a.retrieval.hits, a.sentences, a.scores, abstain, s.max_sentences,
-                         s.second_sentence_ratio, confidence)
+                         s.second_sentence_ratio, confidence, a.typed)
         answer.timings_ms = {"total": 1000 * (time.perf_counter() - t0)}
         return answer
 
@@ -195,6 +204,7 @@ class Analysis:
     sentences: list[Sentence]
     scores: list[float]
     evidence: Evidence | None
+    typed: list[bool]  # each sentence holds the kind of answer asked for
 
 
 @dataclass

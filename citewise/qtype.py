@@ -24,7 +24,7 @@ _RULES = [
     ("number", re.compile(r"^(how (many|much|long|far|old|big|large|tall|high|often)|what (percentage|"
                           r"number|amount|proportion))\b")),
     ("date", re.compile(r"^(when\b|(in |by |since |until )?(what|which) (year|date|month|day|decade|century)\b)")),
-    ("name", re.compile(r"^(who|whom|whose)\b|^(what|which) (is the name|country|countries|city|cities|"
+    ("name", re.compile(r"^(who|whom|whose)\b|^which (?!(year|date|month|day)\b)\w+|^what (is the name|office|country|countries|city|cities|"
                         r"agency|agencies|organi[sz]ation|company|companies|person|people|astronaut|"
                         r"mission|rocket|probe|spacecraft|university|state|nation|team|group)\b")),
 ]
@@ -52,3 +52,8 @@ def holds_type(sentence: str, kind: str, question: str = "") -> bool:
     else:  # capitalised words that are not function words ("He", "The" start sentences)
         found = [w for w in _NAME.findall(sentence) if fold(w) not in stopwords()]
     return any(fold(f if isinstance(f, str) else f[0]).strip(".,") not in asked for f in found)
+
+
+def is_full_sentence(text: str) -> bool:
+    """Ends like a sentence (. ! ? or a closing quote/bracket after one), not like a title."""
+    return bool(re.search(r"[.!?…][\"'”’)\]]*\s*$", text.strip()))

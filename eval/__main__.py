@@ -8,7 +8,8 @@ import tempfile
 from pathlib import Path
 
 import citewise  # noqa: F401  (offline environment first)
-from citewise.config import DEFAULT_INDEX
+from citewise.cli import add_answer_options
+from citewise.config import DEFAULT_INDEX, Settings
 from citewise.errors import CitewiseError
 
 from . import metrics, squad
@@ -39,10 +40,11 @@ def format_table(m: dict[str, float]) -> str:
     return "\n".join(rows)
 
 
-def run(gold: list[dict], index_dir: Path, top_k: int, out: Path | None) -> dict[str, float]:
+def run(gold: list[dict], index_dir: Path, top_k: int, out: Path | None,
+        settings: Settings = Settings()) -> dict[str, float]:
     from citewise.pipeline import Searcher
 
-    searcher = Searcher(index_dir)
+    searcher = Searcher(index_dir, settings)
     predictions = []
     hit1: list[float] = []
     tty = sys.stderr.isatty()
@@ -80,7 +82,9 @@ def main(argv: list[str] | None = None) -> int:
     where.add_argument("--corpus", type=Path, help="a folder to index first, into a temporary folder")
     parser.add_argument("--out", type=Path, help="write one prediction per line (JSONL)")
     parser.add_argument("--top-k", type=int, default=10)
+    add_answer_options(parser)
     args = parser.parse_args(argv)
+    settings = Settings(abstain=args.abstain)
     gold = list(squad.read_gold(args.gold))
     try:
         if args.corpus:
@@ -88,14 +92,14 @@ def main(argv: list[str] | None = None) -> int:
 
             with tempfile.TemporaryDirectory() as tmp:
                 ingest([args.corpus], Path(tmp) / "index", progress=False)
-                result = run(gold, Path(tmp) / "index", args.top_k, args.out)
+                result = run(gold, Path(tmp) / "index", args.top_k, args.out, settings)
         else:
             index_dir = args.index or DEFAULT_INDEX
             if args.index is None and not (index_dir / "manifest.json").exists():
                 from citewise.pipeline import ingest
 
                 ingest(None, index_dir, progress=True)
-            result = run(gold, index_dir, args.top_k, args.out)
+            result = run(gold, index_dir, args.top_k, args.out, settings)
     except CitewiseError as exc:
         print(f"python -m eval: error: {exc}", file=sys.stderr)
         return 1

@@ -1,9 +1,12 @@
 """Fit the abstention model (citewise/abstention.json) on SQuAD 2.0 dev data, never on a test set.
 
-Answerable: SQuAD questions whose article is indexed. Unanswerable: (a) questions about articles
-that are *not* indexed (the documents do not hold the answer: the common case for users) and
-(b) SQuAD's own adversarial impossible questions about the indexed articles. A logistic
-regression over the Evidence signals (citewise.answer.Evidence) gives P(answerable).
+Answerable: SQuAD questions whose support paragraph is indexed. Unanswerable, three kinds:
+  - "held-out": questions whose support paragraph was left out of the index while the rest of
+    its article is in (same topic, answer absent: what users most often run into);
+  - "outside": questions about an article that is not indexed at all;
+  - "impossible": SQuAD's own adversarial unanswerable questions.
+A logistic regression over the Evidence signals (citewise.answer.Evidence) gives P(answerable);
+the threshold is set so that at most --target-false-abstention of answerable questions abstain.
 
     python -m eval squad ../shared/datasets/squad2/dev-half.json --out /tmp/squad
     python -m eval.fit_abstention --squad-dir /tmp/squad
@@ -18,66 +21,89 @@ from pathlib import Path
 import numpy as np
 
 import citewise  # noqa: F401
-from citewise.answer import ABSTENTION_MODEL
+from citewise.answer import ABSTENTION_MODEL, Evidence
+from citewise.chunk import blocks
 from citewise.pipeline import Searcher, ingest
 
-from . import squad
+from . import metrics, squad
+
+FEATURES = list(Evidence.__dataclass_fields__)
 
 
-def features(searcher: Searcher, questions: list[str]) -> np.ndarray:
-    return np.array([searcher.analyse(q).evidence.vector() for q in questions])
+def features(searcher: Searcher, rows: list[dict]) -> np.ndarray:
+    return np.array([searcher.analyse(g["question"]).evidence.vector() for g in rows]).reshape(-1, len(FEATURES))
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--squad-dir", type=Path, required=True, help="output of `python -m eval squad`")
-    ap.add_argument("--target-false-abstention", type=float, default=0.02)
+    ap.add_argument("--balanced", type=float, default=0.04,
+                    help="share of answerable dev questions that --abstain balanced may refuse")
+    ap.add_argument("--strict", type=float, default=0.10,
+                    help="share of answerable dev questions that --abstain strict may refuse")
+    ap.add_argument("--held-out-share", type=float, default=0.25)
     args = ap.parse_args()
     from sklearn.linear_model import LogisticRegression
 
     gold = list(squad.read_gold(args.squad_dir / "gold.jsonl"))
     articles = sorted({g["article"] for g in gold})
     X, y, group = [], [], []
-    # Two folds: index half of the articles, ask the questions of all of them.
-    halves = [articles[0::2], articles[1::2]]
-    for fold, indexed in enumerate(halves):
+    for fold, indexed in enumerate([articles[0::2], articles[1::2]]):
+        rng = np.random.default_rng(fold)
         with tempfile.TemporaryDirectory() as tmp:
             corpus = Path(tmp) / "corpus"
             corpus.mkdir()
+            kept_text: list[str] = []
+            dropped_text: list[str] = []
             for a in indexed:
                 name = f"{squad._slug(a)}.txt"
-                (corpus / name).write_text((args.squad_dir / "corpus" / name).read_text())
+                text = (args.squad_dir / "corpus" / name).read_text(encoding="utf-8")
+                paras = [text[s:e] for s, e in blocks(text)]
+                drop = set(rng.choice(len(paras), size=int(len(paras) * args.held_out_share), replace=False))
+                kept = [p for i, p in enumerate(paras) if i not in drop]
+                kept_text += kept
+                dropped_text += [p for i, p in enumerate(paras) if i in drop]
+                (corpus / name).write_text("\n\n".join(kept) + "\n", encoding="utf-8")
             ingest([corpus], Path(tmp) / "index", progress=False)
             s = Searcher(Path(tmp) / "index")
-            rng = np.random.default_rng(fold)
+
+            def in_kept(g: dict) -> bool:
+                return any(metrics.contains_support(p, g["support"]) for p in kept_text)
+
+            def answer_anywhere(g: dict) -> bool:
+                return any(metrics.answer_contains(p, g["answers"]) for p in kept_text)
+
             inside = [g for g in gold if g["article"] in indexed]
-            answerable = [g for g in inside if g["answers"]]
+            answerable = [g for g in inside if g["answers"] and in_kept(g)]
+            held_out = [g for g in inside if g["answers"] and not in_kept(g) and not answer_anywhere(g)]
             impossible = [g for g in inside if not g["answers"]]
+            impossible = list(rng.choice(impossible, size=min(len(impossible), len(held_out)), replace=False))
             outside = [g for g in gold if g["article"] not in indexed and g["answers"]]
-            outside = list(rng.choice(outside, size=min(len(outside), len(answerable)), replace=False))
-            impossible = list(rng.choice(impossible, size=min(len(impossible), len(answerable) // 3),
-                                         replace=False))
-            for rows, label, kind in ((answerable, 1, "answerable"), (outside, 0, "outside"),
-                                      (impossible, 0, "impossible")):
-                X.append(features(s, [g["question"] for g in rows]))
+            outside = list(rng.choice(outside, size=min(len(outside), len(held_out)), replace=False))
+            for rows, label, kind in ((answerable, 1, "answerable"), (held_out, 0, "held-out"),
+                                      (outside, 0, "outside"), (impossible, 0, "impossible")):
+                X.append(features(s, rows))
                 y += [label] * len(rows)
                 group += [kind] * len(rows)
-    X = np.vstack(X)
-    y = np.array(y)
-    group = np.array(group)
-    clf = LogisticRegression(C=1.0, class_weight="balanced", max_iter=1000).fit(X, y)
+    X, y, group = np.vstack(X), np.array(y), np.array(group)
+    clf = LogisticRegression(C=1.0, class_weight="balanced", max_iter=2000).fit(X, y)
     p = clf.predict_proba(X)[:, 1]
-    # The decision threshold: the highest one that abstains on at most the target share of answerable.
-    threshold = float(np.quantile(p[y == 1], args.target_false_abstention))
+    # Each level's threshold: the highest that abstains on at most its share of answerable questions.
+    thresholds = {"strict": float(np.quantile(p[y == 1], args.strict)),
+                  "balanced": float(np.quantile(p[y == 1], args.balanced)),
+                  "never": 0.0}
+    threshold = thresholds["balanced"]
     model = {"bias": float(clf.intercept_[0]), "weights": [float(w) for w in clf.coef_[0]],
-             "features": ["sentence_cosine", "sentence_coverage", "paragraph_coverage", "corpus_coverage",
-                          "dense_top", "type_match"],
-             "threshold": threshold,
-             "fitted_on": "SQuAD 2.0 dev half (shared/datasets/squad2/dev-half.json), 2 folds of 4 indexed "
-                          "articles; eval/fit_abstention.py"}
-    for kind in ("answerable", "outside", "impossible"):
-        m = group == kind
-        print(f"{kind:<11} n={m.sum():5d} abstained {(p[m] < threshold).mean():.3f}")
+             "features": FEATURES, "thresholds": thresholds,
+             "fitted_on": "SQuAD 2.0 dev half (shared/datasets/squad2/dev-half.json): 2 folds of 4 indexed "
+                          "articles with 25% of paragraphs held out; eval/fit_abstention.py"}
+    report = {}
+    for level, t in thresholds.items():
+        for kind in ("answerable", "held-out", "outside", "impossible"):
+            m = group == kind
+            report.setdefault(level, {})[kind] = {"n": int(m.sum()), "abstained": round(float((p[m] < t).mean()), 4)}
+            print(f"{level:<9} {kind:<11} n={m.sum():5d} abstained {(p[m] < t).mean():.3f}")
+    model["fit_report"] = report
     ABSTENTION_MODEL.write_text(json.dumps(model, indent=2) + "\n")
     print(json.dumps(model, indent=2))
 

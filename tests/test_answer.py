@@ -67,7 +67,17 @@ def test_coverage_weights_terms_by_idf():
 
 
 def test_answerable_probability_is_a_logistic_of_the_evidence():
-    model = {"bias": -1.0, "weights": [1.0, 1.0, 0.0, 0.0, 0.0, 0.0]}
+    model = {"bias": -1.0, "weights": [1.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0]}
     ev = Evidence(sentence_cosine=0.5, sentence_coverage=0.5, paragraph_coverage=0.9,
                   corpus_coverage=1.0, dense_top=0.7)
     assert answerable_probability(ev, model) == 0.5  # sigmoid(-1 + 0.5 + 0.5) = sigmoid(0)
+
+
+def test_abstention_levels_are_ordered_and_validated():
+    import pytest
+
+    from citewise.answer import abstain_threshold
+
+    assert abstain_threshold("strict") > abstain_threshold("balanced") > abstain_threshold("never") == 0.0
+    with pytest.raises(ValueError, match="strict, balanced, never"):
+        abstain_threshold("sometimes")
