@@ -1,10 +1,12 @@
 """Text -> Paragraphs with stable ids and character offsets. Pure: no I/O, no model."""
 from __future__ import annotations
 
+import bisect
 import hashlib
 import re
-from typing import Callable
+from typing import Callable, Sequence
 
+from .clean import Span
 from .text import sentence_spans
 from .types import Paragraph
 
@@ -68,19 +70,44 @@ def _split_long(text: str, start: int, end: int, max_tokens: int,
     return out
 
 
-def split_paragraphs(doc: str, text: str, max_tokens: int,
-                     count_tokens: TokenCounter) -> list[Paragraph]:
-    """Blank-line paragraphs of one document; over-long ones split at sentence boundaries.
+def group_spans(text: str, spans: Sequence[Span]) -> list[Span]:
+    """Kept line spans -> paragraph spans: consecutive kept lines of one blank-line block and of
+    one kind (and author) form a paragraph; a removed line between them splits it."""
+    out: list[Span] = []
+    block_of = _block_index(text)
+    for sp in spans:
+        if out:
+            last = out[-1]
+            gap = text[last.end:sp.start]
+            same_block = block_of(last.start) == block_of(sp.start)
+            if same_block and gap.strip() == "" and (last.kind, last.author) == (sp.kind, sp.author):
+                out[-1] = Span(last.start, sp.end, last.kind, last.author)
+                continue
+        out.append(sp)
+    return out
 
+
+def _block_index(text: str) -> Callable[[int], int]:
+    starts = [s for s, _ in blocks(text)]
+    return lambda pos: bisect.bisect_right(starts, pos)
+
+
+def split_paragraphs(doc: str, text: str, max_tokens: int, count_tokens: TokenCounter,
+                     spans: Sequence[Span] | None = None) -> list[Paragraph]:
+    """Paragraphs of one document; over-long ones split at sentence boundaries.
+
+    `spans` are the kept lines from citewise.clean (None: keep everything as article text).
     Ordinals number the stored pieces from 1 in reading order, so `doc#ordinal` is stable
     for as long as the document's text does not change.
     """
     paragraphs: list[Paragraph] = []
-    for b_start, b_end in blocks(text):
-        for s, e in _split_long(text, b_start, b_end, max_tokens, count_tokens):
+    units = group_spans(text, spans) if spans is not None else [Span(s, e) for s, e in blocks(text)]
+    for unit in units:
+        for s, e in _split_long(text, unit.start, unit.end, max_tokens, count_tokens):
             ordinal = len(paragraphs) + 1
             piece = text[s:e]
             paragraphs.append(Paragraph(id=f"{doc}#{ordinal}", doc=doc, ordinal=ordinal,
                                         text=piece, start=s, end=e, hash=content_hash(piece),
-                                        sentences=tuple(sentence_spans(piece)) or ((0, len(piece)),)))
+                                        sentences=tuple(sentence_spans(piece)) or ((0, len(piece)),),
+                                        kind=unit.kind, author=unit.author))
     return paragraphs

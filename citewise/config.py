@@ -35,6 +35,8 @@ class Settings:
     # Answer composition: how many top paragraphs the answerer reads, how many sentences it quotes.
     answer_paragraphs: int = 4
     max_sentences: int = 2
+    # Reader comments rank below article text unless the question asks about comments.
+    comment_weight: float = 0.5
     # Prior for the rank of the paragraph a sentence sits in, when choosing what to quote.
     paragraph_prior: float = 0.1
     # Bonus for a sentence holding the asked-for kind of answer (citewise.qtype).

@@ -14,11 +14,13 @@ from . import store
 from .answer import (Evidence, Sentence, abstain_threshold, answerable_probability, candidate_sentences, compose,
                      coverage, sentence_scores)
 from .chunk import split_paragraphs
+from .clean import clean
+from .dedup import collapse
 from .config import DEFAULT_INDEX, SAMPLE_CORPUS, Settings
 from .embed import Encoder, get_encoder
 from .errors import EmptyCorpusError, UnreadableFileError
 from .load import Skipped, discover, read_text
-from .retrieve import hybrid, rerank
+from .retrieve import asks_about_comments, demote, hybrid, rerank
 from .qtype import expected_type, holds_type, is_full_sentence
 from .text import terms
 from .types import Answer, Hit, Paragraph
@@ -58,18 +60,25 @@ def ingest(paths: Sequence[Path] | None = None, index_dir: Path = DEFAULT_INDEX,
         except UnreadableFileError as exc:
             skipped.append(Skipped(str(f.path), str(exc)))
             continue
-        pieces = split_paragraphs(f.doc, text, settings.max_tokens, encoder.count_tokens)
+        spans, removed = clean(text)
+        pieces = split_paragraphs(f.doc, text, settings.max_tokens, encoder.count_tokens, spans)
         if not pieces:
-            skipped.append(Skipped(str(f.path), "no text in it"))
+            skipped.append(Skipped(str(f.path), "no text in it" if not removed else
+                                   "nothing left after removing page furniture (see the manifest)"))
             continue
         documents[f.doc] = {"path": str(f.path.resolve()), "paragraphs": len(pieces),
-                            "chars": len(text)}
+                            "chars": len(text), "removed": [r.to_dict() for r in removed]}
         paragraphs.extend(pieces)
     if not paragraphs:
         reasons = "; ".join(f"{s.path}: {s.reason}" for s in skipped[:5]) or "no files found"
         raise EmptyCorpusError(f"nothing to index in {', '.join(map(str, paths or [SAMPLE_CORPUS]))} "
                                f"({reasons})")
-    log(f"Embedding {len(paragraphs)} paragraphs from {len(documents)} documents ...")
+    paragraphs, copies = collapse(paragraphs)
+    for copy, canonical in copies.items():
+        documents[copy.rsplit("#", 1)[0]].setdefault("duplicates", []).append(
+            {"id": copy, "same_as": canonical})
+    log(f"Embedding {len(paragraphs)} paragraphs from {len(documents)} documents "
+        f"({len(copies)} duplicate paragraphs folded into their first copy) ...")
     vectors = encoder.encode([p.text for p in paragraphs], progress=progress)
     log("Embedding their sentences (for sentence-level reranking and quoting) ...")
     sentence_vectors = encoder.encode([p.text[s:e] for p in paragraphs for s, e in p.sentences],
@@ -142,7 +151,10 @@ class Searcher:
             texts = [h.paragraph.text[a:b] for a, b in h.paragraph.sentences]
             cosines[h.row] = index.paragraph_sentence_vectors(h.row) @ q_vec
             scores[h.row] = sentence_scores(q_terms, texts, cosines[h.row], self.idf, s.sentence_weight)
-        hits = rerank(fused, [float(scores[h.row].max()) for h in fused], s.gamma)[:k]
+        hits = rerank(fused, [float(scores[h.row].max()) for h in fused], s.gamma)
+        if not asks_about_comments(question):
+            hits = demote(hits, "comment", s.comment_weight)
+        hits = hits[:k]
         return Retrieval(q_vec, q_terms, hits, cosines, scores)
 
     def analyse(self, question: str, top_k: int | None = None) -> "Analysis":

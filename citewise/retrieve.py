@@ -1,6 +1,7 @@
 """dense(), lexical() and fuse(): each returns ranked Hits. Fusion is pure and small."""
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Mapping, Sequence
 
@@ -88,4 +89,19 @@ def rerank(hits: Sequence[Hit], best_sentence: Sequence[float], gamma: float) ->
     out = [replace(h, score=gamma * h.score / top + (1.0 - gamma) * b, fused=h.score, sentence=b)
            for h, b in zip(hits, best_sentence)]
     out.sort(key=lambda h: (-h.score, h.row))
+    return out
+
+
+_ABOUT_COMMENTS = re.compile(r"\b(comments?|commenters?|commented|readers?|replies|reply|replied)\b", re.I)
+
+
+def asks_about_comments(question: str) -> bool:
+    """Whether a question is about what readers said, rather than what the documents state."""
+    return bool(_ABOUT_COMMENTS.search(question))
+
+
+def demote(hits: Sequence[Hit], kind: str, factor: float) -> list[Hit]:
+    """Multiply the score of paragraphs of `kind` by `factor` and re-sort (stable)."""
+    out = [replace(h, score=h.score * factor) if h.paragraph.kind == kind else h for h in hits]
+    out.sort(key=lambda h: -h.score)
     return out

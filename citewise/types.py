@@ -22,18 +22,25 @@ class Paragraph:
     hash: str
     # Sentence spans relative to `text`; what the answerer quotes and the reranker scores.
     sentences: tuple[tuple[int, int], ...] = ()
+    kind: str = "article"  # article | teaser (a related-story summary) | comment (a reader's)
+    author: str | None = None  # a comment's author
+    # Ids of identical paragraphs elsewhere (syndicated copies), not indexed separately.
+    also_in: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["paragraph"] = d.pop("ordinal")
         d["sentences"] = [list(x) for x in self.sentences]
+        d["also_in"] = list(self.also_in)
         return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Paragraph":
         return cls(id=d["id"], doc=d["doc"], ordinal=d["paragraph"], text=d["text"],
                    start=d["start"], end=d["end"], hash=d["hash"],
-                   sentences=tuple(tuple(x) for x in d.get("sentences", ())))
+                   sentences=tuple(tuple(x) for x in d.get("sentences", ())),
+                   kind=d.get("kind", "article"), author=d.get("author"),
+                   also_in=tuple(d.get("also_in", ())))
 
 
 @dataclass(frozen=True)
@@ -51,6 +58,7 @@ class Hit:
     def to_dict(self) -> dict[str, Any]:
         p = self.paragraph
         return {"id": p.id, "doc": p.doc, "paragraph": p.ordinal, "text": p.text,
+                "kind": p.kind, "author": p.author, "also_in": list(p.also_in),
                 "score": round(self.score, 6),
                 "dense": None if self.dense is None else round(self.dense, 6),
                 "lexical": None if self.lexical is None else round(self.lexical, 6),
@@ -72,6 +80,7 @@ class Citation:
     def to_dict(self) -> dict[str, Any]:
         p = self.paragraph
         return {"n": self.n, "id": p.id, "doc": p.doc, "paragraph": p.ordinal, "text": p.text,
+                "kind": p.kind, "author": p.author, "also_in": list(p.also_in),
                 "quote": self.quote, "quote_start": self.quote_start, "quote_end": self.quote_end,
                 "score": round(self.score, 6)}
 

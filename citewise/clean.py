@@ -1,0 +1,158 @@
+"""Text -> the spans worth indexing, minus page furniture; what was removed is kept, with why.
+
+Pure and line-based, so that every kept span is still an exact slice of the document and
+citations keep their character offsets. The rules read shapes that recur across scraped pages,
+not the strings of one site:
+  - a line printed twice in one document (photo captions, footers);
+  - copyright / legal / cookie footers;
+  - donation and subscription appeals, share and comment-login widgets;
+  - "related" / "read more" / "similar posts" headers and runs of three or more short,
+    title-like lines without sentence punctuation (link lists), once the article has begun;
+  - byline-only lines ("by Staff Writers").
+A long "related story" teaser that ends in "read more" carries facts: it is kept as kind
+"teaser" (without the "read more"). A bullet followed by a short name starts a reader comment:
+the lines after it are kind "comment" with that author.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .text import fold
+
+
+@dataclass(frozen=True)
+class Span:
+    """A kept stretch of the document: [start, end) with its kind and, for comments, author."""
+
+    start: int
+    end: int
+    kind: str = "article"  # article | teaser | comment
+    author: str | None = None
+
+
+@dataclass(frozen=True)
+class Removed:
+    """A removed stretch of the document and the rule that removed it."""
+
+    start: int
+    end: int
+    text: str
+    reason: str
+
+    def to_dict(self) -> dict:
+        return {"start": self.start, "end": self.end, "text": self.text, "reason": self.reason}
+
+
+_LEGAL = re.compile(r"copyright|©|all rights reserved|privacy (statement|policy)|cookies?\b|terms of "
+                    r"(use|service)|\bgdpr\b|general data protection|advertising does not imply", re.I)
+_APPEAL = re.compile(r"\b(donat\w*|subscri\w*|paypal|billed|contribution|supporters?|ad ?blockers?|paywall|"
+                     r"newsletter|sign up|credit card|revenues?|become a (member|patron))\b", re.I)
+_WIDGET = re.compile(r"\b(share (this|on|via)|comment using|log ?in|facebook|twitter|reddit|digg|"
+                     r"del\.icio\.us|whatsapp|linkedin|social media)\b", re.I)
+_RELATED = re.compile(r"^\W*(related (links?|posts?|stories|articles|news)|similar posts?|you may (also )?like|"
+                      r"more (news|stories)|just in|read (the full story|more)|recommended)\b", re.I)
+_READ_MORE = re.compile(r"\s*(\.\.\.|…)?\s*read more\W*$", re.I)
+_BYLINE = re.compile(r"^\W*by\s+[A-Z][\w.'-]*(\s+[A-Z][\w.'-]*){0,4}\W*$")
+_COMMENTER = re.compile(r"^\s*[•·▪●*]\s+(\S[^.!?]{0,48})\s*$")
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
+
+
+def _lines(text: str) -> list[tuple[int, int]]:
+    """Spans of the non-blank lines, trimmed."""
+    out = []
+    for m in re.finditer(r"[^\n]+", text):
+        line = m.group()
+        if line.strip():
+            lead = len(line) - len(line.lstrip())
+            out.append((m.start() + lead, m.start() + lead + len(line.strip())))
+    return out
+
+
+def _title_like(line: str) -> bool:
+    words = line.split()
+    return 0 < len(words) <= 14 and len(line) <= 120 and not _SENTENCE_END.search(line)
+
+
+def _appeal_or_widget(line: str) -> str | None:
+    n_words = len(line.split())
+    appeal = len(_APPEAL.findall(line))
+    widget = len(_WIDGET.findall(line))
+    if appeal >= 2 or (appeal and n_words <= 25):
+        return "donation or subscription appeal"
+    if widget >= 2 or (widget and n_words <= 12):
+        return "share or comment widget"
+    return None
+
+
+def clean(text: str) -> tuple[list[Span], list[Removed]]:
+    """Classify every non-blank line of `text`; return kept spans and removed ones."""
+    lines = _lines(text)
+    reasons: dict[int, str] = {}
+    kinds: dict[int, tuple[str, str | None]] = {}
+    seen: set[str] = set()
+    article_started = False
+    author: str | None = None
+    for i, (s, e) in enumerate(lines):
+        line = text[s:e]
+        key = " ".join(fold(line).split())
+        if len(line.split()) >= 20:
+            article_started = True
+        commenter = _COMMENTER.match(line)
+        if commenter and not _SENTENCE_END.search(line):
+            author = commenter.group(1).strip()
+            reasons[i] = f"commenter name ({author})"
+            continue
+        if key in seen and len(key) >= 15:
+            reasons[i] = "repeated line (printed twice on the page)"
+            continue
+        seen.add(key)
+        if _LEGAL.search(line) and (len(line.split()) <= 30 or len(_LEGAL.findall(line)) >= 2):
+            reasons[i] = "copyright or legal footer"
+        elif _RELATED.search(line) and len(line.split()) <= 8:
+            reasons[i] = "related-links or read-more header"
+        elif _BYLINE.match(line):
+            reasons[i] = "byline"
+        elif (why := _appeal_or_widget(line)) is not None:
+            reasons[i] = why
+        elif _READ_MORE.search(line) and len(line.split()) >= 15:
+            kinds[i] = ("teaser", None)
+        elif _READ_MORE.search(line):
+            reasons[i] = "related-links or read-more header"
+        elif author is not None:
+            kinds[i] = ("comment", author)
+    # Link lists: runs of 3+ title-like lines (blank lines between them do not break a run),
+    # once the article has begun; a run may pass over lines already removed for another reason.
+    started = False
+    run: list[int] = []
+
+    def close_run() -> None:
+        if len([j for j in run if j not in reasons]) >= 3:
+            for j in run:
+                reasons.setdefault(j, "link list (run of short title-like lines)")
+        run.clear()
+
+    for i, (s, e) in enumerate(lines):
+        line = text[s:e]
+        if len(line.split()) >= 20:
+            started = True
+        attribution = re.match(r"^\W*(source|editor|photo)\s*:", line, re.I)
+        if started and (i in reasons or _title_like(line)) and i not in kinds and not attribution:
+            run.append(i)
+        else:
+            close_run()
+    close_run()
+    # A teaser's title and dateline sit right above it: they belong to the teaser, not a link list.
+    kept: list[Span] = []
+    removed: list[Removed] = []
+    for i, (s, e) in enumerate(lines):
+        if i in reasons:
+            removed.append(Removed(s, e, text[s:e], reasons[i]))
+            continue
+        kind, who = kinds.get(i, ("article", None))
+        if kind == "teaser":
+            m = _READ_MORE.search(text[s:e])
+            removed.append(Removed(s + m.start(), e, text[s + m.start():e].strip(), "read-more link"))
+            e = s + m.start()
+        kept.append(Span(s, e, kind, who))
+    return kept, removed
