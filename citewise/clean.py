@@ -46,7 +46,7 @@ class Removed:
 
 _LEGAL = re.compile(r"copyright|©|all rights reserved|privacy (statement|policy)|cookies?\b|terms of "
                     r"(use|service)|\bgdpr\b|general data protection|advertising does not imply", re.I)
-_APPEAL = re.compile(r"\b(donat\w*|subscri\w*|paypal|billed|contribution|supporters?|ad ?blockers?|paywall|"
+_APPEAL = re.compile(r"\b(donat\w*|subscri\w*|paypal|billed|contribution|contributors?|supporters?|ad ?blockers?|paywall|"
                      r"newsletter|sign up|credit card|revenues?|become a (member|patron))\b", re.I)
 _WIDGET = re.compile(r"\b(share (this|on|via)|comment using|log ?in|facebook|twitter|reddit|digg|"
                      r"del\.icio\.us|whatsapp|linkedin|social media)\b", re.I)
@@ -122,12 +122,12 @@ def clean(text: str) -> tuple[list[Span], list[Removed]]:
         elif author is not None:
             kinds[i] = ("comment", author)
     # Link lists: runs of 3+ title-like lines (blank lines between them do not break a run),
-    # once the article has begun; a run may pass over lines already removed for another reason.
+    # once the article has begun.
     started = False
     run: list[int] = []
 
     def close_run() -> None:
-        if len([j for j in run if j not in reasons]) >= 3:
+        if len(run) >= 3:
             for j in run:
                 reasons.setdefault(j, "link list (run of short title-like lines)")
         run.clear()
@@ -137,12 +137,23 @@ def clean(text: str) -> tuple[list[Span], list[Removed]]:
         if len(line.split()) >= 20:
             started = True
         attribution = re.match(r"^\W*(source|editor|photo)\s*:", line, re.I)
-        if started and (i in reasons or _title_like(line)) and i not in kinds and not attribution:
+        if started and i not in reasons and _title_like(line) and i not in kinds and not attribution:
             run.append(i)
         else:
             close_run()
     close_run()
-    # A teaser's title and dateline sit right above it: they belong to the teaser, not a link list.
+    # Context (as in jusText): a line between two lines removed for the same reason shares it,
+    # e.g. one sentence of a donation appeal that names no money word itself.
+    for i in range(1, len(lines) - 1):
+        before, after = reasons.get(i - 1), reasons.get(i + 1)
+        if i not in reasons and i not in kinds and before and before == after and len(
+                text[lines[i][0]:lines[i][1]].split()) <= 30:
+            reasons[i] = before
+    # A teaser's title sits right above it: it belongs to the teaser.
+    for i in [i for i, (kind, _) in kinds.items() if kind == "teaser"]:
+        for j in (i - 1, i - 2):
+            if j >= 0 and j not in reasons and j not in kinds and _title_like(text[lines[j][0]:lines[j][1]]):
+                kinds[j] = ("teaser", None)
     kept: list[Span] = []
     removed: list[Removed] = []
     for i, (s, e) in enumerate(lines):
@@ -150,8 +161,8 @@ def clean(text: str) -> tuple[list[Span], list[Removed]]:
             removed.append(Removed(s, e, text[s:e], reasons[i]))
             continue
         kind, who = kinds.get(i, ("article", None))
-        if kind == "teaser":
-            m = _READ_MORE.search(text[s:e])
+        m = _READ_MORE.search(text[s:e]) if kind == "teaser" else None
+        if m:
             removed.append(Removed(s + m.start(), e, text[s + m.start():e].strip(), "read-more link"))
             e = s + m.start()
         kept.append(Span(s, e, kind, who))

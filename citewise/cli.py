@@ -59,6 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     insp = sub.add_parser("inspect", help="list every stored paragraph")
     insp.add_argument("--index", type=Path, default=DEFAULT_INDEX)
     insp.add_argument("--json", action="store_true", help="one JSON object per line (the default)")
+    insp.add_argument("--removed", metavar="DOC",
+                      help="instead, what cleaning removed from document DOC, with the reason (JSON lines)")
     args = parser.parse_args(argv)
     try:
         if args.command == "ask":
@@ -72,8 +74,15 @@ def main(argv: list[str] | None = None) -> int:
         else:
             from . import store
 
-            if not (args.index / store.MANIFEST).exists():
-                raise IndexNotFoundError(f"no index at {args.index}")
+            manifest = store.read_manifest(args.index)
+            if args.removed is not None:
+                docs = manifest["documents"]
+                if args.removed not in docs:
+                    raise ValueError(f"no document {args.removed!r} in {args.index}; documents: "
+                                     f"{', '.join(sorted(docs))}")
+                for r in docs[args.removed].get("removed", []):
+                    print(json.dumps({"doc": args.removed, **r}, ensure_ascii=False))
+                return 0
             with open(args.index / store.PARAGRAPHS, encoding="utf-8") as f:
                 for line in f:
                     sys.stdout.write(line)

@@ -86,3 +86,30 @@ def test_ingest_cli_prints_a_summary(tmp_path):
     assert out.returncode == 0, out.stderr
     assert "Indexed 1 document(s), 2 paragraph(s)" in out.stdout
     assert "b.pdf: unsupported type '.pdf'" in out.stdout
+
+
+def test_sample_corpus_furniture_comments_and_copies(sample_index, searcher):
+    manifest = json.loads((sample_index / "manifest.json").read_text())
+    removed = manifest["documents"]["003_4e0ba100935570fa.txt"]["removed"]
+    reasons = {r["reason"] for r in removed}
+    assert {"donation or subscription appeal", "copyright or legal footer"} <= reasons
+    assert any(r["reason"].startswith("link list") for r in removed)
+    # 003 and 004 are one wire story: its paragraphs are stored once, with the other copy listed.
+    assert len(manifest["documents"]["004_85d859092cc8430c.txt"].get("duplicates", [])) >= 8
+    ans = searcher.ask("Which countries will China work with on satellite engineering and technology?")
+    assert len(ans.citations[0].paragraph.also_in) == 1
+    ids = [h.paragraph.id for h in ans.retrieved]
+    assert len(ids) == len(set(ids))
+    # Comments are cited only when the question is about them.
+    assert all(c.paragraph.kind != "comment" for c in searcher.ask("Is China's space program budget endless?").citations)
+    about = searcher.ask("What did readers comment about the money China spends on its space program?")
+    assert about.retrieved[0].paragraph.kind == "comment"
+    assert about.retrieved[0].paragraph.author in {"Dennis Stolwijk", "Michael Vaicaitis"}
+
+
+def test_cli_inspect_removed_shows_what_was_dropped(sample_index):
+    out = _cli("inspect", "--index", str(sample_index), "--removed", "004_85d859092cc8430c.txt")
+    assert out.returncode == 0, out.stderr
+    rows = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [r["reason"] for r in rows] == ["copyright or legal footer", "repeated line (printed twice on the page)"]
+    assert rows[0]["text"] == "Copyright©2023 CSSN All Rights Reserved"
