@@ -18,6 +18,20 @@ CSS = """
 """
 
 _MARKER = re.compile(r"\[(\d+)\]")
+_KIND_LABEL = {"comment": "reader comment", "teaser": "related-story teaser", "article": "article"}
+
+
+def _kind(p: dict[str, Any]) -> str:
+    label = _KIND_LABEL.get(p.get("kind") or "article", p.get("kind") or "article")
+    if p.get("kind") == "comment" and p.get("author"):
+        label += f" by {p['author']}"
+    return html.escape(label)
+
+
+def _also_in(p: dict[str, Any]) -> str:
+    if not p.get("also_in"):
+        return ""
+    return " · also in " + ", ".join(html.escape(x) for x in p["also_in"])
 
 
 def answer_html(result: dict[str, Any]) -> str:
@@ -47,13 +61,15 @@ def sources_html(result: dict[str, Any]) -> str:
         for r in result["related"]:
             cards.append(
                 f'<div class="cw-card cw-related"><h4>{html.escape(r["doc"])} · paragraph {r["paragraph"]}</h4>'
-                f'<div class="cw-meta">score {r["score"]:.3f}</div><p>{html.escape(r["text"])}</p></div>')
+                f'<div class="cw-meta">{_kind(r)} · score {r["score"]:.3f}{_also_in(r)}</div>'
+                f'<p>{html.escape(r["text"])}</p></div>')
         return "\n".join(cards)
     cards.append("<h3>Sources</h3>")
     for c in result["citations"]:
         cards.append(
             f'<div class="cw-card" id="cw-cite-{c["n"]}" data-testid="citation">'
             f'<h4>[{c["n"]}] {html.escape(c["doc"])} · paragraph {c["paragraph"]}</h4>'
-            f'<div class="cw-meta">id {html.escape(c["id"])} · score {c["score"]:.3f}</div>'
+            f'<div class="cw-meta">{_kind(c)} · id {html.escape(c["id"])} · score {c["score"]:.3f}'
+            f'{_also_in(c)}</div>'
             f'<p>{_highlighted(c["text"], c["quote_start"], c["quote_end"])}</p></div>')
     return "\n".join(cards)

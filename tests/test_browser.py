@@ -19,10 +19,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(sample_index):
+def _serve(index):
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "app.py", "--index", str(sample_index), "--port", str(port)],
+    proc = subprocess.Popen([sys.executable, "app.py", "--index", str(index), "--port", str(port)],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     deadline = time.time() + 180
     while time.time() < deadline:
@@ -36,7 +35,13 @@ def server(sample_index):
     else:
         proc.kill()
         raise RuntimeError("app.py did not start listening within 180 s")
-    yield f"http://127.0.0.1:{port}"
+    return proc, f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture(scope="module")
+def server(sample_index):
+    proc, url = _serve(sample_index)
+    yield url
     proc.terminate()
     proc.wait(timeout=30)
 
@@ -80,3 +85,36 @@ def test_unanswerable_question_looks_different(server, browser):
     assert "Related paragraphs (not support)" in page.locator("#cw-sources").inner_text()
     page.screenshot(path=str(OUTPUT / "abstained-mobile.png"), full_page=True)
     page.close()
+
+
+XSS_DOC = """The Zorblax engine was tested in <script>window.__xss = 1</script> the desert in 2019.
+
+Its designer said <img src=x onerror="window.__xss = 2"> the Zorblax engine burns kerosene and liquid oxygen.
+"""
+
+
+def test_document_markup_is_shown_as_text_never_run(tmp_path, browser):
+    from citewise.pipeline import ingest
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "xss.txt").write_text(XSS_DOC)
+    ingest([docs], tmp_path / "index", progress=False)
+    proc, url = _serve(tmp_path / "index")
+    try:
+        page = browser.new_page()
+        dialogs = []
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.goto(url)
+        page.locator("#cw-question textarea").fill("What does the Zorblax engine burn?")
+        page.locator("#cw-ask").click()
+        page.locator("[data-testid=citation]").first.wait_for(timeout=60_000)
+        card = page.locator("[data-testid=citation]").first.inner_text()
+        assert '<img src=x onerror="window.__xss = 2">' in card  # shown literally
+        assert page.evaluate("window.__xss") is None and dialogs == []
+        assert page.locator("#cw-sources img").count() == 0 and page.locator("#cw-sources script").count() == 0
+        page.screenshot(path=str(OUTPUT / "xss-as-text.png"), full_page=True)
+        page.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
