@@ -11,18 +11,21 @@ from citewise.errors import CitewiseError
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Index documents (.txt, .md; folders recursively) "
-                                                 "for citewise.")
+    parser = argparse.ArgumentParser(description="Index documents (.txt, .md, .html, .pdf, .docx; folders "
+                                                 "recursively) for citewise. Re-running it updates the "
+                                                 "index: only new or changed paragraphs are embedded.")
     parser.add_argument("paths", nargs="*", type=Path,
                         help=f"files or folders to index (default: the bundled corpus {SAMPLE_CORPUS})")
     parser.add_argument("--index", type=Path, default=DEFAULT_INDEX, help="index folder (default: index/)")
+    parser.add_argument("--rebuild", action="store_true",
+                        help="embed everything again instead of reusing unchanged paragraphs")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
     from citewise.pipeline import ingest
 
     try:
         report = ingest(args.paths or None, args.index, progress=not args.quiet,
-                        log=lambda m: print(m, file=sys.stderr))
+                        log=lambda m: print(m, file=sys.stderr), rebuild=args.rebuild)
     except CitewiseError as exc:
         print(f"ingest.py: error: {exc}", file=sys.stderr)
         return 1

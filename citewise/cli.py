@@ -39,8 +39,12 @@ def render(answer: Answer) -> str:
     else:
         out.append("Sources:")
         for c in answer.citations:
-            out.append(f"  [{c.n}] {c.paragraph.doc}, paragraph {c.paragraph.ordinal} "
-                       f"(id {c.paragraph.id}, score {c.score:.3f})")
+            page = f", p. {c.paragraph.page}" if c.paragraph.page else ""
+            kind = "" if c.paragraph.kind == "article" else f", {c.paragraph.kind}" + (
+                f" by {c.paragraph.author}" if c.paragraph.author else "")
+            also = f"; also in {', '.join(c.paragraph.also_in)}" if c.paragraph.also_in else ""
+            out.append(f"  [{c.n}] {c.paragraph.doc}{page}, paragraph {c.paragraph.ordinal}{kind} "
+                       f"(id {c.paragraph.id}, score {c.score:.3f}{also})")
             out.append(textwrap.indent(textwrap.fill(c.paragraph.text, 96), "      "))
     return "\n".join(out)
 

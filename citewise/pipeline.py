@@ -4,22 +4,23 @@ from __future__ import annotations
 import math
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Sequence
 
 import numpy as np
+from tqdm.auto import tqdm
 
 from . import store
 from .answer import (Evidence, Sentence, abstain_threshold, answerable_probability, candidate_sentences, compose,
                      coverage, sentence_scores)
-from .chunk import split_paragraphs
+from .chunk import content_hash, split_paragraphs
 from .clean import clean
 from .dedup import collapse
 from .config import DEFAULT_INDEX, SAMPLE_CORPUS, Settings
 from .embed import Encoder, get_encoder
-from .errors import EmptyCorpusError, UnreadableFileError
-from .load import Skipped, discover, read_text
+from .errors import CitewiseError, EmptyCorpusError, UnreadableFileError
+from .load import Skipped, discover, read_document
 from .retrieve import asks_about_comments, demote, hybrid, rerank
 from .qtype import expected_type, holds_type, is_full_sentence
 from .text import terms
@@ -35,61 +36,113 @@ class IngestReport:
     paragraphs: int
     skipped: list[Skipped] = field(default_factory=list)
     seconds: float = 0.0
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    embedded: int = 0  # paragraphs embedded in this run; the rest were reused from the old index
+    duplicates: int = 0
 
     def summary(self) -> str:
         lines = [f"Indexed {self.documents} document(s), {self.paragraphs} paragraph(s) "
                  f"into {self.index_dir} in {self.seconds:.1f}s."]
+        lines.append(f"  added {len(self.added)}, changed {len(self.changed)}, removed {len(self.removed)}, "
+                     f"unchanged {len(self.unchanged)} document(s); embedded {self.embedded} paragraph(s), "
+                     f"reused {self.paragraphs - self.embedded}; {self.duplicates} duplicate paragraph(s) "
+                     f"folded into their first copy.")
+        for label, docs in (("added", self.added), ("changed", self.changed), ("removed", self.removed)):
+            lines += [f"  {label}: {d}" for d in docs]
         if self.skipped:
             lines.append(f"Skipped {len(self.skipped)} file(s):")
             lines += [f"  - {s.path}: {s.reason}" for s in self.skipped]
         return "\n".join(lines)
 
 
+def _previous(index_dir: Path, settings: Settings, dim: int) -> tuple[dict, dict[str, tuple]]:
+    """The old index's documents and an embedding cache {paragraph hash: (vector, sentence
+    vectors)}; empty when there is no compatible index (another model or chunking)."""
+    try:
+        old = store.load(index_dir)
+        store.check_compatible(old.manifest, settings.model, dim)
+    except CitewiseError:
+        return {}, {}
+    if old.manifest["settings"].get("max_tokens") != settings.max_tokens:
+        return {}, {}
+    vectors = old.dense.reconstruct_n(0, old.dense.ntotal)
+    cache = {p.hash: (vectors[i], old.paragraph_sentence_vectors(i)) for i, p in enumerate(old.paragraphs)}
+    return old.manifest["documents"], cache
+
+
 def ingest(paths: Sequence[Path] | None = None, index_dir: Path = DEFAULT_INDEX,
            settings: Settings = Settings(), encoder: Encoder | None = None,
-           progress: bool = True, log: Callable[[str], None] = lambda m: None) -> IngestReport:
-    """Read, split, embed and index documents; the index is swapped in only when complete."""
+           progress: bool = True, log: Callable[[str], None] = lambda m: None,
+           rebuild: bool = False) -> IngestReport:
+    """Read, clean, split, embed and index documents; the index is swapped in only when complete.
+
+    Unless `rebuild`, paragraphs whose text is unchanged since the previous index reuse its
+    vectors, so a re-ingest embeds only what is new or changed.
+    """
     t0 = time.perf_counter()
     files, skipped = discover([Path(p) for p in (paths or [SAMPLE_CORPUS])])
     encoder = encoder or get_encoder(settings.model, settings.batch_size)
+    old_docs, cache = ({}, {}) if rebuild else _previous(Path(index_dir), settings, encoder.dim)
+    report = IngestReport(Path(index_dir), 0, 0, skipped)
     paragraphs: list[Paragraph] = []
     documents: dict[str, dict] = {}
-    for f in files:
+    for f in tqdm(files, desc="Reading files", unit="file", disable=not progress or len(files) < 2):
         try:
-            text = read_text(f.path)
+            document = read_document(f.path)
         except UnreadableFileError as exc:
             skipped.append(Skipped(str(f.path), str(exc)))
             continue
+        text = document.text
         spans, removed = clean(text)
         pieces = split_paragraphs(f.doc, text, settings.max_tokens, encoder.count_tokens, spans)
+        if document.page_starts:
+            pieces = [replace(p, page=document.page_at(p.start)) for p in pieces]
         if not pieces:
             skipped.append(Skipped(str(f.path), "no text in it" if not removed else
                                    "nothing left after removing page furniture (see the manifest)"))
             continue
-        documents[f.doc] = {"path": str(f.path.resolve()), "paragraphs": len(pieces),
+        digest = content_hash(text)
+        documents[f.doc] = {"path": str(f.path.resolve()), "hash": digest, "paragraphs": len(pieces),
                             "chars": len(text), "removed": [r.to_dict() for r in removed]}
+        if f.doc not in old_docs:
+            report.added.append(f.doc)
+        elif old_docs[f.doc].get("hash") != digest:
+            report.changed.append(f.doc)
+        else:
+            report.unchanged.append(f.doc)
         paragraphs.extend(pieces)
+    report.removed = sorted(set(old_docs) - set(documents))
     if not paragraphs:
         reasons = "; ".join(f"{s.path}: {s.reason}" for s in skipped[:5]) or "no files found"
         raise EmptyCorpusError(f"nothing to index in {', '.join(map(str, paths or [SAMPLE_CORPUS]))} "
-                               f"({reasons})")
+                               f"({reasons}); the previous index, if any, is unchanged")
     paragraphs, copies = collapse(paragraphs)
     for copy, canonical in copies.items():
         documents[copy.rsplit("#", 1)[0]].setdefault("duplicates", []).append(
             {"id": copy, "same_as": canonical})
-    log(f"Embedding {len(paragraphs)} paragraphs from {len(documents)} documents "
-        f"({len(copies)} duplicate paragraphs folded into their first copy) ...")
-    vectors = encoder.encode([p.text for p in paragraphs], progress=progress)
-    log("Embedding their sentences (for sentence-level reranking and quoting) ...")
-    sentence_vectors = encoder.encode([p.text[s:e] for p in paragraphs for s, e in p.sentences],
-                                      progress=progress)
+    todo = [i for i, p in enumerate(paragraphs) if p.hash not in cache]
+    log(f"{len(paragraphs)} paragraphs from {len(documents)} documents ({len(copies)} duplicates folded); "
+        f"embedding {len(todo)}, reusing {len(paragraphs) - len(todo)} ...")
+    fresh = encoder.encode([paragraphs[i].text for i in todo], progress=progress)
+    fresh_sentences = encoder.encode([paragraphs[i].text[a:b] for i in todo for a, b in paragraphs[i].sentences],
+                                     progress=progress)
+    offsets = store.sentence_offsets([paragraphs[i] for i in todo])
+    for j, i in enumerate(todo):
+        cache[paragraphs[i].hash] = (fresh[j], fresh_sentences[offsets[j]:offsets[j + 1]])
+    vectors = np.vstack([cache[p.hash][0] for p in paragraphs]).astype(np.float32)
+    sentence_vectors = np.vstack([cache[p.hash][1] for p in paragraphs]).astype(np.float32)
     dense = store.build_dense(vectors)
     lexical = store.build_lexical([terms(p.text) for p in paragraphs])
     manifest = store.make_manifest(settings, encoder.dim, paragraphs, documents,
                                    [{"path": s.path, "reason": s.reason} for s in skipped])
     store.save(Path(index_dir), manifest, paragraphs, dense, lexical, sentence_vectors)
-    return IngestReport(Path(index_dir), len(documents), len(paragraphs), skipped,
-                        time.perf_counter() - t0)
+    report.documents, report.paragraphs = len(documents), len(paragraphs)
+    report.embedded, report.duplicates = len(todo), len(copies)
+    report.seconds = time.perf_counter() - t0
+    return report
 
 
 class Searcher:

@@ -28,6 +28,12 @@ def _kind(p: dict[str, Any]) -> str:
     return html.escape(label)
 
 
+def _where(p: dict[str, Any]) -> str:
+    """'doc · p. 4 · paragraph 7' (the page only for PDFs)."""
+    page = f" · p. {p['page']}" if p.get("page") else ""
+    return f"{html.escape(p['doc'])}{page} · paragraph {p['paragraph']}"
+
+
 def _also_in(p: dict[str, Any]) -> str:
     if not p.get("also_in"):
         return ""
@@ -60,7 +66,7 @@ def sources_html(result: dict[str, Any]) -> str:
         cards.append("<h3>Related paragraphs (not support)</h3>")
         for r in result["related"]:
             cards.append(
-                f'<div class="cw-card cw-related"><h4>{html.escape(r["doc"])} · paragraph {r["paragraph"]}</h4>'
+                f'<div class="cw-card cw-related"><h4>{_where(r)}</h4>'
                 f'<div class="cw-meta">{_kind(r)} · score {r["score"]:.3f}{_also_in(r)}</div>'
                 f'<p>{html.escape(r["text"])}</p></div>')
         return "\n".join(cards)
@@ -68,7 +74,7 @@ def sources_html(result: dict[str, Any]) -> str:
     for c in result["citations"]:
         cards.append(
             f'<div class="cw-card" id="cw-cite-{c["n"]}" data-testid="citation">'
-            f'<h4>[{c["n"]}] {html.escape(c["doc"])} · paragraph {c["paragraph"]}</h4>'
+            f'<h4>[{c["n"]}] {_where(c)}</h4>'
             f'<div class="cw-meta">{_kind(c)} · id {html.escape(c["id"])} · score {c["score"]:.3f}'
             f'{_also_in(c)}</div>'
             f'<p>{_highlighted(c["text"], c["quote_start"], c["quote_end"])}</p></div>')

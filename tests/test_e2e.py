@@ -85,7 +85,7 @@ def test_ingest_cli_prints_a_summary(tmp_path):
                          cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     assert "Indexed 1 document(s), 2 paragraph(s)" in out.stdout
-    assert "b.pdf: unsupported type '.pdf'" in out.stdout
+    assert "b.pdf: not a readable PDF" in out.stdout
 
 
 def test_sample_corpus_furniture_comments_and_copies(sample_index, searcher):
