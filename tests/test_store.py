@@ -80,3 +80,80 @@ def test_swap_cut_short_is_recovered(tmp_path, corpus, fake_encoder, fake_settin
     assert len(store.load(index_dir).paragraphs) == 4
     ingest([corpus], index_dir, fake_settings, fake_encoder, progress=False)
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("index")) == ["index"]
+
+
+class CountingEncoder:
+    """The keyword fake encoder, counting how many texts it was asked to embed."""
+
+    def __init__(self, inner):
+        self.inner, self.name, self.dim, self.encoded = inner, inner.name, inner.dim, 0
+
+    def encode(self, texts, progress=False):
+        self.encoded += len(texts)
+        return self.inner.encode(texts)
+
+    def count_tokens(self, text):
+        return self.inner.count_tokens(text)
+
+
+def test_reingest_embeds_only_what_changed(tmp_path, corpus, fake_encoder, fake_settings):
+    enc = CountingEncoder(fake_encoder)
+    index_dir = tmp_path / "index"
+    first = ingest([corpus], index_dir, fake_settings, enc, progress=False)
+    assert first.added == ["mars.md", "moon.txt"] and first.embedded == 4
+    enc.encoded = 0
+    again = ingest([corpus], index_dir, fake_settings, enc, progress=False)
+    assert enc.encoded == 0 and again.unchanged == ["mars.md", "moon.txt"] and again.embedded == 0
+    (corpus / "moon.txt").write_text(DOCS["moon.txt"] + "\n\nIt has no atmosphere to speak of.")
+    (corpus / "mars.md").unlink()
+    (corpus / "venus.txt").write_text("Venus is the hottest planet.")
+    report = ingest([corpus], index_dir, fake_settings, enc, progress=False)
+    assert (report.added, report.changed, report.removed) == (["venus.txt"], ["moon.txt"], ["mars.md"])
+    assert report.embedded == 2  # the new moon paragraph and venus; the two old moon ones are reused
+    loaded = store.load(index_dir)
+    assert [p.id for p in loaded.paragraphs] == ["moon.txt#1", "moon.txt#2", "moon.txt#3", "venus.txt#1"]
+    assert loaded.dense.ntotal == 4 and loaded.lexical.scores["num_docs"] == 4
+    assert "removed: mars.md" in report.summary()
+    # Vectors reused from the old index are the ones a full rebuild computes.
+    rebuilt = ingest([corpus], tmp_path / "fresh", fake_settings, enc, progress=False, rebuild=True)
+    assert rebuilt.embedded == 4
+    assert np.allclose(store.load(tmp_path / "fresh").dense.reconstruct_n(0, 4), loaded.dense.reconstruct_n(0, 4))
+
+
+def test_sigkill_during_ingest_leaves_the_previous_index_loadable(tmp_path, corpus):
+    """Kill a real ingest process while it embeds; the old index must load and answer."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from conftest import ROOT
+
+    index_dir = tmp_path / "index"
+    first = subprocess.run([sys.executable, "ingest.py", str(corpus), "--index", str(index_dir), "--quiet"],
+                           cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0, first.stderr
+    before = (index_dir / "paragraphs.jsonl").read_text()
+    big = tmp_path / "big"
+    big.mkdir()
+    for i in range(300):
+        (big / f"doc{i}.txt").write_text("\n\n".join(f"Paragraph {j} of document {i} talks about comet {i * j}."
+                                                     for j in range(20)))
+    proc = subprocess.Popen([sys.executable, "ingest.py", str(big), "--index", str(index_dir), "--quiet"],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and "embedding" not in (line := proc.stderr.readline()):
+        if proc.poll() is not None:
+            break
+    time.sleep(1.0)  # well inside the embedding of 6,000 paragraphs
+    assert proc.poll() is None, "ingest finished before it could be killed"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert (index_dir / "paragraphs.jsonl").read_text() == before
+    assert len(store.load(index_dir).paragraphs) == 4
+    # The next ingest clears the leftovers of the killed one.
+    again = subprocess.run([sys.executable, "ingest.py", str(corpus), "--index", str(index_dir), "--quiet"],
+                           cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("index")) == ["index"]

@@ -1,0 +1,81 @@
+"""Real files of every supported format, made here, read back through ingest."""
+import pytest
+
+from citewise import store
+from citewise.errors import UnreadableFileError
+from citewise.load import read_document, reflow
+
+HTML = """<!doctype html><html><head><title>Probe news</title></head><body>
+<nav><a href="/">Home</a> <a href="/news">News</a> <a href="/about">About us</a></nav>
+<article><h1>Probe lands on the Moon</h1>
+<p>The probe landed near the crater rim on Tuesday after a seven month cruise through deep space.</p>
+<p>Engineers confirmed that all eleven instruments were working and that the first images had arrived.</p>
+</article>
+<footer>Copyright 2024 Example News. All rights reserved.</footer></body></html>"""
+
+
+def test_html_main_content_with_paragraphs(tmp_path):
+    path = tmp_path / "page.html"
+    path.write_text(HTML)
+    text = read_document(path).text
+    assert "The probe landed near the crater rim" in text
+    assert "all eleven instruments were working" in text
+    assert "\n\n" in text  # paragraph structure kept
+    assert "About us" not in text  # navigation is not main content
+
+
+def test_pdf_keeps_page_numbers(tmp_path, fake_encoder, fake_settings):
+    from fpdf import FPDF
+
+    from citewise.pipeline import ingest
+
+    pdf = FPDF()
+    pdf.set_font("Helvetica", size=12)
+    for page_text in ("The first page is about the launch of the probe in March.",
+                      "The second page says the probe carried eleven instruments."):
+        pdf.add_page()
+        pdf.multi_cell(0, 10, page_text)
+    (tmp_path / "docs").mkdir()
+    pdf.output(str(tmp_path / "docs" / "report.pdf"))
+    doc = read_document(tmp_path / "docs" / "report.pdf")
+    assert doc.page_at(doc.text.index("eleven instruments")) == 2
+    ingest([tmp_path / "docs"], tmp_path / "index", fake_settings, fake_encoder, progress=False)
+    paras = store.load(tmp_path / "index").paragraphs
+    assert [(p.page, "eleven" in p.text) for p in paras] == [(1, False), (2, True)]
+
+
+def test_docx_paragraphs_and_tables(tmp_path):
+    import docx
+
+    d = docx.Document()
+    d.add_paragraph("The mission report was approved in May.")
+    d.add_paragraph("")
+    d.add_paragraph("Budget details follow in the table.")
+    table = d.add_table(rows=1, cols=2)
+    table.rows[0].cells[0].text = "Launch"
+    table.rows[0].cells[1].text = "12 million"
+    d.save(tmp_path / "r.docx")
+    assert read_document(tmp_path / "r.docx").text == ("The mission report was approved in May.\n\n"
+                                                      "Budget details follow in the table.\n\nLaunch | 12 million")
+
+
+def test_corrupt_pdf_and_docx_are_refused_with_reasons(tmp_path):
+    (tmp_path / "bad.pdf").write_bytes(b"%PDF-1.4 garbage")
+    (tmp_path / "bad.docx").write_bytes(b"not a zip")
+    with pytest.raises(UnreadableFileError, match="not a readable PDF"):
+        read_document(tmp_path / "bad.pdf")
+    with pytest.raises(UnreadableFileError, match="not a readable .docx"):
+        read_document(tmp_path / "bad.docx")
+
+
+def test_reflow_joins_hard_wrapped_lines():
+    page = ("The probe landed near the crater rim on Tuesday after a\n"
+            "seven month cruise through deep space and a long descent.\n"
+            "Short end.\n"
+            "Engineers confirmed that all eleven instruments were working\n"
+            "and that the first images had arrived at mission control today.\n")
+    assert reflow(page).split("\n\n") == [
+        "The probe landed near the crater rim on Tuesday after a seven month cruise through deep space "
+        "and a long descent. Short end.",
+        "Engineers confirmed that all eleven instruments were working and that the first images had "
+        "arrived at mission control today."]
