@@ -26,6 +26,7 @@ class Paragraph:
     author: str | None = None  # a comment's author
     # Ids of identical paragraphs elsewhere (syndicated copies), not indexed separately.
     also_in: tuple[str, ...] = ()
+    also_in_text: tuple[str, ...] = ()  # their texts (a near-duplicate may differ in a word)
     page: int | None = None  # 1-based page of the paragraph's start (PDF only)
 
     def to_dict(self) -> dict[str, Any]:
@@ -33,6 +34,7 @@ class Paragraph:
         d["paragraph"] = d.pop("ordinal")
         d["sentences"] = [list(x) for x in self.sentences]
         d["also_in"] = list(self.also_in)
+        d["also_in_text"] = list(self.also_in_text)
         return d
 
     @classmethod
@@ -41,7 +43,8 @@ class Paragraph:
                    start=d["start"], end=d["end"], hash=d["hash"],
                    sentences=tuple(tuple(x) for x in d.get("sentences", ())),
                    kind=d.get("kind", "article"), author=d.get("author"),
-                   also_in=tuple(d.get("also_in", ())), page=d.get("page"))
+                   also_in=tuple(d.get("also_in", ())), also_in_text=tuple(d.get("also_in_text", ())),
+                   page=d.get("page"))
 
 
 @dataclass(frozen=True)
@@ -59,7 +62,8 @@ class Hit:
     def to_dict(self) -> dict[str, Any]:
         p = self.paragraph
         return {"id": p.id, "doc": p.doc, "paragraph": p.ordinal, "text": p.text,
-                "kind": p.kind, "author": p.author, "also_in": list(p.also_in), "page": p.page,
+                "kind": p.kind, "author": p.author, "also_in": list(p.also_in),
+                "also_in_text": list(p.also_in_text), "page": p.page,
                 "score": round(self.score, 6),
                 "dense": None if self.dense is None else round(self.dense, 6),
                 "lexical": None if self.lexical is None else round(self.lexical, 6),
@@ -81,7 +85,8 @@ class Citation:
     def to_dict(self) -> dict[str, Any]:
         p = self.paragraph
         return {"n": self.n, "id": p.id, "doc": p.doc, "paragraph": p.ordinal, "text": p.text,
-                "kind": p.kind, "author": p.author, "also_in": list(p.also_in), "page": p.page,
+                "kind": p.kind, "author": p.author, "also_in": list(p.also_in),
+                "also_in_text": list(p.also_in_text), "page": p.page,
                 "quote": self.quote, "quote_start": self.quote_start, "quote_end": self.quote_end,
                 "score": round(self.score, 6)}
 

@@ -57,7 +57,7 @@ def run(gold: list[dict], index_dir: Path, top_k: int, out: Path | None,
             if sink:
                 sink.write(json.dumps(pred, ensure_ascii=False) + "\n")
             if g["answers"]:
-                rank = metrics.first_hit_rank([r["text"] for r in pred["retrieved"]], g["support"])
+                rank = metrics.first_hit_rank(pred["retrieved"], g["support"])
                 hit1.append(metrics.hit_at(rank, 1))
             if tty or i % step == 0 or i == len(gold):
                 line = f"{i}/{len(gold)} questions, running hit@1 {metrics.mean(hit1):.3f}"

@@ -25,10 +25,20 @@ def contains_support(paragraph_text: str, support: Sequence[str]) -> bool:
     return any(_squash(s) in body for s in support if s.strip())
 
 
-def first_hit_rank(paragraphs: Sequence[str], support: Sequence[str]) -> int | None:
-    """1-based rank of the first retrieved paragraph that contains support, else None."""
-    for rank, text in enumerate(paragraphs, 1):
-        if contains_support(text, support):
+def paragraph_texts(p: dict) -> list[str]:
+    """A retrieved or cited paragraph's text and the texts of its duplicate copies elsewhere:
+    a hit on any copy counts (once)."""
+    return [p["text"], *p.get("also_in_text", [])]
+
+
+def supports(p: dict, support: Sequence[str]) -> bool:
+    return any(contains_support(t, support) for t in paragraph_texts(p))
+
+
+def first_hit_rank(paragraphs: Sequence[dict | str], support: Sequence[str]) -> int | None:
+    """1-based rank of the first retrieved paragraph (or any copy of it) holding support, else None."""
+    for rank, p in enumerate(paragraphs, 1):
+        if supports({"text": p} if isinstance(p, str) else p, support):
             return rank
     return None
 
@@ -95,14 +105,14 @@ def score(gold: Sequence[dict], predictions: Sequence[dict]) -> dict[str, float]
             abstain_unans.append(float(p["abstained"]))
             continue
         abstain_ans.append(float(p["abstained"]))
-        rank = first_hit_rank([r["text"] for r in p["retrieved"]], g["support"])
+        rank = first_hit_rank(p["retrieved"], g["support"])
         for k in hits:
             hits[k].append(hit_at(rank, k))
         rr.append(reciprocal_rank(rank))
         cites = [] if p["abstained"] else p["citations"]
-        first_cit.append(float(bool(cites) and contains_support(cites[0]["text"], g["support"])))
+        first_cit.append(float(bool(cites) and supports(cites[0], g["support"])))
         if cites:
-            cit_prec.append(mean([float(contains_support(c["text"], g["support"])) for c in cites]))
+            cit_prec.append(mean([float(supports(c, g["support"])) for c in cites]))
         contains.append(float(not p["abstained"] and answer_contains(p["answer"], g["answers"])))
         if p.get("short_answer") and not p["abstained"]:
             em.append(exact_match(p["short_answer"], g["answers"]))

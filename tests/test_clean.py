@@ -84,3 +84,15 @@ def test_identical_paragraphs_fold_into_the_first_with_also_in():
     assert [p.id for p in kept] == ["a.txt#1", "a.txt#2", "b.txt#2"]
     assert kept[1].also_in == ("b.txt#1",)
     assert copies == {"b.txt#1": "a.txt#2"}
+
+
+def test_near_duplicate_paragraphs_fold_too():
+    words = lambda t: len(t.split())  # noqa: E731
+    a = split_paragraphs("a.txt", ARTICLE, 200, words)
+    edited = ARTICLE.replace("Tuesday", "Wednesday")  # one word edited, as syndicated copies often are
+    b = split_paragraphs("b.txt", f"{edited}\n\nA different paragraph about the weather in Paris today.", 200, words)
+    kept, copies = collapse(a + b)
+    assert copies == {"b.txt#1": "a.txt#1"}
+    assert [p.id for p in kept] == ["a.txt#1", "b.txt#2"]
+    kept_exact, copies_exact = collapse(a + b, near=False)
+    assert copies_exact == {}

@@ -64,3 +64,15 @@ def test_score_by_hand():
     assert m["short_answer_em"] == 1.0 and m["short_answers_given"] == 1
     assert m["abstention_recall"] == 0.5 and m["false_abstention_rate"] == 0.0
     assert m["latency_p50_ms"] == 25.0
+
+
+def test_a_hit_on_a_duplicate_copy_counts_once():
+    # The near-duplicate copy holds the support; the canonical text does not.
+    retrieved = [{"text": "other"}, {"text": "BEIJING -- China welcomes it.",
+                                     "also_in_text": ["BEIJING, Feb. 10 (Xinhua) -- China welcomes it."]}]
+    assert metrics.first_hit_rank(retrieved, ["Feb. 10 (Xinhua)"]) == 2
+    gold = [{"id": "a", "answers": ["Xinhua"], "support": ["Feb. 10 (Xinhua)"]}]
+    pred = [{"id": "a", "abstained": False, "answer": "x", "citations": [retrieved[1], retrieved[1]],
+             "retrieved": retrieved + [retrieved[1]], "timings_ms": {"total": 1}}]
+    m = metrics.score(gold, pred)
+    assert m["hit@5"] == 1.0 and m["mrr"] == 0.5 and m["citation_precision"] == 1.0
