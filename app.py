@@ -36,6 +36,17 @@ def build(searcher) -> Any:
     def show(result: dict) -> tuple[str, str]:
         return answer_html(result), sources_html(result)
 
+    def documents() -> list[list]:
+        docs = searcher.index.manifest["documents"]
+        return [[name, d["paragraphs"] - len(d.get("duplicates", [])), len(d.get("removed", [])),
+                 len(d.get("duplicates", []))] for name, d in sorted(docs.items())]
+
+    def removed(doc: str | None) -> list[list]:
+        docs = searcher.index.manifest["documents"]
+        if not doc or doc not in docs:
+            return []
+        return [[r["reason"], r["text"]] for r in docs[doc].get("removed", [])]
+
     with gr.Blocks(title="citewise") as demo:
         gr.Markdown("# citewise\nAsk a question of your documents. Every sentence of the answer is "
                     "quoted from a source paragraph and cited `[n]`; when the documents do not hold "
@@ -52,6 +63,17 @@ def build(searcher) -> Any:
                 sources = gr.HTML(elem_id="cw-sources")
         with gr.Accordion("JSON (the same object as `ask --json`)", open=False):
             raw = gr.JSON()
+        with gr.Accordion("Documents in the index, and what cleaning removed from them", open=False,
+                          elem_id="cw-documents"):
+            gr.Dataframe(value=documents, headers=["document", "paragraphs indexed", "lines removed",
+                                                   "paragraphs that duplicate another document"],
+                         interactive=False, wrap=True)
+            names = sorted(searcher.index.manifest["documents"])
+            doc = gr.Dropdown(names, value=names[0] if names else None, label="Removed from document",
+                              elem_id="cw-removed-doc")
+            removed_table = gr.Dataframe(value=removed(names[0] if names else None), headers=["why", "text"],
+                                         interactive=False, wrap=True, elem_id="cw-removed")
+            doc.change(removed, inputs=doc, outputs=removed_table, api_visibility="private")
         button.click(ask, inputs=question, outputs=raw, api_name="ask").then(
             show, inputs=raw, outputs=[answer, sources], api_visibility="private")
         question.submit(ask, inputs=question, outputs=raw, api_visibility="private").then(

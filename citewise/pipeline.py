@@ -85,7 +85,9 @@ def ingest(paths: Sequence[Path] | None = None, index_dir: Path = DEFAULT_INDEX,
     t0 = time.perf_counter()
     files, skipped = discover([Path(p) for p in (paths or [SAMPLE_CORPUS])])
     encoder = encoder or get_encoder(settings.model, settings.batch_size)
-    old_docs, cache = ({}, {}) if rebuild else _previous(Path(index_dir), settings, encoder.dim)
+    old_docs, cache = _previous(Path(index_dir), settings, encoder.dim)
+    if rebuild:
+        cache = {}
     report = IngestReport(Path(index_dir), 0, 0, skipped)
     paragraphs: list[Paragraph] = []
     documents: dict[str, dict] = {}
