@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Create .venv (Python 3.11 where available) and install requirements.txt into it. Idempotent.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3.11}
+command -v "$PY" >/dev/null 2>&1 || PY=python3
+[ -x .venv/bin/python ] || "$PY" -m venv .venv
+.venv/bin/python -m pip install -q --disable-pip-version-check -r requirements.txt
