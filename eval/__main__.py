@@ -82,11 +82,32 @@ def main(argv: list[str] | None = None) -> int:
     where.add_argument("--corpus", type=Path, help="a folder to index first, into a temporary folder")
     parser.add_argument("--out", type=Path, help="write one prediction per line (JSONL)")
     parser.add_argument("--top-k", type=int, default=10)
+    parser.add_argument("--compare", action="store_true",
+                        help="run bm25, dense, hybrid, llamaindex-default and citewise side by side")
+    parser.add_argument("--report", type=Path, help="with --compare: write metrics.json, runs/, report.md, plots")
     add_answer_options(parser)
     args = parser.parse_args(argv)
     settings = Settings(abstain=args.abstain)
     gold = list(squad.read_gold(args.gold))
+    if args.report and not args.compare:
+        parser.error("--report goes with --compare")
     try:
+        if args.compare:
+            from .compare import command_line, run_compare
+            from .report import markdown_table
+
+            index_dir = None if args.corpus else (args.index or DEFAULT_INDEX)
+            if index_dir is not None and not (index_dir / "manifest.json").exists():
+                from citewise.pipeline import ingest
+
+                ingest(None, index_dir, progress=True)
+            table = run_compare(gold, args.corpus, index_dir, settings, args.top_k, args.report, command_line())
+            print(markdown_table(table))
+            print(json.dumps({s: {k: (None if isinstance(v, float) and v != v else v) for k, v in m.items()}
+                              for s, m in table.items()}))
+            if args.report:
+                print(f"Report: {args.report / 'report.md'}", file=sys.stderr)
+            return 0
         if args.corpus:
             from citewise.pipeline import ingest
 

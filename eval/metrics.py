@@ -1,10 +1,11 @@
 """Metric functions over plain data. Pure; tested against hand-computed values."""
 from __future__ import annotations
 
+import math
 import re
 import string
 from collections import Counter
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
 
 def normalize_answer(text: str) -> str:
@@ -91,42 +92,72 @@ def mean(values: Sequence[float]) -> float:
     return sum(values) / len(values) if values else float("nan")
 
 
-def score(gold: Sequence[dict], predictions: Sequence[dict]) -> dict[str, float]:
-    """All metrics for predictions (the `ask --json` objects plus "id") against gold rows."""
+def ndcg_at(relevant_flags: Sequence[bool], n_relevant: int, k: int = 10) -> float:
+    """Binary nDCG@k (Jarvelin & Kekalainen 2002): sum rel_i / log2(i + 1) over the top k,
+    divided by the same for an ideal ranking of min(n_relevant, k) relevant items; trec_eval's
+    ndcg_cut. Flags must already count each relevant item once (copies are folded by citewise)."""
+    if n_relevant <= 0:
+        return 0.0
+    dcg = sum(1.0 / math.log2(i + 2) for i, rel in enumerate(relevant_flags[:k]) if rel)
+    ideal = sum(1.0 / math.log2(i + 2) for i in range(min(n_relevant, k)))
+    return dcg / ideal
+
+
+def score(gold: Sequence[dict], predictions: Sequence[dict],
+          n_relevant: Mapping[str, int] | None = None) -> dict[str, float | None]:
+    """All metrics for predictions (the `ask --json` objects plus "id") against gold rows.
+
+    A retrieval-only prediction (no "answer") gets None for the answer metrics. `n_relevant`
+    (question id -> how many indexed units hold its support) enables nDCG@10.
+    """
     by_id = {p["id"]: p for p in predictions}
-    hits = {1: [], 5: [], 10: []}
-    rr, cit_prec, first_cit, contains, em, f1 = [], [], [], [], [], []
+    answers = all("answer" in p for p in predictions)
+    hits: dict[int, list[float]] = {1: [], 5: [], 10: []}
+    rr, ndcg, cit_prec, cit_rec, first_cit, contains, em, f1 = [], [], [], [], [], [], [], []
     abstain_unans, abstain_ans, latency = [], [], []
     for g in gold:
         p = by_id[g["id"]]
         latency.append(p.get("timings_ms", {}).get("total", float("nan")))
-        answerable = bool(g["answers"])
-        if not answerable:
-            abstain_unans.append(float(p["abstained"]))
+        abstained = bool(p.get("abstained", False))
+        if not g["answers"]:
+            abstain_unans.append(float(abstained))
             continue
-        abstain_ans.append(float(p["abstained"]))
-        rank = first_hit_rank(p["retrieved"], g["support"])
+        abstain_ans.append(float(abstained))
+        flags = [supports(r, g["support"]) for r in p["retrieved"]]
+        rank = flags.index(True) + 1 if True in flags else None
         for k in hits:
             hits[k].append(hit_at(rank, k))
         rr.append(reciprocal_rank(rank))
-        cites = [] if p["abstained"] else p["citations"]
+        if n_relevant is not None:
+            ndcg.append(ndcg_at(flags, n_relevant.get(g["id"], 0)))
+        if not answers:
+            continue
+        cites = [] if abstained else p["citations"]
         first_cit.append(float(bool(cites) and supports(cites[0], g["support"])))
+        cit_rec.append(float(any(supports(c, g["support"]) for c in cites)))
         if cites:
             cit_prec.append(mean([float(supports(c, g["support"])) for c in cites]))
-        contains.append(float(not p["abstained"] and answer_contains(p["answer"], g["answers"])))
-        if p.get("short_answer") and not p["abstained"]:
+        contains.append(float(not abstained and answer_contains(p["answer"], g["answers"])))
+        if p.get("short_answer") and not abstained:
             em.append(exact_match(p["short_answer"], g["answers"]))
             f1.append(token_f1(p["short_answer"], g["answers"]))
+
+    def answer_metric(values: list[float]) -> float | None:
+        return mean(values) if answers else None
+
     return {
         "questions": len(gold),
         "answerable": len(abstain_ans),
         "unanswerable": len(abstain_unans),
         "hit@1": mean(hits[1]), "hit@5": mean(hits[5]), "hit@10": mean(hits[10]), "mrr": mean(rr),
-        "citation_precision": mean(cit_prec),
-        "first_citation_hit": mean(first_cit),
-        "answer_contains_gold": mean(contains),
-        "short_answer_em": mean(em), "short_answer_f1": mean(f1), "short_answers_given": len(em),
-        "abstention_recall": mean(abstain_unans),
-        "false_abstention_rate": mean(abstain_ans),
+        "ndcg@10": mean(ndcg) if n_relevant is not None else None,
+        "citation_precision": answer_metric(cit_prec),
+        "citation_recall": answer_metric(cit_rec),
+        "first_citation_hit": answer_metric(first_cit),
+        "answer_contains_gold": answer_metric(contains),
+        "short_answer_em": answer_metric(em), "short_answer_f1": answer_metric(f1),
+        "short_answers_given": len(em) if answers else None,
+        "abstention_recall": answer_metric(abstain_unans),
+        "false_abstention_rate": answer_metric(abstain_ans),
         "latency_p50_ms": percentile(latency, 50), "latency_p95_ms": percentile(latency, 95),
     }
