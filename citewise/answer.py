@@ -15,6 +15,7 @@ from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
+from .short import short_answer
 from .text import sentence_spans, terms
 from .types import Answer, Citation, Hit
 
@@ -169,5 +170,8 @@ def compose(question: str, hits: Sequence[Hit], sentences: Sequence[Sentence],
                 n=c.n, paragraph=c.paragraph, quote=c.paragraph.text[start:end],
                 quote_start=start, quote_end=end, score=max(c.score, score))
         parts.append(f"{x.text.strip()} [{numbers[x.hit]}]")
-    return Answer(question=question, answer=" ".join(parts), short_answer=None, abstained=False,
+    # The short answer comes from the best sentence, else from the others quoted with it.
+    short = next((a for a in (short_answer(question, x.text) for x in
+                              [sentences[order[0]]] + [q[0] for q in ordered]) if a), None)
+    return Answer(question=question, answer=" ".join(parts), short_answer=short, abstained=False,
                   citations=citations, retrieved=list(hits), confidence=confidence)

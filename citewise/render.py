@@ -7,6 +7,7 @@ from typing import Any
 
 CSS = """
 .cw-answer { font-size: 1.05rem; line-height: 1.6; }
+.cw-short { font-size: 1.3rem; margin-bottom: 6px; }
 .cw-answer a.cw-cite { text-decoration: none; font-weight: 600; padding: 0 2px; }
 .cw-abstain { border-left: 4px solid #d97706; padding: 8px 12px; background: rgba(217,119,6,0.08); }
 .cw-card { border: 1px solid rgba(128,128,128,0.35); border-radius: 8px; padding: 10px 12px; margin-bottom: 10px; }
@@ -47,9 +48,14 @@ def answer_html(result: dict[str, Any]) -> str:
     text = html.escape(result["answer"])
     if result["abstained"]:
         return f'<div class="cw-answer cw-abstain" data-testid="abstained">{text}</div>'
-    linked = _MARKER.sub(lambda m: f'<a class="cw-cite" href="#cw-cite-{m.group(1)}" '
-                                   f'data-cite="{m.group(1)}">[{m.group(1)}]</a>', text)
-    return f'<div class="cw-answer" data-testid="answer">{linked}</div>'
+    link = lambda n: f'<a class="cw-cite" href="#cw-cite-{n}" data-cite="{n}">[{n}]</a>'  # noqa: E731
+    linked = _MARKER.sub(lambda m: link(m.group(1)), text)
+    short = ""
+    if result.get("short_answer"):
+        n = next((c["n"] for c in result["citations"] if result["short_answer"] in c["quote"]), 1)
+        short = (f'<div class="cw-short" data-testid="short-answer"><strong>'
+                 f'{html.escape(result["short_answer"])}</strong> {link(n)}</div>')
+    return f'<div class="cw-answer" data-testid="answer">{short}{linked}</div>'
 
 
 def _highlighted(text: str, start: int, end: int) -> str:

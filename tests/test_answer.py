@@ -81,3 +81,20 @@ def test_abstention_levels_are_ordered_and_validated():
     assert abstain_threshold("strict") > abstain_threshold("balanced") > abstain_threshold("never") == 0.0
     with pytest.raises(ValueError, match="strict, balanced, never"):
         abstain_threshold("sometimes")
+
+
+def test_short_answers_by_hand():
+    from citewise.short import short_answer
+
+    assert short_answer("How many people attended?", "The total number of attendees was seventeen.") == "seventeen"
+    assert short_answer("In what year did Yang go into space?", "Yang went into space in 2003, he said.") == "2003"
+    assert short_answer("Who is the Director of UNOOSA?",
+                        "Simonetta Di Pippo, Director of UNOOSA, said China’s opening is good.") == "Simonetta Di Pippo"
+    assert short_answer("Which countries will China work with?",
+                        "China will work with countries including Italy, Brazil and Pakistan.") == \
+        "Italy, Brazil and Pakistan"
+    assert short_answer("Why does China welcome cooperation?", "Because space is shared.") is None
+    sents = candidate_sentences(HITS, 2)
+    ans = compose("How many people attended?", HITS, sents, [0.2, 0.9, 0.1, 0.3], abstain=False)
+    assert ans.short_answer == "Seventeen"
+    assert compose("How many?", HITS, sents, [0.1] * 4, abstain=True).short_answer is None

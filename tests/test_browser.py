@@ -65,6 +65,7 @@ def test_ask_in_the_browser_and_see_a_cited_answer(server, browser):
     answer = page.locator("[data-testid=answer]")
     answer.wait_for(timeout=60_000)
     assert "Zhou Jianping" in answer.inner_text() and "[1]" in answer.inner_text()
+    assert page.locator("[data-testid=short-answer] strong").inner_text() == "Zhou Jianping"
     card = page.locator("[data-testid=citation]").first
     assert "paragraph" in card.inner_text()
     assert "Zhou Jianping" in card.locator("mark").inner_text()  # the quoted sentence is highlighted

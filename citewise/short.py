@@ -1,0 +1,74 @@
+"""The answer itself, as a phrase of the quoted sentence: "seventeen", "2003", "Yang Liwei".
+
+Offline and pure: candidate phrases of the kind the question asks for (citewise.qtype), minus
+what the question already says, and the one nearest to where the sentence matches the question.
+Questions of no recognisable kind get no short answer (None) rather than a guess.
+"""
+from __future__ import annotations
+
+import re
+
+from .qtype import MONTHS, NUMBER_WORDS, expected_type
+from .text import fold, stopwords
+
+_NUM = r"(?:\$|€|£)?\d[\d,]*(?:\.\d+)?%?|(?:" + "|".join(NUMBER_WORDS) + r")(?:[- ](?:" + "|".join(NUMBER_WORDS) + r"))*"
+_NUMBER_PHRASE = re.compile(r"\b(?:" + _NUM + r")(?:\s+(?:percent|per cent|million|billion|trillion|thousand|"
+                            r"hundred|km|kilometres|kilometers|miles|metres|meters|kg|tonnes|tons|years|days|"
+                            r"hours|minutes|people|countries))?\b", re.I)
+_MONTH = "(?:" + "|".join(MONTHS) + r")\.?"
+_DATE_PHRASE = re.compile(r"\b(?:(?:early |late |mid-?)?" + _MONTH + r"(?:\s+\d{1,2}(?:st|nd|rd|th)?)?(?:,?\s+\d{4})?"
+                          r"|\d{1,2}(?:st|nd|rd|th)?\s+" + _MONTH + r"(?:,?\s+\d{4})?"
+                          r"|(?:the\s+)?\d{4}s?|(?:the\s+)?\d{1,2}(?:st|nd|rd|th)\s+century)\b", re.I)
+_CAP = r"[A-Z][\w’'.-]*"
+_ONE_NAME = _CAP + r"(?:\s+(?:(?:of|the|for|de|da|van|von|al)\s+)*" + _CAP + r")*"
+# A name, or a list of them ("Italy, Brazil and Pakistan").
+_NAME_PHRASE = re.compile(_ONE_NAME + r"(?:,\s+" + _ONE_NAME + r")*(?:,?\s+and\s+" + _ONE_NAME + r")?")
+
+
+def _question_words(question: str) -> set[str]:
+    return set(re.findall(r"[\w'-]+", fold(question)))
+
+
+def _candidates(sentence: str, kind: str) -> list[re.Match]:
+    if kind == "number":
+        return list(_NUMBER_PHRASE.finditer(sentence))
+    if kind == "date":
+        return list(_DATE_PHRASE.finditer(sentence))
+    if kind == "name":
+        return list(_NAME_PHRASE.finditer(sentence))
+    return []
+
+
+def _trim(phrase: str, asked: set[str]) -> str:
+    """Drop leading/trailing words the question already holds or that are function words."""
+    words = phrase.split()
+    while words and (fold(words[0]).strip(".,") in asked or fold(words[0]) in stopwords()):
+        words.pop(0)
+    while words and (fold(words[-1]).strip(".,") in asked or fold(words[-1]) in stopwords()):
+        words.pop()
+    return " ".join(words).strip(" ,.;:")
+
+
+def short_answer(question: str, sentence: str) -> str | None:
+    """The phrase of `sentence` that answers `question`, or None."""
+    kind = expected_type(question)
+    asked = _question_words(question)
+    # Where the sentence meets the question: positions of its words that the question also holds.
+    anchors = [m.start() for m in re.finditer(r"[\w'-]+", sentence)
+               if fold(m.group()) in asked and fold(m.group()) not in stopwords()]
+    best, best_distance = None, None
+    for m in _candidates(sentence, kind):
+        phrase = _trim(m.group(), asked)
+        if not phrase or all(fold(w).strip(".,") in asked for w in phrase.split()):
+            continue
+        if kind == "name" and m.start() == 0 and fold(phrase) in stopwords():
+            continue
+        distance = min((abs(m.start() - a) for a in anchors), default=0)
+        if kind == "name":
+            # A possessive ("China's") names an owner, rarely the answer; longer names are likelier.
+            if re.search(r"['’]s$", phrase):
+                distance += 50
+            distance /= 1 + 0.5 * (len(phrase.split()) - 1)
+        if best_distance is None or distance < best_distance:
+            best, best_distance = phrase, distance
+    return best
