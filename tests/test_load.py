@@ -52,3 +52,16 @@ def test_empty_folder_is_a_clear_error(tmp_path, fake_encoder, fake_settings):
     with pytest.raises(EmptyCorpusError, match="nothing to index"):
         ingest([tmp_path / "empty"], tmp_path / "index", fake_settings, fake_encoder, progress=False)
     assert not (tmp_path / "index").exists()
+
+
+def test_symlink_loop_and_huge_file_are_handled(tmp_path, fake_encoder, fake_settings):
+    docs = tmp_path / "docs"
+    (docs / "sub").mkdir(parents=True)
+    (docs / "ok.txt").write_text("A small readable document about comets and their tails.")
+    (docs / "sub" / "loop").symlink_to(docs, target_is_directory=True)  # docs/sub/loop -> docs
+    with open(docs / "huge.txt", "wb") as f:  # sparse: 100 MB on paper, nothing on disk
+        f.truncate(100 * 1024 * 1024)
+    report = ingest([docs], tmp_path / "index", fake_settings, fake_encoder, progress=False)
+    assert report.documents == 1
+    reasons = {s.path.split("/")[-1]: s.reason for s in report.skipped}
+    assert reasons["huge.txt"].startswith("too large (105 MB")
