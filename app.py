@@ -23,7 +23,7 @@ def build(searcher) -> Any:
     """The Gradio Blocks app over a loaded Searcher."""
     import gradio as gr
 
-    from citewise.render import CSS, answer_html, sources_html
+    from citewise.render import answer_html, sources_html
 
     def ask(question: str) -> dict:
         if not question or not question.strip():

@@ -91,13 +91,10 @@ def clean(text: str) -> tuple[list[Span], list[Removed]]:
     reasons: dict[int, str] = {}
     kinds: dict[int, tuple[str, str | None]] = {}
     seen: set[str] = set()
-    article_started = False
     author: str | None = None
     for i, (s, e) in enumerate(lines):
         line = text[s:e]
         key = " ".join(fold(line).split())
-        if len(line.split()) >= 20:
-            article_started = True
         commenter = _COMMENTER.match(line)
         if commenter and not _SENTENCE_END.search(line):
             author = commenter.group(1).strip()

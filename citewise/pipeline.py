@@ -159,7 +159,7 @@ class Searcher:
         self._loaded_at: float | None = None
         self._index: store.Index | None = None
         self._df: dict[str, int] = {}
-        self.index  # load now, so that a missing or mismatched index fails at start
+        _ = self.index  # load now, so that a missing or mismatched index fails at start
 
     @property
     def encoder(self) -> Encoder:

@@ -9,7 +9,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -87,7 +86,6 @@ def run_compare(gold: list[dict], corpus: Path | None, index_dir: Path | None, s
         questions = work / "questions.jsonl"
         questions.write_text("".join(json.dumps({"id": g["id"], "question": g["question"]}) + "\n" for g in gold))
         print("llamaindex-default: building and querying in its own process ...", file=sys.stderr)
-        t0 = time.perf_counter()
         subprocess.run([sys.executable, "-m", "eval.llamaindex_default", str(corpus), str(questions),
                         str(work / "li.json")], cwd=ROOT, check=True, stdout=subprocess.DEVNULL,
                        stderr=subprocess.DEVNULL)

@@ -54,7 +54,6 @@ def main() -> None:
             corpus = Path(tmp) / "corpus"
             corpus.mkdir()
             kept_text: list[str] = []
-            dropped_text: list[str] = []
             for a in indexed:
                 name = f"{squad._slug(a)}.txt"
                 text = (args.squad_dir / "corpus" / name).read_text(encoding="utf-8")
@@ -62,20 +61,18 @@ def main() -> None:
                 drop = set(rng.choice(len(paras), size=int(len(paras) * args.held_out_share), replace=False))
                 kept = [p for i, p in enumerate(paras) if i not in drop]
                 kept_text += kept
-                dropped_text += [p for i, p in enumerate(paras) if i in drop]
                 (corpus / name).write_text("\n\n".join(kept) + "\n", encoding="utf-8")
             ingest([corpus], Path(tmp) / "index", progress=False)
             s = Searcher(Path(tmp) / "index")
 
-            def in_kept(g: dict) -> bool:
-                return any(metrics.contains_support(p, g["support"]) for p in kept_text)
-
-            def answer_anywhere(g: dict) -> bool:
-                return any(metrics.answer_contains(p, g["answers"]) for p in kept_text)
-
             inside = [g for g in gold if g["article"] in indexed]
-            answerable = [g for g in inside if g["answers"] and in_kept(g)]
-            held_out = [g for g in inside if g["answers"] and not in_kept(g) and not answer_anywhere(g)]
+            kept_rows = [{"text": p} for p in kept_text]
+            answerable, held_out = [], []
+            for g in (g for g in inside if g["answers"]):
+                if any(metrics.supports(p, g["support"]) for p in kept_rows):
+                    answerable.append(g)
+                elif not any(metrics.answer_contains(p, g["answers"]) for p in kept_text):
+                    held_out.append(g)
             impossible = [g for g in inside if not g["answers"]]
             impossible = list(rng.choice(impossible, size=min(len(impossible), len(held_out)), replace=False))
             outside = [g for g in gold if g["article"] not in indexed and g["answers"]]
@@ -92,7 +89,6 @@ def main() -> None:
     thresholds = {"strict": float(np.quantile(p[y == 1], args.strict)),
                   "balanced": float(np.quantile(p[y == 1], args.balanced)),
                   "never": 0.0}
-    threshold = thresholds["balanced"]
     model = {"bias": float(clf.intercept_[0]), "weights": [float(w) for w in clf.coef_[0]],
              "features": FEATURES, "thresholds": thresholds,
              "fitted_on": "SQuAD 2.0 dev half (shared/datasets/squad2/dev-half.json): 2 folds of 4 indexed "

@@ -33,7 +33,7 @@ def convert(squad: dict[str, Any], keep_unanswerable: bool = True,
         name = f"{_slug(article['title'])}.txt"
         contexts = [" ".join(p["context"].split()) for p in article["paragraphs"]]
         files[name] = "\n\n".join(contexts) + "\n"
-        for para, context in zip(article["paragraphs"], contexts):
+        for para in article["paragraphs"]:
             original = para["context"]
             for qa in para["qas"]:
                 if qa.get("is_impossible") or not qa["answers"]:

@@ -1,4 +1,4 @@
-from citewise.answer import (ABSTAIN_TEXT, Evidence, Sentence, answerable_probability, candidate_sentences,
+from citewise.answer import (ABSTAIN_TEXT, Evidence, answerable_probability, candidate_sentences,
                              compose, coverage)
 from citewise.types import Hit, Paragraph
 

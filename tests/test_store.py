@@ -143,7 +143,7 @@ def test_sigkill_during_ingest_leaves_the_previous_index_loadable(tmp_path, corp
     proc = subprocess.Popen([sys.executable, "ingest.py", str(big), "--index", str(index_dir), "--quiet"],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 120
-    while time.time() < deadline and "embedding" not in (line := proc.stderr.readline()):
+    while time.time() < deadline and "embedding" not in proc.stderr.readline():
         if proc.poll() is not None:
             break
     time.sleep(1.0)  # well inside the embedding of 6,000 paragraphs
