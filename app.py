@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -23,13 +24,27 @@ def build(searcher) -> Any:
     """The Gradio Blocks app over a loaded Searcher."""
     import gradio as gr
 
+    from citewise.answer import ABSTAIN_LEVELS
+    from citewise.pipeline import Searcher
     from citewise.render import answer_html, sources_html
 
-    def ask(question: str) -> dict:
+    searchers = {searcher.settings.abstain: searcher}
+
+    def searcher_for(abstain: str):
+        """One Searcher per abstention level, sharing the loaded model."""
+        if abstain not in ABSTAIN_LEVELS:
+            raise gr.Error(f"abstain must be one of {', '.join(ABSTAIN_LEVELS)}")
+        if abstain not in searchers:
+            searchers[abstain] = Searcher(searcher.index_dir, replace(searcher.settings, abstain=abstain),
+                                          searcher.encoder)
+        return searchers[abstain]
+
+    def ask(question: str, top_k: int = 10, abstain: str = "balanced") -> dict:
+        """Answer a question from the indexed documents: the same JSON object as `ask --json`."""
         if not question or not question.strip():
             raise gr.Error("Type a question first.")
         try:
-            return searcher.ask(question).to_dict()
+            return searcher_for(abstain).ask(question, top_k=max(1, int(top_k))).to_dict()
         except CitewiseError as exc:
             raise gr.Error(str(exc)) from exc
 
@@ -56,6 +71,13 @@ def build(searcher) -> Any:
                                   scale=5, elem_id="cw-question")
             button = gr.Button("Ask", variant="primary", scale=1, elem_id="cw-ask")
         gr.Examples(EXAMPLES, inputs=question, label="Examples from the sample corpus")
+        with gr.Accordion("Options", open=False):
+            with gr.Row():
+                top_k = gr.Slider(1, 20, value=searcher.settings.top_k, step=1, label="Paragraphs to retrieve",
+                                  elem_id="cw-top-k")
+                abstain = gr.Radio(list(ABSTAIN_LEVELS), value=searcher.settings.abstain,
+                                   label="Say 'the documents do not say' ...", elem_id="cw-abstain",
+                                   info="strict: more readily; never: always answer")
         with gr.Row():
             with gr.Column(scale=3):
                 answer = gr.HTML(elem_id="cw-answer")
@@ -73,11 +95,12 @@ def build(searcher) -> Any:
                               elem_id="cw-removed-doc")
             removed_table = gr.Dataframe(value=removed(names[0] if names else None), headers=["why", "text"],
                                          interactive=False, wrap=True, elem_id="cw-removed")
-            doc.change(removed, inputs=doc, outputs=removed_table, api_visibility="private")
-        button.click(ask, inputs=question, outputs=raw, api_name="ask").then(
-            show, inputs=raw, outputs=[answer, sources], api_visibility="private")
-        question.submit(ask, inputs=question, outputs=raw, api_visibility="private").then(
-            show, inputs=raw, outputs=[answer, sources], api_visibility="private")
+            doc.change(removed, inputs=doc, outputs=removed_table, api_name="ui_removed", api_visibility="private")
+        for i, trigger in enumerate((button.click, question.submit)):
+            trigger(ask, inputs=[question, top_k, abstain], outputs=raw, api_name=f"ui_ask_{i}",
+                    api_visibility="private").then(show, inputs=raw, outputs=[answer, sources],
+                                                    api_name=f"ui_show_{i}", api_visibility="private")
+        gr.api(ask, api_name="ask")
     return demo
 
 

@@ -137,3 +137,14 @@ def test_documents_view_shows_removed_boilerplate(server, browser):
     assert "byline" in text and "related-links or read-more header" in text and "link list" in text
     page.screenshot(path=str(OUTPUT / "documents-removed.png"), full_page=True)
     page.close()
+
+
+def test_gradio_api_ask_returns_the_cli_json(server):
+    from gradio_client import Client
+
+    client = Client(server + "/", verbose=False)
+    result = client.predict("Who is the chief designer of China's manned space program?", api_name="/ask")
+    assert result["abstained"] is False and result["short_answer"] == "Zhou Jianping"
+    assert result["citations"][0]["quote"] in result["citations"][0]["text"]
+    never = client.predict("What fuel does the Long March 5 rocket burn?", 3, "never", api_name="/ask")
+    assert never["abstained"] is False and len(never["retrieved"]) == 3
