@@ -26,6 +26,21 @@ def add_answer_options(parser: argparse.ArgumentParser) -> None:
     """The answerer options that ask, the evaluation and the UI share."""
     parser.add_argument("--abstain", choices=ABSTAIN_LEVELS, default=Settings().abstain,
                         help="how readily to answer 'the documents do not say' (default %(default)s)")
+    parser.add_argument("--llm", choices=["openai-compatible"],
+                        help="write answers with an LLM (checked against the sources) instead of quoting")
+    parser.add_argument("--base-url", help="with --llm openai-compatible: the server, e.g. http://127.0.0.1:11434/v1")
+    parser.add_argument("--model", help="with --llm: the model name the server knows")
+    parser.add_argument("--api-key-env", metavar="VAR", help="with --llm: environment variable holding the API key")
+
+
+def llm_from_args(args: argparse.Namespace):
+    """The llama-index LLM the answer options ask for, or None for the extractive answerer."""
+    if not getattr(args, "llm", None):
+        return None
+    from .llm import LLMOptions, make_llm
+
+    return make_llm(LLMOptions(kind=args.llm, base_url=args.base_url, model=args.model,
+                               api_key_env=args.api_key_env))
 
 
 def render(answer: Answer) -> str:
@@ -70,7 +85,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "ask":
             if args.top_k < 1:
                 parser.error("--top-k must be at least 1")
-            answer = _searcher(args.index, Settings(abstain=args.abstain)).ask(args.question, top_k=args.top_k)
+            llm = llm_from_args(args)
+            answer = _searcher(args.index, Settings(abstain=args.abstain)).ask(args.question, top_k=args.top_k,
+                                                                             llm=llm)
             if args.json:
                 print(json.dumps(answer.to_dict(), ensure_ascii=False))
             else:

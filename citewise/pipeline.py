@@ -6,7 +6,7 @@ import threading
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 from tqdm.auto import tqdm
@@ -24,7 +24,7 @@ from .load import Skipped, discover, read_document
 from .retrieve import asks_about_comments, demote, hybrid, rerank
 from .qtype import expected_type, holds_type, is_full_sentence
 from .text import terms
-from .types import Answer, Hit, Paragraph
+from .types import Answer, Citation, Hit, Paragraph
 
 
 @dataclass
@@ -246,8 +246,12 @@ class Searcher:
             )
         return Analysis(r, sentences, scores, evidence, typed)
 
-    def ask(self, question: str, top_k: int | None = None) -> Answer:
-        """Retrieve, pick the supporting sentences, decide whether to abstain, cite."""
+    def ask(self, question: str, top_k: int | None = None, llm: Any = None) -> Answer:
+        """Retrieve, pick the supporting sentences, decide whether to abstain, cite.
+
+        With `llm` (a llama-index LLM), the answer is written by the LLM from the top paragraphs and
+        then checked (citewise.llm.check); the extractive answer stands in when it fails.
+        """
         question = " ".join(question.split())
         if not question:
             raise ValueError("the question is empty")
@@ -259,8 +263,41 @@ class Searcher:
         abstain = confidence is None or confidence < threshold
         answer = compose(question, a.retrieval.hits, a.sentences, a.scores, abstain, s.max_sentences,
                          s.second_sentence_ratio, confidence, a.typed)
+        if llm is not None and not abstain:
+            answer = self._llm_answer(question, answer, llm)
         answer.timings_ms = {"total": 1000 * (time.perf_counter() - t0)}
         return answer
+
+    def _llm_answer(self, question: str, extractive: Answer, llm: Any) -> Answer:
+        """The LLM's answer over the top paragraphs, checked; the extractive one if it fails."""
+        from llama_index.core.llms import ChatMessage
+
+        from .llm import LLMError, build_messages, check, render
+
+        given = extractive.retrieved[:self.settings.answer_paragraphs]
+        try:
+            reply = llm.chat([ChatMessage(role=m["role"], content=m["content"])
+                              for m in build_messages(question, given)]).message.content or ""
+        except Exception as exc:  # the client raises many kinds (connection, HTTP status, timeout)
+            raise LLMError(f"the LLM backend failed: {type(exc).__name__}: {exc}") from exc
+        claims = check(reply, given, self.encoder.encode)
+        name = f"llm:{getattr(llm, 'model', 'unknown')}"
+        if not any(c.supported and c.citations for c in claims):
+            return replace(extractive, answerer=name, claims=claims, fallback=True)
+        citations: list[Citation] = []
+        for n in dict.fromkeys(n for c in claims for n in c.citations):
+            para = given[n - 1].paragraph
+            spans = list(para.sentences) or [(0, len(para.text))]
+            texts = [para.text[a:b] for a, b in spans]
+            said = " ".join(c.text for c in claims if n in c.citations)
+            vectors = self.encoder.encode([said] + texts)
+            a, b = spans[int(np.argmax(vectors[1:] @ vectors[0]))]
+            citations.append(Citation(n=n, paragraph=para, quote=para.text[a:b], quote_start=a, quote_end=b,
+                                      score=given[n - 1].score))
+        text = render(claims)
+        short = extractive.short_answer if extractive.short_answer and extractive.short_answer in text else None
+        return replace(extractive, answer=text, citations=citations, answerer=name, claims=claims,
+                       short_answer=short, fallback=False)
 
 
 @dataclass

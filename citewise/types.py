@@ -103,6 +103,9 @@ class Answer:
     retrieved: list[Hit]
     timings_ms: dict[str, float] = field(default_factory=dict)
     confidence: float | None = None
+    answerer: str = "extractive"  # or "llm:<model>"
+    claims: list[Any] | None = None  # LLM answers: each sentence, its citations, whether supported
+    fallback: bool = False  # an LLM answer failed its check; the extractive answer stands in
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -116,4 +119,7 @@ class Answer:
             # On abstention the closest paragraphs are offered as related reading, never as support.
             "related": [h.to_dict() for h in self.retrieved[:3]] if self.abstained else [],
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
+            "answerer": self.answerer,
+            "claims": None if self.claims is None else [c.to_dict() for c in self.claims],
+            "fallback": self.fallback,
         }

@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 
 import citewise  # noqa: F401  (offline environment first)
-from citewise.cli import add_answer_options
+from citewise.cli import add_answer_options, llm_from_args
 from citewise.config import DEFAULT_INDEX, Settings
 from citewise.errors import CitewiseError
 
@@ -41,7 +41,7 @@ def format_table(m: dict[str, float]) -> str:
 
 
 def run(gold: list[dict], index_dir: Path, top_k: int, out: Path | None,
-        settings: Settings = Settings()) -> dict[str, float]:
+        settings: Settings = Settings(), llm=None) -> dict[str, float]:
     from citewise.pipeline import Searcher
 
     searcher = Searcher(index_dir, settings)
@@ -52,7 +52,7 @@ def run(gold: list[dict], index_dir: Path, top_k: int, out: Path | None,
     sink = open(out, "w", encoding="utf-8") if out else None
     try:
         for i, g in enumerate(gold, 1):
-            pred = {"id": g["id"], **searcher.ask(g["question"], top_k=top_k).to_dict()}
+            pred = {"id": g["id"], **searcher.ask(g["question"], top_k=top_k, llm=llm).to_dict()}
             predictions.append(pred)
             if sink:
                 sink.write(json.dumps(pred, ensure_ascii=False) + "\n")
@@ -113,14 +113,14 @@ def main(argv: list[str] | None = None) -> int:
 
             with tempfile.TemporaryDirectory() as tmp:
                 ingest([args.corpus], Path(tmp) / "index", progress=False)
-                result = run(gold, Path(tmp) / "index", args.top_k, args.out, settings)
+                result = run(gold, Path(tmp) / "index", args.top_k, args.out, settings, llm_from_args(args))
         else:
             index_dir = args.index or DEFAULT_INDEX
             if args.index is None and not (index_dir / "manifest.json").exists():
                 from citewise.pipeline import ingest
 
                 ingest(None, index_dir, progress=True)
-            result = run(gold, index_dir, args.top_k, args.out, settings)
+            result = run(gold, index_dir, args.top_k, args.out, settings, llm_from_args(args))
     except CitewiseError as exc:
         print(f"python -m eval: error: {exc}", file=sys.stderr)
         return 1
