@@ -26,7 +26,7 @@ def add_answer_options(parser: argparse.ArgumentParser) -> None:
     """The answerer options that ask, the evaluation and the UI share."""
     parser.add_argument("--abstain", choices=ABSTAIN_LEVELS, default=Settings().abstain,
                         help="how readily to answer 'the documents do not say' (default %(default)s)")
-    parser.add_argument("--llm", choices=["openai-compatible"],
+    parser.add_argument("--llm", choices=["openai-compatible", "local"],
                         help="write answers with an LLM (checked against the sources) instead of quoting")
     parser.add_argument("--base-url", help="with --llm openai-compatible: the server, e.g. http://127.0.0.1:11434/v1")
     parser.add_argument("--model", help="with --llm: the model name the server knows")

