@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import citewise  # noqa: F401  (offline environment, analytics off, before gradio is imported)
+from citewise.cli import _searcher, add_answer_options, llm_from_args
 from citewise.config import DEFAULT_INDEX
 from citewise.errors import CitewiseError
 
@@ -20,8 +21,8 @@ EXAMPLES = [
 ]
 
 
-def build(searcher) -> Any:
-    """The Gradio Blocks app over a loaded Searcher."""
+def build(searcher, llm: Any = None) -> Any:
+    """The Gradio Blocks app over a loaded Searcher (and an LLM answerer, when configured)."""
     import gradio as gr
 
     from citewise.answer import ABSTAIN_LEVELS
@@ -39,12 +40,17 @@ def build(searcher) -> Any:
                                           searcher.encoder)
         return searchers[abstain]
 
-    def ask(question: str, top_k: int = 10, abstain: str = "balanced") -> dict:
-        """Answer a question from the indexed documents: the same JSON object as `ask --json`."""
+    def ask(question: str, top_k: int = 10, abstain: str = "balanced", answerer: str = "extractive") -> dict:
+        """Answer a question from the indexed documents: the same JSON object as `ask --json`.
+        answerer: "extractive" (quotes) or "llm" (when the server was started with --llm)."""
         if not question or not question.strip():
             raise gr.Error("Type a question first.")
+        if answerer not in ("extractive", "llm") or (answerer == "llm" and llm is None):
+            raise gr.Error("answerer must be 'extractive'" + (" or 'llm'" if llm is not None else
+                                                             " (start app.py with --llm to add 'llm')"))
         try:
-            return searcher_for(abstain).ask(question, top_k=max(1, int(top_k))).to_dict()
+            return searcher_for(abstain).ask(question, top_k=max(1, int(top_k)),
+                                             llm=llm if answerer == "llm" else None).to_dict()
         except CitewiseError as exc:
             raise gr.Error(str(exc)) from exc
 
@@ -63,9 +69,9 @@ def build(searcher) -> Any:
         return [[r["reason"], r["text"]] for r in docs[doc].get("removed", [])]
 
     with gr.Blocks(title="citewise") as demo:
-        gr.Markdown("# citewise\nAsk a question of your documents. Every sentence of the answer is "
-                    "quoted from a source paragraph and cited `[n]`; when the documents do not hold "
-                    "the answer, citewise says so.")
+        gr.Markdown("# citewise\nAsk a question of your documents. The answer quotes the source paragraphs "
+                    "and cites them `[n]` (an LLM's answer is checked sentence by sentence against the "
+                    "sources it cites); when the documents do not hold the answer, citewise says so.")
         with gr.Row():
             question = gr.Textbox(label="Question", placeholder="Ask about your documents ...",
                                   scale=5, elem_id="cw-question")
@@ -78,6 +84,9 @@ def build(searcher) -> Any:
                 abstain = gr.Radio(list(ABSTAIN_LEVELS), value=searcher.settings.abstain,
                                    label="Say 'the documents do not say' ...", elem_id="cw-abstain",
                                    info="strict: more readily; never: always answer")
+                answerer = gr.Radio(["extractive", "llm"] if llm is not None else ["extractive"],
+                                    value="llm" if llm is not None else "extractive", label="Answerer",
+                                    elem_id="cw-answerer", info="llm answers are checked against the sources")
         with gr.Row():
             with gr.Column(scale=3):
                 answer = gr.HTML(elem_id="cw-answer")
@@ -97,7 +106,7 @@ def build(searcher) -> Any:
                                          interactive=False, wrap=True, elem_id="cw-removed")
             doc.change(removed, inputs=doc, outputs=removed_table, api_name="ui_removed", api_visibility="private")
         for i, trigger in enumerate((button.click, question.submit)):
-            trigger(ask, inputs=[question, top_k, abstain], outputs=raw, api_name=f"ui_ask_{i}",
+            trigger(ask, inputs=[question, top_k, abstain, answerer], outputs=raw, api_name=f"ui_ask_{i}",
                     api_visibility="private").then(show, inputs=raw, outputs=[answer, sources],
                                                     api_name=f"ui_show_{i}", api_visibility="private")
         gr.api(ask, api_name="ask")
@@ -110,17 +119,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=7860)
     parser.add_argument("--host", default="127.0.0.1",
                         help="address to bind (default 127.0.0.1: this machine only)")
+    add_answer_options(parser)
     args = parser.parse_args(argv)
-    from citewise.cli import _searcher
+    from citewise.config import Settings
 
     try:
-        searcher = _searcher(args.index)
+        searcher = _searcher(args.index, Settings(abstain=args.abstain))
+        llm = llm_from_args(args)
     except CitewiseError as exc:
         print(f"app.py: error: {exc}", file=sys.stderr)
         return 1
     from citewise.render import CSS
 
-    demo = build(searcher)
+    demo = build(searcher, llm)
     print(f"citewise: serving {args.index} at http://{args.host}:{args.port}", file=sys.stderr)
     demo.queue(default_concurrency_limit=4).launch(server_name=args.host, server_port=args.port, css=CSS,
                                                    show_error=True)

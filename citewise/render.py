@@ -7,6 +7,8 @@ from typing import Any
 
 CSS = """
 .cw-answer { font-size: 1.05rem; line-height: 1.6; }
+.cw-unsupported { background: rgba(220,38,38,0.10); text-decoration: underline wavy rgba(220,38,38,0.6); }
+.cw-note { font-size: 0.85rem; opacity: 0.8; margin-bottom: 6px; }
 .cw-short { font-size: 1.3rem; margin-bottom: 6px; }
 .cw-answer a.cw-cite { text-decoration: none; font-weight: 600; padding: 0 2px; }
 .cw-abstain { border-left: 4px solid #d97706; padding: 8px 12px; background: rgba(217,119,6,0.08); }
@@ -50,6 +52,19 @@ def answer_html(result: dict[str, Any]) -> str:
         return f'<div class="cw-answer cw-abstain" data-testid="abstained">{text}</div>'
     link = lambda n: f'<a class="cw-cite" href="#cw-cite-{n}" data-cite="{n}">[{n}]</a>'  # noqa: E731
     linked = _MARKER.sub(lambda m: link(m.group(1)), text)
+    if result.get("claims") and not result.get("fallback"):
+        # An LLM's answer: each sentence with its checked citations; unsupported ones flagged.
+        parts = []
+        for c in result["claims"]:
+            marks = "".join(" " + link(n) for n in c["citations"])
+            body = html.escape(c["text"]) + marks
+            parts.append(body if c["supported"] else
+                         f'<span class="cw-unsupported" data-testid="unsupported" title="not supported by '
+                         f'the source it cites">{body} <em>(not supported by the sources)</em></span>')
+        linked = " ".join(parts)
+    elif result.get("fallback"):
+        linked = ('<div class="cw-note">The LLM\'s answer did not hold up against the sources; this is the '
+                  'answer quoted from them instead.</div>' + linked)
     short = ""
     if result.get("short_answer"):
         n = next((c["n"] for c in result["citations"] if result["short_answer"] in c["quote"]), 1)

@@ -19,9 +19,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _serve(index):
+def _serve(index, *extra):
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "app.py", "--index", str(index), "--port", str(port)],
+    proc = subprocess.Popen([sys.executable, "app.py", "--index", str(index), "--port", str(port), *extra],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     deadline = time.time() + 180
     while time.time() < deadline:
@@ -148,3 +148,28 @@ def test_gradio_api_ask_returns_the_cli_json(server):
     assert result["citations"][0]["quote"] in result["citations"][0]["text"]
     never = client.predict("What fuel does the Long March 5 rocket burn?", 3, "never", api_name="/ask")
     assert never["abstained"] is False and len(never["retrieved"]) == 3
+
+
+def test_llm_answer_shows_unsupported_sentences(sample_index, browser):
+    from test_llm import ChatServer
+
+    chat = ChatServer()
+    chat.reply = ("Zhou Jianping is the chief designer of China's manned space program [1]. "
+                  "He also invented the telescope [1].")
+    proc, url = _serve(sample_index, "--llm", "openai-compatible", "--base-url", chat.url, "--model", "ui-model")
+    try:
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        page.goto(url)
+        page.locator("#cw-question textarea").fill("Who is the chief designer of China's manned space program?")
+        page.locator("#cw-ask").click()
+        page.locator("[data-testid=answer]").wait_for(timeout=60_000)
+        unsupported = page.locator("[data-testid=unsupported]")
+        assert unsupported.count() == 1 and "telescope" in unsupported.inner_text()
+        assert "not supported" in unsupported.inner_text()
+        assert "Zhou Jianping" in page.locator("[data-testid=answer]").inner_text()
+        page.screenshot(path=str(OUTPUT / "llm-unsupported.png"), full_page=True)
+        page.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        chat.close()
