@@ -19,8 +19,9 @@ from .clean import clean
 from .dedup import collapse
 from .config import DEFAULT_INDEX, SAMPLE_CORPUS, Settings
 from .embed import Encoder, get_encoder
-from .errors import CitewiseError, EmptyCorpusError, UnreadableFileError
-from .load import Skipped, discover, read_document
+from .errors import (CitewiseError, EmptyCorpusError, IndexCorruptError, IndexNotFoundError,
+                     UnreadableFileError)
+from .load import SourceFile, Skipped, discover, read_document
 from .retrieve import asks_about_comments, demote, hybrid, rerank
 from .qtype import expected_type, holds_type, is_full_sentence
 from .text import terms
@@ -82,8 +83,18 @@ def ingest(paths: Sequence[Path] | None = None, index_dir: Path = DEFAULT_INDEX,
     Unless `rebuild`, paragraphs whose text is unchanged since the previous index reuse its
     vectors, so a re-ingest embeds only what is new or changed.
     """
-    t0 = time.perf_counter()
     files, skipped = discover([Path(p) for p in (paths or [SAMPLE_CORPUS])])
+    return ingest_files(files, skipped, index_dir, settings, encoder, progress, log, rebuild,
+                        where=", ".join(map(str, paths or [SAMPLE_CORPUS])))
+
+
+def ingest_files(files: Sequence[SourceFile], skipped: list[Skipped], index_dir: Path = DEFAULT_INDEX,
+                 settings: Settings = Settings(), encoder: Encoder | None = None, progress: bool = True,
+                 log: Callable[[str], None] = lambda m: None, rebuild: bool = False,
+                 where: str = "the given files") -> IngestReport:
+    """ingest() for files already named (doc names kept as given): what the index will hold."""
+    t0 = time.perf_counter()
+    skipped = list(skipped)
     encoder = encoder or get_encoder(settings.model, settings.batch_size)
     old_docs, cache = _previous(Path(index_dir), settings, encoder.dim)
     if rebuild:
@@ -119,8 +130,8 @@ def ingest(paths: Sequence[Path] | None = None, index_dir: Path = DEFAULT_INDEX,
     report.removed = sorted(set(old_docs) - set(documents))
     if not paragraphs:
         reasons = "; ".join(f"{s.path}: {s.reason}" for s in skipped[:5]) or "no files found"
-        raise EmptyCorpusError(f"nothing to index in {', '.join(map(str, paths or [SAMPLE_CORPUS]))} "
-                               f"({reasons}); the previous index, if any, is unchanged")
+        raise EmptyCorpusError(f"nothing to index in {where} ({reasons}); the previous index, if any, "
+                               "is unchanged")
     paragraphs, copies = collapse(paragraphs)
     for copy, canonical in copies.items():
         documents[copy.rsplit("#", 1)[0]].setdefault("duplicates", []).append(
@@ -147,6 +158,30 @@ def ingest(paths: Sequence[Path] | None = None, index_dir: Path = DEFAULT_INDEX,
     return report
 
 
+def indexed_files(index_dir: Path) -> list[SourceFile]:
+    """The files an index was built from, under their document names (those still on disk)."""
+    docs = store.read_manifest(Path(index_dir))["documents"]
+    return [SourceFile(Path(d["path"]), name) for name, d in sorted(docs.items()) if Path(d["path"]).is_file()]
+
+
+def add_documents(index_dir: Path, new: Sequence[SourceFile], settings: Settings = Settings(),
+                  encoder: Encoder | None = None, progress: bool = False) -> IngestReport:
+    """Add (or replace, by document name) files in an existing index; the rest is reused."""
+    names = {f.doc for f in new}
+    files = [f for f in indexed_files(index_dir) if f.doc not in names] + list(new)
+    return ingest_files(files, [], index_dir, settings, encoder, progress, where="the uploaded files")
+
+
+def remove_document(index_dir: Path, doc: str, settings: Settings = Settings(),
+                    encoder: Encoder | None = None) -> IngestReport:
+    """Drop one document from every structure of the index."""
+    files = indexed_files(index_dir)
+    if doc not in {f.doc for f in files}:
+        raise CitewiseError(f"no document {doc!r} in {index_dir}")
+    return ingest_files([f for f in files if f.doc != doc], [], index_dir, settings, encoder, False,
+                        where=f"{index_dir} without {doc}")
+
+
 class Searcher:
     """A loaded index plus the encoder; answers questions. Reloads when the index is swapped."""
 
@@ -159,6 +194,7 @@ class Searcher:
         self._loaded_at: float | None = None
         self._index: store.Index | None = None
         self._df: dict[str, int] = {}
+        store.recover(self.index_dir)
         _ = self.index  # load now, so that a missing or mismatched index fails at start
 
     @property
@@ -169,17 +205,32 @@ class Searcher:
 
     @property
     def index(self) -> store.Index:
-        stamp = (self.index_dir / store.MANIFEST).stat().st_mtime if \
-            (self.index_dir / store.MANIFEST).exists() else None
+        """The loaded index, reloaded when ingest has swapped in a new one. While a swap is under
+        way (no manifest for an instant, or files of two versions) the loaded index keeps serving."""
+        try:
+            st = (self.index_dir / store.MANIFEST).stat()
+            stamp = (st.st_ino, st.st_mtime_ns)
+        except FileNotFoundError:
+            stamp = None
         with self._lock:
-            if self._index is None or stamp != self._loaded_at:
-                manifest = store.read_manifest(self.index_dir)
-                store.check_compatible(manifest, self.settings.model, self.encoder.dim)
-                index = store.load(self.index_dir)
-                indptr = np.asarray(index.lexical.scores["indptr"])
-                df = np.diff(indptr)
-                self._df = {t: int(df[i]) for t, i in index.lexical.vocab_dict.items() if i < len(df)}
-                self._index, self._loaded_at = index, stamp
+            if self._index is not None and (stamp is None or stamp == self._loaded_at):
+                return self._index
+            for attempt in range(3):
+                try:
+                    manifest = store.read_manifest(self.index_dir)
+                    store.check_compatible(manifest, self.settings.model, self.encoder.dim)
+                    index = store.load(self.index_dir)
+                    break
+                except (IndexCorruptError, IndexNotFoundError):
+                    if attempt == 2:
+                        if self._index is not None:
+                            return self._index
+                        raise
+                    time.sleep(0.2)
+            indptr = np.asarray(index.lexical.scores["indptr"])
+            df = np.diff(indptr)
+            self._df = {t: int(df[i]) for t, i in index.lexical.vocab_dict.items() if i < len(df)}
+            self._index, self._loaded_at = index, stamp
             return self._index
 
     def idf(self, term: str) -> float:

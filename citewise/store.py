@@ -111,11 +111,18 @@ def save(index_dir: Path, manifest: dict[str, Any], paragraphs: Sequence[Paragra
     shutil.rmtree(old, ignore_errors=True)
 
 
-def _remove_stale(index_dir: Path) -> None:
-    """Clear leftovers of an ingest that crashed; restore the old index if the swap was cut short."""
+def recover(index_dir: Path) -> None:
+    """Restore the previous index if an ingest died between the two renames of its swap. Only for
+    a process that owns the folder (ingest, or a server starting up), never during a live swap."""
+    index_dir = Path(index_dir)
     olds = sorted(index_dir.parent.glob(f"{index_dir.name}.old-*"))
     if not index_dir.exists() and olds and (olds[-1] / MANIFEST).exists():
         os.replace(olds[-1], index_dir)
+
+
+def _remove_stale(index_dir: Path) -> None:
+    """Clear leftovers of an ingest that crashed; restore the old index if the swap was cut short."""
+    recover(index_dir)
     for stale in index_dir.parent.glob(f"{index_dir.name}.tmp-*"):
         shutil.rmtree(stale, ignore_errors=True)
     for stale in index_dir.parent.glob(f"{index_dir.name}.old-*"):
@@ -133,10 +140,6 @@ def read_manifest(index_dir: Path) -> dict[str, Any]:
     index_dir = Path(index_dir)
     path = index_dir / MANIFEST
     if not path.exists():
-        olds = sorted(index_dir.parent.glob(f"{index_dir.name}.old-*"))
-        if not index_dir.exists() and olds:
-            _remove_stale(index_dir)  # an ingest was cut off between its two renames
-            return read_manifest(index_dir)
         raise IndexNotFoundError(f"no index at {index_dir}")
     try:
         return json.loads(path.read_text(encoding="utf-8"))

@@ -77,7 +77,7 @@ def test_swap_cut_short_is_recovered(tmp_path, corpus, fake_encoder, fake_settin
     # Simulate a crash between the two renames of the swap: only index.old-<pid> is left.
     index_dir.rename(tmp_path / "index.old-12345")
     (tmp_path / "index.tmp-12345").mkdir()  # and a half-written new one
-    assert len(store.load(index_dir).paragraphs) == 4
+    assert len(Searcher(index_dir, fake_settings, fake_encoder).index.paragraphs) == 4  # recovered at start
     ingest([corpus], index_dir, fake_settings, fake_encoder, progress=False)
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("index")) == ["index"]
 

@@ -1,0 +1,49 @@
+"""Files uploaded through the UI: safe names inside one folder, a size limit, supported types only."""
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+from typing import Sequence
+
+from .config import SUPPORTED_SUFFIXES
+from .load import SourceFile, Skipped
+
+UPLOAD_PREFIX = "uploads/"
+
+
+def safe_name(name: str) -> str:
+    """A file name that cannot leave its folder: the last path part only, plain characters,
+    no leading dots, at most 120 characters (the extension kept)."""
+    base = re.split(r"[\\\\/]", name)[-1]
+    base = re.sub(r"[^\w.\- ]+", "_", base, flags=re.UNICODE).strip(" .") or "document"
+    stem, dot, ext = base.rpartition(".")
+    if not dot:
+        stem, ext = base, ""
+    stem = stem.lstrip(".")[:100] or "document"
+    return f"{stem}.{ext[:10]}" if ext else stem
+
+
+def save_uploads(uploads: Sequence[tuple[str, Path]], folder: Path,
+                 max_bytes: int) -> tuple[list[SourceFile], list[Skipped]]:
+    """Copy uploaded temp files into `folder` under safe names; refuse big or unsupported ones."""
+    folder.mkdir(parents=True, exist_ok=True)
+    saved: list[SourceFile] = []
+    skipped: list[Skipped] = []
+    for original, temp in uploads:
+        name = safe_name(original)
+        size = Path(temp).stat().st_size
+        if Path(name).suffix.lower() not in SUPPORTED_SUFFIXES:
+            skipped.append(Skipped(original, f"unsupported type (supported: {', '.join(SUPPORTED_SUFFIXES)})"))
+            continue
+        if size > max_bytes:
+            skipped.append(Skipped(original, f"too large ({size / 1e6:.1f} MB; the upload limit is "
+                                             f"{max_bytes / 1e6:.0f} MB)"))
+            continue
+        target = (folder / name).resolve()
+        if target.parent != folder.resolve():  # cannot happen after safe_name; checked anyway
+            skipped.append(Skipped(original, "unsafe file name"))
+            continue
+        shutil.copyfile(temp, target)
+        saved.append(SourceFile(target, UPLOAD_PREFIX + name))
+    return saved, skipped
