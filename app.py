@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+import html
+import os
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -21,10 +23,18 @@ EXAMPLES = [
 ]
 
 
-def build(searcher, llm: Any = None) -> Any:
+def build(searcher, llm: Any = None, max_upload_mb: float = 20.0) -> Any:
     """The Gradio Blocks app over a loaded Searcher (and an LLM answerer, when configured)."""
+    import threading
+
     import gradio as gr
 
+    from citewise.config import SUPPORTED_SUFFIXES
+    from citewise.pipeline import add_documents, remove_document
+    from citewise.uploads import save_uploads
+
+    upload_dir = searcher.index_dir.parent / f"{searcher.index_dir.name}-uploads"
+    ingest_lock = threading.Lock()  # one change to the index at a time; questions go on meanwhile
     from citewise.answer import ABSTAIN_LEVELS
     from citewise.pipeline import Searcher
     from citewise.render import answer_html, sources_html
@@ -96,15 +106,64 @@ def build(searcher, llm: Any = None) -> Any:
             raw = gr.JSON()
         with gr.Accordion("Documents in the index, and what cleaning removed from them", open=False,
                           elem_id="cw-documents"):
-            gr.Dataframe(value=documents, headers=["document", "paragraphs indexed", "lines removed",
-                                                   "paragraphs that duplicate another document"],
-                         interactive=False, wrap=True)
+            docs_table = gr.Dataframe(value=documents, headers=["document", "paragraphs indexed", "lines removed",
+                                                                "paragraphs that duplicate another document"],
+                                      interactive=False, wrap=True, elem_id="cw-docs-table")
             names = sorted(searcher.index.manifest["documents"])
-            doc = gr.Dropdown(names, value=names[0] if names else None, label="Removed from document",
+            doc = gr.Dropdown(names, value=names[0] if names else None, label="Document",
                               elem_id="cw-removed-doc")
             removed_table = gr.Dataframe(value=removed(names[0] if names else None), headers=["why", "text"],
                                          interactive=False, wrap=True, elem_id="cw-removed")
             doc.change(removed, inputs=doc, outputs=removed_table, api_name="ui_removed", api_visibility="private")
+            remove_button = gr.Button("Remove this document from the index", variant="stop", size="sm",
+                                      elem_id="cw-remove")
+            gr.Markdown(f"**Add documents** ({', '.join(SUPPORTED_SUFFIXES)}; up to {max_upload_mb:g} MB each)")
+            files = gr.File(file_count="multiple", file_types=list(SUPPORTED_SUFFIXES), elem_id="cw-upload",
+                            label="Drop files here")
+            add_button = gr.Button("Add to the index", variant="primary", size="sm", elem_id="cw-add")
+            status = gr.Markdown(elem_id="cw-ingest-status")
+
+        def refreshed(message: str):
+            names = sorted(searcher.index.manifest["documents"])
+            return message, documents(), gr.update(choices=names, value=names[0] if names else None)
+
+        def add(paths: list[str] | None, progress=gr.Progress()):
+            if not paths:
+                raise gr.Error("Choose or drop files first.")
+            progress(0.1, desc="Saving uploads")
+            uploads = [(Path(p).name, Path(p)) for p in paths]
+            saved, skipped = save_uploads(uploads, upload_dir, int(max_upload_mb * 1e6))
+            lines = [f"- skipped **{html.escape(s.path)}**: {html.escape(s.reason)}" for s in skipped]
+            if saved:
+                progress(0.3, desc=f"Indexing {len(saved)} file(s)")
+                with ingest_lock:
+                    try:
+                        report = add_documents(searcher.index_dir, saved, searcher.settings, searcher.encoder)
+                    except CitewiseError as exc:
+                        raise gr.Error(str(exc)) from exc
+                lines = [f"Added {len(report.added)}, replaced {len(report.changed)} document(s); embedded "
+                         f"{report.embedded} paragraph(s) in {report.seconds:.1f}s; the index now holds "
+                         f"{report.documents} documents, {report.paragraphs} paragraphs."] + \
+                    [f"- added **{html.escape(d)}**" for d in report.added + report.changed] + lines + \
+                    [f"- skipped **{html.escape(s.path)}**: {html.escape(s.reason)}" for s in report.skipped]
+            progress(1.0)
+            return refreshed("\n".join(lines) or "Nothing added.")
+
+        def remove(name: str | None):
+            if not name:
+                raise gr.Error("Choose a document first.")
+            with ingest_lock:
+                try:
+                    report = remove_document(searcher.index_dir, name, searcher.settings, searcher.encoder)
+                except CitewiseError as exc:
+                    raise gr.Error(str(exc)) from exc
+            return refreshed(f"Removed **{html.escape(name)}**; the index now holds {report.documents} "
+                             f"documents, {report.paragraphs} paragraphs.")
+
+        add_button.click(add, inputs=files, outputs=[status, docs_table, doc], api_name="ui_add",
+                         api_visibility="private")
+        remove_button.click(remove, inputs=doc, outputs=[status, docs_table, doc], api_name="ui_remove",
+                            api_visibility="private")
         for i, trigger in enumerate((button.click, question.submit)):
             trigger(ask, inputs=[question, top_k, abstain, answerer], outputs=raw, api_name=f"ui_ask_{i}",
                     api_visibility="private").then(show, inputs=raw, outputs=[answer, sources],
@@ -117,6 +176,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="The citewise web UI.")
     parser.add_argument("--index", type=Path, default=DEFAULT_INDEX, help="index folder (default: index/)")
     parser.add_argument("--port", type=int, default=7860)
+    parser.add_argument("--auth", metavar="USER:PASSWORD", default=os.environ.get("CITEWISE_AUTH"),
+                        help="require this login (or set CITEWISE_AUTH); use it whenever --host is not 127.0.0.1")
+    parser.add_argument("--max-upload-mb", type=float, default=20.0, help="largest file accepted (default 20)")
     parser.add_argument("--host", default="127.0.0.1",
                         help="address to bind (default 127.0.0.1: this machine only)")
     add_answer_options(parser)
@@ -131,9 +193,20 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     from citewise.render import CSS
 
-    demo = build(searcher, llm)
+    auth = None
+    if args.auth:
+        user, sep, password = args.auth.partition(":")
+        if not sep or not user or not password:
+            print("app.py: error: --auth takes USER:PASSWORD", file=sys.stderr)
+            return 2
+        auth = (user, password)
+    elif args.host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"app.py: warning: serving on {args.host} without --auth: anyone who can reach it can ask "
+              "and upload", file=sys.stderr)
+    demo = build(searcher, llm, args.max_upload_mb)
     print(f"citewise: serving {args.index} at http://{args.host}:{args.port}", file=sys.stderr)
-    demo.queue(default_concurrency_limit=4).launch(server_name=args.host, server_port=args.port, css=CSS,
+    demo.queue(default_concurrency_limit=4).launch(server_name=args.host, server_port=args.port, css=CSS, auth=auth,
+                                                   max_file_size=f"{args.max_upload_mb:g}mb",
                                                    show_error=True)
     return 0
 

@@ -173,3 +173,58 @@ def test_llm_answer_shows_unsupported_sentences(sample_index, browser):
         proc.terminate()
         proc.wait(timeout=30)
         chat.close()
+
+
+def test_upload_a_document_then_ask_it_and_remove_it(sample_index, tmp_path, browser):
+    import shutil
+
+    index = tmp_path / "index"
+    shutil.copytree(sample_index, index)  # the session index stays as it is
+    other = tmp_path / "elsewhere"
+    other.mkdir()
+    (other / "comet report.md").write_text("# Comet Zorya\n\nThe comet Zorya was discovered in 2031 by the "
+                                           "Atacama survey telescope.\n")
+    proc, url = _serve(index)
+    try:
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        page.goto(url)
+        page.get_by_text("Documents in the index").click()
+        page.locator("#cw-upload input[type=file]").set_input_files(str(other / "comet report.md"))
+        page.locator("#cw-add").click()
+        from playwright.sync_api import expect
+
+        expect(page.locator("#cw-ingest-status")).to_contain_text("Added 1", timeout=120_000)
+        expect(page.locator("#cw-docs-table")).to_contain_text("uploads/comet report.md")
+        page.screenshot(path=str(OUTPUT / "upload-done.png"), full_page=True)
+        page.locator("#cw-question textarea").fill("Which telescope discovered the comet Zorya?")
+        page.locator("#cw-ask").click()
+        card = page.locator("[data-testid=citation]").first
+        card.wait_for(timeout=60_000)
+        assert "uploads/comet report.md" in card.inner_text() and "Atacama" in card.inner_text()
+        page.locator("#cw-removed-doc input").click()
+        page.get_by_role("option", name="uploads/comet report.md").click()
+        page.locator("#cw-remove").click()
+        expect(page.locator("#cw-ingest-status")).to_contain_text("Removed", timeout=120_000)
+        expect(page.locator("#cw-docs-table")).not_to_contain_text("comet report")
+        page.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def test_auth_is_required_when_set(sample_index):
+    import urllib.error
+    import urllib.request
+
+    from gradio_client import Client
+
+    proc, url = _serve(sample_index, "--auth", "reader:s3cret")
+    try:
+        with pytest.raises(urllib.error.HTTPError) as err:
+            urllib.request.urlopen(url + "/gradio_api/info", timeout=30)
+        assert err.value.code == 401
+        client = Client(url + "/", auth=("reader", "s3cret"), verbose=False)
+        assert client.predict("Who is the Director of UNOOSA?", api_name="/ask")["short_answer"] == "Simonetta Di Pippo"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
