@@ -160,8 +160,9 @@ def build(searcher, llm: Any = None, max_upload_mb: float = 20.0) -> Any:
             return refreshed(f"Removed **{html.escape(name)}**; the index now holds {report.documents} "
                              f"documents, {report.paragraphs} paragraphs.")
 
+        # Callable by clients (same limits and safe names as the page), not advertised in the API docs.
         add_button.click(add, inputs=files, outputs=[status, docs_table, doc], api_name="ui_add",
-                         api_visibility="private")
+                         api_visibility="undocumented")
         remove_button.click(remove, inputs=doc, outputs=[status, docs_table, doc], api_name="ui_remove",
                             api_visibility="private")
         for i, trigger in enumerate((button.click, question.submit)):

@@ -228,3 +228,34 @@ def test_auth_is_required_when_set(sample_index):
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_concurrent_users_and_an_upload_meanwhile(sample_index, tmp_path):
+    """Users ask through the API while a document is added: no errors (the swap is atomic)."""
+    import shutil
+    import threading
+
+    from gradio_client import Client, handle_file
+
+    from eval.loadtest import run
+
+    index = tmp_path / "index"
+    shutil.copytree(sample_index, index)
+    proc, url = _serve(index)
+    try:
+        (tmp_path / "new.txt").write_text("The Zorya comet was discovered in 2031 by a survey telescope.")
+        uploader = threading.Thread(target=lambda: Client(url + "/", verbose=False).predict(
+            [handle_file(str(tmp_path / "new.txt"))], api_name="/ui_add"))
+        result = {}
+        asker = threading.Thread(target=lambda: result.update(run(url + "/", users=8, seconds=15)))
+        asker.start()
+        time.sleep(3)
+        uploader.start()
+        uploader.join(timeout=180)
+        asker.join(timeout=300)
+        assert result["requests"] >= 8 and result["errors"] == 0, result  # every user answered, none failed
+        manifest = (index / "manifest.json").read_text()
+        assert "uploads/new.txt" in manifest
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
