@@ -14,6 +14,7 @@ from citewise.cli import _searcher, add_answer_options, llm_from_args
 from citewise.config import DEFAULT_INDEX
 from citewise.errors import CitewiseError
 
+HISTORY = 10  # answers kept in the browser across refreshes
 EXAMPLES = [
     "How many people attended the gathering at the Astronaut Centre of China?",
     "How many international projects will the China Space Station host?",
@@ -37,7 +38,7 @@ def build(searcher, llm: Any = None, max_upload_mb: float = 20.0) -> Any:
     ingest_lock = threading.Lock()  # one change to the index at a time; questions go on meanwhile
     from citewise.answer import ABSTAIN_LEVELS
     from citewise.pipeline import Searcher
-    from citewise.render import answer_html, sources_html
+    from citewise.render import answer_html, history_html, sources_html
 
     searchers = {searcher.settings.abstain: searcher}
 
@@ -66,6 +67,16 @@ def build(searcher, llm: Any = None, max_upload_mb: float = 20.0) -> Any:
 
     def show(result: dict) -> tuple[str, str]:
         return answer_html(result), sources_html(result)
+
+    def remember(result: dict, past: list) -> tuple[list, str]:
+        past = ([{"question": result["question"], "result": result}] + list(past or []))[:HISTORY]
+        return past, history_html(past)
+
+    def restore(past: list):
+        if not past:
+            return None, "", "", ""
+        last = past[0]["result"]
+        return last, answer_html(last), sources_html(last), history_html(past)
 
     def documents() -> list[list]:
         docs = searcher.index.manifest["documents"]
@@ -102,6 +113,10 @@ def build(searcher, llm: Any = None, max_upload_mb: float = 20.0) -> Any:
                 answer = gr.HTML(elem_id="cw-answer")
             with gr.Column(scale=4):
                 sources = gr.HTML(elem_id="cw-sources")
+        with gr.Accordion("Earlier questions", open=True):
+            earlier = gr.HTML(elem_id="cw-history")
+        # The conversation survives a page refresh: the last answers live in the browser's storage.
+        history = gr.BrowserState([], storage_key="citewise-history")
         with gr.Accordion("JSON (the same object as `ask --json`)", open=False):
             raw = gr.JSON()
         with gr.Accordion("Documents in the index, and what cleaning removed from them", open=False,
@@ -167,8 +182,12 @@ def build(searcher, llm: Any = None, max_upload_mb: float = 20.0) -> Any:
                             api_visibility="private")
         for i, trigger in enumerate((button.click, question.submit)):
             trigger(ask, inputs=[question, top_k, abstain, answerer], outputs=raw, api_name=f"ui_ask_{i}",
-                    api_visibility="private").then(show, inputs=raw, outputs=[answer, sources],
-                                                    api_name=f"ui_show_{i}", api_visibility="private")
+                    api_visibility="private").then(
+                show, inputs=raw, outputs=[answer, sources], api_name=f"ui_show_{i}", api_visibility="private"
+            ).then(remember, inputs=[raw, history], outputs=[history, earlier], api_name=f"ui_remember_{i}",
+                   api_visibility="private")
+        demo.load(restore, inputs=history, outputs=[raw, answer, sources, earlier], api_name="ui_restore",
+                  api_visibility="private")
         gr.api(ask, api_name="ask")
     return demo
 

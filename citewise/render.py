@@ -100,3 +100,17 @@ def sources_html(result: dict[str, Any]) -> str:
             f'{_also_in(c)}</div>'
             f'<p>{_highlighted(c["text"], c["quote_start"], c["quote_end"])}</p></div>')
     return "\n".join(cards)
+
+
+def history_html(past: list[dict[str, Any]]) -> str:
+    """Earlier questions, newest first: the question, the answer as text, where it came from."""
+    if not past:
+        return '<div class="cw-meta">Your questions and their answers stay here, also after a refresh.</div>'
+    items = []
+    for entry in past:
+        r = entry["result"]
+        cited = ", ".join(f'{c["doc"]} ¶{c["paragraph"]}' for c in r.get("citations", []))
+        kind = "cw-abstain" if r.get("abstained") else ""
+        items.append(f'<li class="{kind}"><strong>{html.escape(r["question"])}</strong><br>'
+                     f'{html.escape(r["answer"])}<div class="cw-meta">{html.escape(cited)}</div></li>')
+    return f'<ol class="cw-history" data-testid="history">{"".join(items)}</ol>'

@@ -72,6 +72,12 @@ def test_ask_in_the_browser_and_see_a_cited_answer(server, browser):
     answer.locator("a.cw-cite").first.click()
     assert page.url.endswith("#cw-cite-1")
     page.screenshot(path=str(OUTPUT / "answer-1280x800.png"), full_page=True)
+    # The answer and the question stay after a refresh.
+    page.reload()
+    page.locator("[data-testid=history]").wait_for(timeout=60_000)
+    assert "chief designer" in page.locator("[data-testid=history]").inner_text()
+    assert "Zhou Jianping" in page.locator("[data-testid=answer]").inner_text()
+    page.screenshot(path=str(OUTPUT / "after-refresh.png"), full_page=True)
     page.close()
 
 
