@@ -65,8 +65,24 @@ def build(searcher, llm: Any = None, max_upload_mb: float = 20.0) -> Any:
         except CitewiseError as exc:
             raise gr.Error(str(exc)) from exc
 
-    def show(result: dict) -> tuple[str, str]:
-        return answer_html(result), sources_html(result)
+    def ask_ui(question: str, top_k: int, abstain: str, answerer: str):
+        """The page's handler: an LLM's reply streams in as a draft, then the checked answer."""
+        if not question or not question.strip():
+            raise gr.Error("Type a question first.")
+        use_llm = answerer == "llm" and llm is not None
+        try:
+            for part in searcher_for(abstain).ask_stream(question, top_k=max(1, int(top_k)),
+                                                         llm=llm if use_llm else None):
+                if isinstance(part, str):
+                    draft = (f'<div class="cw-answer cw-draft" data-testid="drafting">{html.escape(part)}'
+                             '<div class="cw-meta">writing ... the sentences are checked against the sources '
+                             'when it is done</div></div>')
+                    yield gr.update(), draft, gr.update()
+                else:
+                    result = part.to_dict()
+                    yield result, answer_html(result), sources_html(result)
+        except CitewiseError as exc:
+            raise gr.Error(str(exc)) from exc
 
     def remember(result: dict, past: list) -> tuple[list, str]:
         past = ([{"question": result["question"], "result": result}] + list(past or []))[:HISTORY]
@@ -181,11 +197,10 @@ def build(searcher, llm: Any = None, max_upload_mb: float = 20.0) -> Any:
         remove_button.click(remove, inputs=doc, outputs=[status, docs_table, doc], api_name="ui_remove",
                             api_visibility="private")
         for i, trigger in enumerate((button.click, question.submit)):
-            trigger(ask, inputs=[question, top_k, abstain, answerer], outputs=raw, api_name=f"ui_ask_{i}",
-                    api_visibility="private").then(
-                show, inputs=raw, outputs=[answer, sources], api_name=f"ui_show_{i}", api_visibility="private"
-            ).then(remember, inputs=[raw, history], outputs=[history, earlier], api_name=f"ui_remember_{i}",
-                   api_visibility="private")
+            trigger(ask_ui, inputs=[question, top_k, abstain, answerer], outputs=[raw, answer, sources],
+                    api_name=f"ui_ask_{i}", api_visibility="private").then(
+                remember, inputs=[raw, history], outputs=[history, earlier], api_name=f"ui_remember_{i}",
+                api_visibility="private")
         demo.load(restore, inputs=history, outputs=[raw, answer, sources, earlier], api_name="ui_restore",
                   api_visibility="private")
         gr.api(ask, api_name="ask")

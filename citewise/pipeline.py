@@ -6,7 +6,7 @@ import threading
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 from tqdm.auto import tqdm
@@ -319,18 +319,51 @@ class Searcher:
         answer.timings_ms = {"total": 1000 * (time.perf_counter() - t0)}
         return answer
 
-    def _llm_answer(self, question: str, extractive: Answer, llm: Any) -> Answer:
-        """The LLM's answer over the top paragraphs, checked; the extractive one if it fails."""
+    def ask_stream(self, question: str, top_k: int | None = None, llm: Any = None) -> Iterator[str | Answer]:
+        """Like ask(), for a UI: with an LLM, yields the reply's text as it grows, then the checked
+        Answer; without one (or on abstention), yields the Answer alone."""
+        t0 = time.perf_counter()
+        extractive = self.ask(question, top_k)
+        if llm is None or extractive.abstained:
+            yield extractive
+            return
+        from .llm import LLMError
+
+        given = extractive.retrieved[:self.settings.answer_paragraphs]
+        text = ""
+        try:
+            for chunk in llm.stream_chat(self._llm_messages(question, given)):
+                text += chunk.delta or ""
+                yield text
+        except Exception as exc:  # the client raises many kinds (connection, HTTP status, timeout)
+            raise LLMError(f"the LLM backend failed: {type(exc).__name__}: {exc}") from exc
+        answer = self._checked(question, extractive, given, text, llm)
+        answer.timings_ms = {"total": 1000 * (time.perf_counter() - t0)}
+        yield answer
+
+    @staticmethod
+    def _llm_messages(question: str, given: Sequence[Hit]) -> list:
         from llama_index.core.llms import ChatMessage
 
-        from .llm import LLMError, build_messages, check, render
+        from .llm import build_messages
+
+        return [ChatMessage(role=m["role"], content=m["content"]) for m in build_messages(question, given)]
+
+    def _llm_answer(self, question: str, extractive: Answer, llm: Any) -> Answer:
+        """The LLM's answer over the top paragraphs, checked; the extractive one if it fails."""
+        from .llm import LLMError
 
         given = extractive.retrieved[:self.settings.answer_paragraphs]
         try:
-            reply = llm.chat([ChatMessage(role=m["role"], content=m["content"])
-                              for m in build_messages(question, given)]).message.content or ""
+            reply = llm.chat(self._llm_messages(question, given)).message.content or ""
         except Exception as exc:  # the client raises many kinds (connection, HTTP status, timeout)
             raise LLMError(f"the LLM backend failed: {type(exc).__name__}: {exc}") from exc
+        return self._checked(question, extractive, given, reply, llm)
+
+    def _checked(self, question: str, extractive: Answer, given: Sequence[Hit], reply: str, llm: Any) -> Answer:
+        """An LLM reply turned into a checked Answer (citewise.llm.check), or the extractive one."""
+        from .llm import check, render
+
         claims = check(reply, given, self.encoder.encode)
         name = f"llm:{getattr(llm, 'model', 'unknown')}"
         if not any(c.supported and c.citations for c in claims):

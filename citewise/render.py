@@ -8,6 +8,7 @@ from typing import Any
 CSS = """
 .cw-answer { font-size: 1.05rem; line-height: 1.6; }
 .cw-unsupported { background: rgba(220,38,38,0.10); text-decoration: underline wavy rgba(220,38,38,0.6); }
+.cw-draft { opacity: 0.7; font-style: italic; }
 .cw-note { font-size: 0.85rem; opacity: 0.8; margin-bottom: 6px; }
 .cw-short { font-size: 1.3rem; margin-bottom: 6px; }
 .cw-answer a.cw-cite { text-decoration: none; font-weight: 600; padding: 0 2px; }

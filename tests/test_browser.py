@@ -160,6 +160,7 @@ def test_llm_answer_shows_unsupported_sentences(sample_index, browser):
     from test_llm import ChatServer
 
     chat = ChatServer()
+    chat.delay = 0.4  # slow enough to see the draft stream in
     chat.reply = ("Zhou Jianping is the chief designer of China's manned space program [1]. "
                   "He also invented the telescope [1].")
     proc, url = _serve(sample_index, "--llm", "openai-compatible", "--base-url", chat.url, "--model", "ui-model")
@@ -168,6 +169,7 @@ def test_llm_answer_shows_unsupported_sentences(sample_index, browser):
         page.goto(url)
         page.locator("#cw-question textarea").fill("Who is the chief designer of China's manned space program?")
         page.locator("#cw-ask").click()
+        page.locator("[data-testid=drafting]").wait_for(timeout=60_000)  # the reply streams in as a draft
         page.locator("[data-testid=answer]").wait_for(timeout=60_000)
         unsupported = page.locator("[data-testid=unsupported]")
         assert unsupported.count() == 1 and "telescope" in unsupported.inner_text()

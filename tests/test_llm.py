@@ -5,6 +5,7 @@ support can be asserted exactly; the client, the protocol and llama-index's Open
 """
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -16,6 +17,7 @@ from citewise.pipeline import Searcher, ingest
 class ChatServer:
     def __init__(self):
         self.reply = ""
+        self.delay = 0.0  # seconds between streamed chunks
         self.requests = []
         outer = self
 
@@ -23,6 +25,8 @@ class ChatServer:
             def do_POST(self):  # noqa: N802 (http.server's naming)
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 outer.requests.append((self.path, body))
+                if body.get("stream"):
+                    return self.stream(body)
                 payload = json.dumps({
                     "id": "chatcmpl-1", "object": "chat.completion", "created": 0, "model": body["model"],
                     "choices": [{"index": 0, "finish_reason": "stop",
@@ -33,6 +37,24 @@ class ChatServer:
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 self.wfile.write(payload)
+
+            def stream(self, body):
+                """Server-sent events, a few words at a time, as OpenAI streams chat completions."""
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.end_headers()
+                words = outer.reply.split(" ")
+                for i in range(0, len(words), 3):
+                    piece = " ".join(words[i:i + 3]) + (" " if i + 3 < len(words) else "")
+                    chunk = {"id": "c", "object": "chat.completion.chunk", "created": 0, "model": body["model"],
+                             "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}
+                    self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+                    self.wfile.flush()
+                    time.sleep(outer.delay)
+                end = {"id": "c", "object": "chat.completion.chunk", "created": 0, "model": body["model"],
+                       "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
+                self.wfile.write(f"data: {json.dumps(end)}\n\ndata: [DONE]\n\n".encode())
+                self.wfile.flush()
 
             def log_message(self, *args):
                 pass
@@ -149,3 +171,15 @@ def test_local_bundled_model_answers_and_every_citation_is_checked(searcher):
         assert ans.answer == searcher.ask(QUESTION).answer
     else:
         assert {c.paragraph.id for c in ans.citations} <= {h.paragraph.id for h in given}
+
+
+def test_streamed_reply_is_checked_like_a_whole_one(searcher, chat_server):
+    llm = make_llm(LLMOptions(base_url=chat_server.url, model="test-model"))
+    chat_server.reply = ("Zhou Jianping is the chief designer of China's manned space program [1]. "
+                         "He also invented the telescope [9].")
+    parts = list(searcher.ask_stream(QUESTION, llm=llm))
+    drafts, final = parts[:-1], parts[-1]
+    assert len(drafts) >= 3 and all(isinstance(d, str) for d in drafts)
+    assert drafts[-1].strip() == chat_server.reply  # the text grew to the whole reply
+    assert [c.supported for c in final.claims] == [True, False] and final.claims[1].citations == ()
+    assert chat_server.requests[-1][1]["stream"] is True
