@@ -38,6 +38,14 @@ def _where(p: dict[str, Any]) -> str:
     return f"{html.escape(p['doc'])}{page} · paragraph {p['paragraph']}"
 
 
+def _scores(p: dict[str, Any]) -> str:
+    """Why it ranked where it did: the retrieval scores of the paragraph."""
+    parts = [f"{label} {p[key]:.3f}" for key, label in (("dense", "cosine"), ("lexical", "BM25"),
+                                                       ("fused", "fused"), ("sentence", "best sentence"))
+             if p.get(key) is not None]
+    return f'<div class="cw-meta" data-testid="scores">{" · ".join(parts)}</div>' if parts else ""
+
+
 def _also_in(p: dict[str, Any]) -> str:
     if not p.get("also_in"):
         return ""
@@ -93,12 +101,14 @@ def sources_html(result: dict[str, Any]) -> str:
                 f'<p>{html.escape(r["text"])}</p></div>')
         return "\n".join(cards)
     cards.append("<h3>Sources</h3>")
+    scores = {r["id"]: r for r in result.get("retrieved", [])}
     for c in result["citations"]:
         cards.append(
             f'<div class="cw-card" id="cw-cite-{c["n"]}" data-testid="citation">'
             f'<h4>[{c["n"]}] {_where(c)}</h4>'
             f'<div class="cw-meta">{_kind(c)} · id {html.escape(c["id"])} · score {c["score"]:.3f}'
             f'{_also_in(c)}</div>'
+            f'{_scores(scores.get(c["id"], {}))}'
             f'<p>{_highlighted(c["text"], c["quote_start"], c["quote_end"])}</p></div>')
     return "\n".join(cards)
 

@@ -69,6 +69,7 @@ def test_ask_in_the_browser_and_see_a_cited_answer(server, browser):
     card = page.locator("[data-testid=citation]").first
     assert "paragraph" in card.inner_text()
     assert "Zhou Jianping" in card.locator("mark").inner_text()  # the quoted sentence is highlighted
+    assert "cosine" in card.locator("[data-testid=scores]").inner_text()  # why it was cited
     answer.locator("a.cw-cite").first.click()
     assert page.url.endswith("#cw-cite-1")
     page.screenshot(path=str(OUTPUT / "answer-1280x800.png"), full_page=True)
