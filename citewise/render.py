@@ -14,6 +14,7 @@ CSS = """
 .cw-answer a.cw-cite { text-decoration: none; font-weight: 600; padding: 0 2px; }
 .cw-abstain { border-left: 4px solid #d97706; padding: 8px 12px; background: rgba(217,119,6,0.08); }
 .cw-card { border: 1px solid rgba(128,128,128,0.35); border-radius: 8px; padding: 10px 12px; margin-bottom: 10px; }
+.cw-card:target { outline: 2px solid #2563eb; box-shadow: 0 0 0 4px rgba(37,99,235,0.15); }
 .cw-card h4 { margin: 0 0 6px 0; font-size: 0.95rem; }
 .cw-card .cw-meta { font-size: 0.8rem; opacity: 0.75; margin-bottom: 6px; }
 .cw-card p { white-space: pre-wrap; margin: 0; line-height: 1.5; }
