@@ -147,10 +147,11 @@ def ingest_files(files: Sequence[SourceFile], skipped: list[Skipped], index_dir:
         cache[paragraphs[i].hash] = (fresh[j], fresh_sentences[offsets[j]:offsets[j + 1]])
     vectors = np.vstack([cache[p.hash][0] for p in paragraphs]).astype(np.float32)
     sentence_vectors = np.vstack([cache[p.hash][1] for p in paragraphs]).astype(np.float32)
-    dense = store.build_dense(vectors)
+    dense = store.build_dense(vectors, settings.exact_max)
     lexical = store.build_lexical([terms(p.text) for p in paragraphs])
     manifest = store.make_manifest(settings, encoder.dim, paragraphs, documents,
-                                   [{"path": s.path, "reason": s.reason} for s in skipped])
+                                   [{"path": s.path, "reason": s.reason} for s in skipped],
+                                   store.dense_kind(dense))
     store.save(Path(index_dir), manifest, paragraphs, dense, lexical, sentence_vectors)
     report.documents, report.paragraphs = len(documents), len(paragraphs)
     report.embedded, report.duplicates = len(todo), len(copies)

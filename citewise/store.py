@@ -51,23 +51,36 @@ def build_lexical(paragraph_terms: Sequence[list[str]]) -> Any:
     return retriever
 
 
-def build_dense(vectors: np.ndarray) -> Any:
+def build_dense(vectors: np.ndarray, exact_max: int = 200_000) -> Any:
+    """Exact inner-product search up to `exact_max` vectors; above it HNSW (Malkov & Yashunin 2018),
+    which answers in well under a millisecond at a million vectors for a recall@10 near 0.99."""
     import faiss
 
-    index = faiss.IndexFlatIP(vectors.shape[1])
+    dim = vectors.shape[1]
+    if len(vectors) <= exact_max:
+        index = faiss.IndexFlatIP(dim)
+    else:
+        index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = 200
+        index.hnsw.efSearch = 128
     if len(vectors):
         index.add(vectors)
     return index
 
 
+def dense_kind(index: Any) -> str:
+    return type(index).__name__
+
+
 def make_manifest(settings: Settings, dim: int, paragraphs: Sequence[Paragraph],
-                  documents: dict[str, dict[str, Any]], skipped: list[dict[str, str]]) -> dict[str, Any]:
+                  documents: dict[str, dict[str, Any]], skipped: list[dict[str, str]],
+                  faiss_kind: str = "IndexFlatIP") -> dict[str, Any]:
     return {
         "format_version": FORMAT_VERSION,
         "model": settings.model,
         "dimension": dim,
         "metric": "inner_product_on_unit_vectors",
-        "faiss_index": "IndexFlatIP",
+        "faiss_index": faiss_kind,
         "lexical": "bm25s (Lucene BM25, k1=1.5, b=0.75, Snowball English stems)",
         "settings": settings.to_dict(),
         "documents": documents,

@@ -157,3 +157,33 @@ def test_sigkill_during_ingest_leaves_the_previous_index_loadable(tmp_path, corp
                            cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert again.returncode == 0, again.stderr
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("index")) == ["index"]
+
+
+def test_large_indexes_switch_to_hnsw_with_high_recall():
+    """Above exact_max the dense index is HNSW; its top 10 must match exact search (recall >= 0.98)."""
+    import faiss
+
+    rng = np.random.default_rng(0)
+    centres = rng.normal(size=(50, 64))
+    vectors = centres[rng.integers(0, 50, 5000)] + 0.6 * rng.normal(size=(5000, 64))
+    vectors = (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+    queries = vectors[rng.choice(5000, 200, replace=False)] + 0.05 * rng.normal(size=(200, 64)).astype(np.float32)
+    queries = (queries / np.linalg.norm(queries, axis=1, keepdims=True)).astype(np.float32)
+    exact = store.build_dense(vectors, exact_max=10_000)
+    approx = store.build_dense(vectors, exact_max=1_000)
+    assert isinstance(exact, faiss.IndexFlatIP) and isinstance(approx, faiss.IndexHNSWFlat)
+    _, truth = exact.search(queries, 10)
+    _, found = approx.search(queries, 10)
+    recall = np.mean([len(set(t) & set(f)) / 10 for t, f in zip(truth, found)])
+    assert recall >= 0.98, recall
+    assert np.allclose(approx.reconstruct(7), vectors[7])  # fusion rescoring reads vectors back
+
+
+def test_manifest_records_the_dense_index_type(tmp_path, corpus, fake_encoder, fake_settings):
+    ingest([corpus], tmp_path / "small", fake_settings, fake_encoder, progress=False)
+    assert json.loads((tmp_path / "small" / "manifest.json").read_text())["faiss_index"] == "IndexFlatIP"
+    ingest([corpus], tmp_path / "hnsw", fake_settings.with_overrides(exact_max=2), fake_encoder, progress=False)
+    manifest = json.loads((tmp_path / "hnsw" / "manifest.json").read_text())
+    assert manifest["faiss_index"] == "IndexHNSWFlat"
+    s = Searcher(tmp_path / "hnsw", fake_settings, fake_encoder)
+    assert s.ask("Which moons does Mars have?").citations[0].paragraph.id == "mars.md#1"
