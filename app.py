@@ -5,12 +5,11 @@ import argparse
 import sys
 import html
 import os
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import citewise  # noqa: F401  (offline environment, analytics off, before gradio is imported)
-from citewise.cli import _searcher, add_answer_options, llm_from_args
+from citewise.cli import open_searcher, add_answer_options, llm_from_args
 from citewise.config import DEFAULT_INDEX
 from citewise.errors import CitewiseError
 
@@ -37,19 +36,12 @@ def build(searcher, llm: Any = None, max_upload_mb: float = 20.0) -> Any:
     upload_dir = searcher.index_dir.parent / f"{searcher.index_dir.name}-uploads"
     ingest_lock = threading.Lock()  # one change to the index at a time; questions go on meanwhile
     from citewise.answer import ABSTAIN_LEVELS
-    from citewise.pipeline import Searcher
     from citewise.render import answer_html, history_html, sources_html
 
-    searchers = {searcher.settings.abstain: searcher}
-
-    def searcher_for(abstain: str):
-        """One Searcher per abstention level, sharing the loaded model."""
+    def checked_level(abstain: str) -> str:
         if abstain not in ABSTAIN_LEVELS:
             raise gr.Error(f"abstain must be one of {', '.join(ABSTAIN_LEVELS)}")
-        if abstain not in searchers:
-            searchers[abstain] = Searcher(searcher.index_dir, replace(searcher.settings, abstain=abstain),
-                                          searcher.encoder)
-        return searchers[abstain]
+        return abstain
 
     def ask(question: str, top_k: int = 10, abstain: str = "balanced", answerer: str = "extractive") -> dict:
         """Answer a question from the indexed documents: the same JSON object as `ask --json`.
@@ -60,8 +52,8 @@ def build(searcher, llm: Any = None, max_upload_mb: float = 20.0) -> Any:
             raise gr.Error("answerer must be 'extractive'" + (" or 'llm'" if llm is not None else
                                                              " (start app.py with --llm to add 'llm')"))
         try:
-            return searcher_for(abstain).ask(question, top_k=max(1, int(top_k)),
-                                             llm=llm if answerer == "llm" else None).to_dict()
+            return searcher.ask(question, top_k=max(1, int(top_k)), llm=llm if answerer == "llm" else None,
+                                abstain=checked_level(abstain)).to_dict()
         except CitewiseError as exc:
             raise gr.Error(str(exc)) from exc
 
@@ -71,8 +63,8 @@ def build(searcher, llm: Any = None, max_upload_mb: float = 20.0) -> Any:
             raise gr.Error("Type a question first.")
         use_llm = answerer == "llm" and llm is not None
         try:
-            for part in searcher_for(abstain).ask_stream(question, top_k=max(1, int(top_k)),
-                                                         llm=llm if use_llm else None):
+            for part in searcher.ask_stream(question, top_k=max(1, int(top_k)), llm=llm if use_llm else None,
+                                            abstain=checked_level(abstain)):
                 if isinstance(part, str):
                     draft = (f'<div class="cw-answer cw-draft" data-testid="drafting">{html.escape(part)}'
                              '<div class="cw-meta">writing ... the sentences are checked against the sources '
@@ -221,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
     from citewise.config import Settings
 
     try:
-        searcher = _searcher(args.index, Settings(abstain=args.abstain))
+        searcher = open_searcher(args.index, Settings(abstain=args.abstain))
         llm = llm_from_args(args)
     except CitewiseError as exc:
         print(f"app.py: error: {exc}", file=sys.stderr)

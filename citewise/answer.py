@@ -32,6 +32,7 @@ class Sentence:
     start: int
     end: int
     text: str
+    position: int = 0  # index among its paragraph's sentences
 
 
 def candidate_sentences(hits: Sequence[Hit], n_paragraphs: int) -> list[Sentence]:
@@ -39,8 +40,8 @@ def candidate_sentences(hits: Sequence[Hit], n_paragraphs: int) -> list[Sentence
     out = []
     for i, hit in enumerate(hits[:n_paragraphs]):
         text = hit.paragraph.text
-        for s, e in hit.paragraph.sentences:
-            out.append(Sentence(hit=i, start=s, end=e, text=text[s:e]))
+        for j, (s, e) in enumerate(hit.paragraph.sentences):
+            out.append(Sentence(hit=i, start=s, end=e, text=text[s:e], position=j))
     return out
 
 
@@ -146,10 +147,10 @@ def compose(question: str, hits: Sequence[Hit], sentences: Sequence[Sentence],
         quoted[(x.hit, x.start)] = (x, scores[i])
         # A sentence that opens with "He"/"It"/... is quoted with the sentence before it, which
         # names who or what it is about.
-        spans = list(hits[x.hit].paragraph.sentences)
-        if starts_with_pronoun(x.text) and (x.start, x.end) in spans and spans.index((x.start, x.end)) > 0:
-            ps, pe = spans[spans.index((x.start, x.end)) - 1]
-            prev = Sentence(hit=x.hit, start=ps, end=pe, text=hits[x.hit].paragraph.text[ps:pe])
+        if starts_with_pronoun(x.text) and x.position > 0:
+            ps, pe = hits[x.hit].paragraph.sentences[x.position - 1]
+            prev = Sentence(hit=x.hit, start=ps, end=pe, text=hits[x.hit].paragraph.text[ps:pe],
+                            position=x.position - 1)
             quoted.setdefault((x.hit, ps), (prev, scores[i]))
     # The best sentence's paragraph first; inside a paragraph, reading order.
     best_hit = sentences[order[0]].hit

@@ -13,7 +13,7 @@ from .errors import CitewiseError, IndexNotFoundError
 from .types import Answer
 
 
-def _searcher(index: Path, settings: Settings = Settings(), build_default: bool = True):
+def open_searcher(index: Path, settings: Settings = Settings(), build_default: bool = True):
     from .pipeline import Searcher, ingest
 
     if build_default and index == DEFAULT_INDEX and not (index / "manifest.json").exists():
@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.top_k < 1:
                 parser.error("--top-k must be at least 1")
             llm = llm_from_args(args)
-            answer = _searcher(args.index, Settings(abstain=args.abstain)).ask(args.question, top_k=args.top_k,
+            answer = open_searcher(args.index, Settings(abstain=args.abstain)).ask(args.question, top_k=args.top_k,
                                                                              llm=llm)
             if args.json:
                 print(json.dumps(answer.to_dict(), ensure_ascii=False))

@@ -195,6 +195,7 @@ class Searcher:
         self._loaded_at: float | None = None
         self._index: store.Index | None = None
         self._df: dict[str, int] = {}
+        self._n = 0  # paragraphs in the loaded index; with _df, what idf() reads
         store.recover(self.index_dir)
         _ = self.index  # load now, so that a missing or mismatched index fails at start
 
@@ -231,19 +232,19 @@ class Searcher:
             indptr = np.asarray(index.lexical.scores["indptr"])
             df = np.diff(indptr)
             self._df = {t: int(df[i]) for t, i in index.lexical.vocab_dict.items() if i < len(df)}
+            self._n = len(index.paragraphs)
             self._index, self._loaded_at = index, stamp
             return self._index
 
     def idf(self, term: str) -> float:
-        """BM25's IDF, log(1 + (N - df + 0.5) / (df + 0.5)) (Robertson & Zaragoza 2009)."""
-        n = len(self.index.paragraphs)
+        """BM25's IDF, log(1 + (N - df + 0.5) / (df + 0.5)) (Robertson & Zaragoza 2009), from the
+        statistics taken when the index was loaded (no file check: it runs per term per sentence)."""
         df = self._df.get(term, 0)
-        return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+        return math.log(1.0 + (self._n - df + 0.5) / (df + 0.5))
 
     def max_idf(self) -> float:
         """The IDF of a term no paragraph holds."""
-        n = len(self.index.paragraphs)
-        return math.log(1.0 + (n + 0.5) / 0.5)
+        return math.log(1.0 + (self._n + 0.5) / 0.5)
 
     def retrieve(self, question: str, k: int | None = None) -> "Retrieval":
         """Fused dense + BM25 candidates, reranked by their best sentence; best k kept."""
@@ -270,24 +271,24 @@ class Searcher:
         r = self.retrieve(question, top_k)
         hits = r.hits
         sentences = candidate_sentences(hits, s.answer_paragraphs)
-        positions = _sentence_positions(sentences)
         top = hits[0].score if hits and hits[0].score > 0 else 1.0
         kind = expected_type(question)
         typed = [holds_type(x.text, kind, question) for x in sentences]
         # A sentence's own score, a small prior for the rank of its paragraph, and a bonus when it
         # holds the kind of thing asked for (a number for "how many", a name for "who").
         # A title-like line (no closing punctuation) is a poor quote: it states nothing whole.
-        scores = [float(r.sentence_scores[hits[x.hit].row][i]) + s.paragraph_prior * hits[x.hit].score / top
+        scores = [float(r.sentence_scores[hits[x.hit].row][x.position])
+                  + s.paragraph_prior * hits[x.hit].score / top
                   + (s.type_bonus if typed[j] and kind != "other" else 0.0)
                   - (0.0 if is_full_sentence(x.text) else s.title_penalty)
-                  for j, (x, i) in enumerate(positions)]
+                  for j, x in enumerate(sentences)]
         evidence = None
         if sentences:
             best = int(np.argmax(scores))
-            x, i = positions[best]
+            x = sentences[best]
             best_hit = hits[x.hit]
             evidence = Evidence(
-                sentence_cosine=float(r.sentence_cosines[best_hit.row][i]),
+                sentence_cosine=float(r.sentence_cosines[best_hit.row][x.position]),
                 sentence_coverage=coverage(r.terms, set(terms(x.text)), self.idf),
                 paragraph_coverage=coverage(r.terms, set(terms(best_hit.paragraph.text)), self.idf),
                 corpus_coverage=coverage(r.terms, {t for t in r.terms if t in self._df}, self.idf),
@@ -298,8 +299,10 @@ class Searcher:
             )
         return Analysis(r, sentences, scores, evidence, typed)
 
-    def ask(self, question: str, top_k: int | None = None, llm: Any = None) -> Answer:
+    def ask(self, question: str, top_k: int | None = None, llm: Any = None, abstain: str | None = None) -> Answer:
         """Retrieve, pick the supporting sentences, decide whether to abstain, cite.
+
+        `abstain` (strict | balanced | never) overrides the settings' level for this question.
 
         With `llm` (a llama-index LLM), the answer is written by the LLM from the top paragraphs and
         then checked (citewise.llm.check); the extractive answer stands in when it fails.
@@ -311,7 +314,8 @@ class Searcher:
         t0 = time.perf_counter()
         a = self.analyse(question, top_k)
         confidence = answerable_probability(a.evidence) if a.evidence else None
-        threshold = s.abstain_threshold if s.abstain_threshold is not None else abstain_threshold(s.abstain)
+        threshold = s.abstain_threshold if s.abstain_threshold is not None and abstain is None \
+            else abstain_threshold(abstain or s.abstain)
         abstain = confidence is None or confidence < threshold
         answer = compose(question, a.retrieval.hits, a.sentences, a.scores, abstain, s.max_sentences,
                          s.second_sentence_ratio, confidence, a.typed)
@@ -320,11 +324,12 @@ class Searcher:
         answer.timings_ms = {"total": 1000 * (time.perf_counter() - t0)}
         return answer
 
-    def ask_stream(self, question: str, top_k: int | None = None, llm: Any = None) -> Iterator[str | Answer]:
+    def ask_stream(self, question: str, top_k: int | None = None, llm: Any = None,
+                   abstain: str | None = None) -> Iterator[str | Answer]:
         """Like ask(), for a UI: with an LLM, yields the reply's text as it grows, then the checked
         Answer; without one (or on abstention), yields the Answer alone."""
         t0 = time.perf_counter()
-        extractive = self.ask(question, top_k)
+        extractive = self.ask(question, top_k, abstain=abstain)
         if llm is None or extractive.abstained:
             yield extractive
             return
@@ -407,12 +412,3 @@ class Retrieval:
     sentence_cosines: dict[int, np.ndarray]
     sentence_scores: dict[int, np.ndarray]
 
-
-def _sentence_positions(sentences: Sequence[Sentence]) -> list[tuple[Sentence, int]]:
-    """Each candidate sentence with its position among its paragraph's sentences."""
-    out, last, i = [], None, 0
-    for x in sentences:
-        i = i + 1 if x.hit == last else 0
-        last = x.hit
-        out.append((x, i))
-    return out
