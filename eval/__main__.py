@@ -44,11 +44,11 @@ def run(gold: list[dict], index_dir: Path, top_k: int, out: Path | None,
         settings: Settings = Settings(), llm=None) -> dict[str, float]:
     from citewise.pipeline import Searcher
 
+    from .compare import progress
+
     searcher = Searcher(index_dir, settings)
     predictions = []
     hit1: list[float] = []
-    tty = sys.stderr.isatty()
-    step = max(1, len(gold) // 10)
     sink = open(out, "w", encoding="utf-8") if out else None
     try:
         for i, g in enumerate(gold, 1):
@@ -59,11 +59,7 @@ def run(gold: list[dict], index_dir: Path, top_k: int, out: Path | None,
             if g["answers"]:
                 rank = metrics.first_hit_rank(pred["retrieved"], g["support"])
                 hit1.append(metrics.hit_at(rank, 1))
-            if tty or i % step == 0 or i == len(gold):
-                line = f"{i}/{len(gold)} questions, running hit@1 {metrics.mean(hit1):.3f}"
-                print("\r" + line if tty else line, end="" if tty else "\n", file=sys.stderr, flush=True)
-        if tty:
-            print(file=sys.stderr)
+            progress(i, len(gold), hit1)
     finally:
         if sink:
             sink.close()

@@ -49,11 +49,14 @@ def _corpus_of(index_dir: Path, into: Path) -> Path:
     return into
 
 
-def _progress(name: str, i: int, n: int, hits: list[float]) -> None:
-    if sys.stderr.isatty() or i % max(1, n // 5) == 0 or i == n:
-        line = f"{name}: {i}/{n} questions, running hit@1 {metrics.mean(hits):.3f}"
-        print("\r" + line if sys.stderr.isatty() else line, end="" if sys.stderr.isatty() else "\n",
-              file=sys.stderr, flush=True)
+def progress(i: int, n: int, hits: list[float], label: str = "", lines: int = 10) -> None:
+    """'label: i/n questions, running hit@1 x' on stderr: one line rewritten on a terminal,
+    about `lines` lines in a log."""
+    tty = sys.stderr.isatty()
+    if tty or i % max(1, n // lines) == 0 or i == n:
+        line = f"{label}{': ' if label else ''}{i}/{n} questions, running hit@1 {metrics.mean(hits):.3f}"
+        end = "\n" if not tty or i == n else ""
+        print("\r" + line if tty else line, end=end, file=sys.stderr, flush=True)
 
 
 def run_compare(gold: list[dict], corpus: Path | None, index_dir: Path | None, settings, top_k: int,
@@ -81,7 +84,7 @@ def run_compare(gold: list[dict], corpus: Path | None, index_dir: Path | None, s
                 if g["answers"]:
                     hits.append(float(bool(preds[-1]["retrieved"]) and metrics.supports(preds[-1]["retrieved"][0],
                                                                                          g["support"])))
-                _progress(name, i, len(gold), hits)
+                progress(i, len(gold), hits, name, lines=5)
             predictions[name] = preds
         questions = work / "questions.jsonl"
         questions.write_text("".join(json.dumps({"id": g["id"], "question": g["question"]}) + "\n" for g in gold))

@@ -44,6 +44,19 @@ def write_qrels(path: Path, gold: list[dict], units: list[dict]) -> None:
                         f.write(f"{g['id']} 0 {u['id']} 1\n")
 
 
+def _save(fig, ax, out: Path, name: str, files: list[str], legend: bool = True, grid_axis: str = "both") -> None:
+    """The common tail of every plot: grid, legend, layout, PNG, close."""
+    import matplotlib.pyplot as plt
+
+    ax.grid(alpha=0.3, axis=grid_axis)
+    if legend:
+        ax.legend()
+    fig.tight_layout()
+    fig.savefig(out / name, dpi=120)
+    files.append(name)
+    plt.close(fig)
+
+
 def _plots(out: Path, gold: list[dict], predictions: dict[str, list[dict]], settings) -> list[str]:
     import matplotlib
 
@@ -60,23 +73,14 @@ def _plots(out: Path, gold: list[dict], predictions: dict[str, list[dict]], sett
         ax.plot(ks, [metrics.mean([metrics.hit_at(r, k) for r in ranks]) for k in ks], marker="o", label=name)
     ax.set(xlabel="k (paragraphs or chunks retrieved)", ylabel="hit@k (recall of a supporting unit)",
            title="Recall@k per system", xticks=list(range(1, 11)))
-    ax.grid(alpha=0.3)
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(out / "recall_at_k.png", dpi=120)
-    files.append("recall_at_k.png")
-    plt.close(fig)
+    _save(fig, ax, out, "recall_at_k.png", files)
 
     fig, ax = plt.subplots(figsize=(7, 4.5))
     names = list(predictions)
     ax.boxplot([[p["timings_ms"]["total"] for p in predictions[n]] for n in names], showfliers=True)
     ax.set_xticks(range(1, len(names) + 1), names, rotation=15)
     ax.set(yscale="log", ylabel="latency per question (ms, log scale)", title="Latency distribution")
-    ax.grid(alpha=0.3, axis="y")
-    fig.tight_layout()
-    fig.savefig(out / "latency.png", dpi=120)
-    files.append("latency.png")
-    plt.close(fig)
+    _save(fig, ax, out, "latency.png", files, legend=False, grid_axis="y")
 
     preds = predictions["citewise"]
     unans = {g["id"] for g in gold if not g["answers"]}
@@ -97,12 +101,7 @@ def _plots(out: Path, gold: list[dict], predictions: dict[str, list[dict]], sett
             ax.axvline(abstain_threshold(level), color="grey", linestyle=style, label=f"--abstain {level}")
         ax.set(xlabel="threshold on P(answerable)", ylabel="share", ylim=(0, 1.05),
                title="Abstention as the threshold moves (citewise)")
-        ax.grid(alpha=0.3)
-        ax.legend()
-        fig.tight_layout()
-        fig.savefig(out / "abstention.png", dpi=120)
-        files.append("abstention.png")
-        plt.close(fig)
+        _save(fig, ax, out, "abstention.png", files)
     return files
 
 
