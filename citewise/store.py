@@ -78,6 +78,7 @@ def make_manifest(settings: Settings, dim: int, paragraphs: Sequence[Paragraph],
     return {
         "format_version": FORMAT_VERSION,
         "model": settings.model,
+        "encoder": settings.encoder,
         "dimension": dim,
         "metric": "inner_product_on_unit_vectors",
         "faiss_index": faiss_kind,
@@ -171,6 +172,11 @@ def check_compatible(manifest: dict[str, Any], model: str, dim: int | None = Non
     if dim is not None and manifest.get("dimension") != dim:
         raise IndexMismatchError(f"index vectors have dimension {manifest.get('dimension')}, "
                                  f"the model gives {dim}")
+
+
+def index_encoder(manifest: dict[str, Any]) -> str:
+    """The encoder kind an index was embedded with (indexes from before the choice: torch)."""
+    return manifest.get("encoder", "torch")
 
 
 def load(index_dir: Path) -> Index:

@@ -10,6 +10,7 @@ from pathlib import Path
 import citewise  # noqa: F401  (offline environment first)
 from citewise.cli import add_answer_options, llm_from_args
 from citewise.config import DEFAULT_INDEX, Settings
+from citewise.embed import ENCODER_KINDS
 from citewise.errors import CitewiseError
 
 from . import metrics, squad
@@ -81,9 +82,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--compare", action="store_true",
                         help="run bm25, dense, hybrid, llamaindex-default and citewise side by side")
     parser.add_argument("--report", type=Path, help="with --compare: write metrics.json, runs/, report.md, plots")
+    parser.add_argument("--encoder", choices=ENCODER_KINDS, default=Settings().encoder,
+                        help="with --corpus: how the model runs when indexing (default %(default)s); an "
+                             "index given with --index is queried with the encoder it was built with")
     add_answer_options(parser)
     args = parser.parse_args(argv)
-    settings = Settings(abstain=args.abstain)
+    settings = Settings(abstain=args.abstain, encoder=args.encoder)
     gold = list(squad.read_gold(args.gold))
     if args.report and not args.compare:
         parser.error("--report goes with --compare")
@@ -108,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
             from citewise.pipeline import ingest
 
             with tempfile.TemporaryDirectory() as tmp:
-                ingest([args.corpus], Path(tmp) / "index", progress=False)
+                ingest([args.corpus], Path(tmp) / "index", settings, progress=False)
                 result = run(gold, Path(tmp) / "index", args.top_k, args.out, settings, llm_from_args(args))
         else:
             index_dir = args.index or DEFAULT_INDEX

@@ -23,18 +23,19 @@ _BUILD = """
 import json, resource, sys, time
 from pathlib import Path
 import citewise
+from citewise.config import Settings
 from citewise.pipeline import ingest
 t0 = time.perf_counter()
-ingest([Path(sys.argv[1])], Path(sys.argv[2]), progress=False, rebuild=True)
+ingest([Path(sys.argv[1])], Path(sys.argv[2]), Settings(encoder=sys.argv[3]), progress=False, rebuild=True)
 print(json.dumps({"index_build_s": time.perf_counter() - t0,
                   "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
 
-def _build_citewise(corpus: Path, index_dir: Path) -> dict[str, float]:
+def _build_citewise(corpus: Path, index_dir: Path, encoder: str = "torch") -> dict[str, float]:
     """Ingest in its own process, timed like the baseline (from reading files, model load included)
     and with that process's own peak RSS."""
-    out = subprocess.run([sys.executable, "-c", _BUILD, str(corpus), str(index_dir)], cwd=ROOT, check=True,
+    out = subprocess.run([sys.executable, "-c", _BUILD, str(corpus), str(index_dir), encoder], cwd=ROOT, check=True,
                          capture_output=True, text=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -68,7 +69,7 @@ def run_compare(gold: list[dict], corpus: Path | None, index_dir: Path | None, s
         build: dict[str, float] = {}
         if corpus is not None:
             index_dir = work / "index"
-            build = _build_citewise(corpus, index_dir)
+            build = _build_citewise(corpus, index_dir, settings.encoder)
         else:
             corpus = _corpus_of(index_dir, work / "corpus")
         searcher = Searcher(index_dir, settings)
