@@ -21,6 +21,10 @@ class Settings:
     # manifest; questions are embedded with the index's encoder. Chosen on the SQuAD dev half,
     # see docs-encoder.md.
     encoder: str = "torch"
+    # Sentence vectors (for sentence reranking): "separate" embeds each sentence on its own;
+    # "pooled" averages the paragraph's token embeddings over the sentence's characters, from the
+    # paragraph's own forward pass (ONNX encoders only; see docs-encoder.md for what it costs).
+    sentence_vectors: str = "separate"
     # The model's window is 256 word pieces including [CLS] and [SEP].
     max_tokens: int = 254
     batch_size: int = 32

@@ -246,8 +246,8 @@ class OnnxEncoder:
     def encode_spans(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]] | None,
                      progress: bool = False) -> tuple[np.ndarray, list[np.ndarray]]:
         """Unit vectors of `texts` and, with `spans`, of character spans of each text pooled from
-        the same forward pass: the mean of the token embeddings that start inside the span (a span
-        with no token, e.g. cut off by truncation, gets a zero vector)."""
+        the same forward pass: the mean of the token embeddings that start inside the span. A span
+        with no token there (cut off by truncation) is encoded on its own instead."""
         from tqdm.auto import tqdm
 
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
@@ -257,6 +257,7 @@ class OnnxEncoder:
         encodings = self._tokenizer.encode_batch(list(texts))
         order = np.argsort([len(e.ids) for e in encodings], kind="stable") if self.bucketing \
             else np.arange(len(texts))
+        alone: list[tuple[int, int]] = []  # (text, span) pairs with no token inside the window
         starts = range(0, len(order), self.batch_size)
         for start in tqdm(starts, desc="Embedding", unit="batch", disable=not progress):
             rows = order[start:start + self.batch_size]
@@ -271,6 +272,12 @@ class OnnxEncoder:
                     inside = (token_starts >= a) & (token_starts < b)
                     if inside.any():
                         span_out[r][k] = hidden[j, :len(e.ids)][inside].mean(axis=0)
+                    else:
+                        alone.append((r, k))
+        if alone:
+            own = self.encode([texts[r][slice(*spans[r][k])] for r, k in alone])
+            for (r, k), v in zip(alone, own):
+                span_out[r][k] = v
         return normalize(out), [normalize(s) if len(s) else s for s in span_out]
 
     def count_tokens(self, text: str) -> int:

@@ -68,12 +68,30 @@ def _previous(index_dir: Path, settings: Settings, dim: int) -> tuple[dict, dict
         store.check_compatible(old.manifest, settings.model, dim)
     except CitewiseError:
         return {}, {}
-    if old.manifest["settings"].get("max_tokens") != settings.max_tokens \
-            or store.index_encoder(old.manifest) != settings.encoder:
+    old_settings = old.manifest["settings"]
+    if old_settings.get("max_tokens") != settings.max_tokens or store.index_encoder(old.manifest) != settings.encoder \
+            or old_settings.get("sentence_vectors", "separate") != settings.sentence_vectors:
         return old.manifest["documents"], {}
     vectors = old.dense.reconstruct_n(0, old.dense.ntotal)
     cache = {p.hash: (vectors[i], old.paragraph_sentence_vectors(i)) for i, p in enumerate(old.paragraphs)}
     return old.manifest["documents"], cache
+
+
+def _embed(paragraphs: Sequence[Paragraph], encoder: Encoder, sentence_vectors: str,
+           progress: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Paragraph vectors and sentence vectors (all paragraphs' sentences in order), the sentences
+    either embedded on their own or pooled from their paragraph's pass (Settings.sentence_vectors)."""
+    texts = [p.text for p in paragraphs]
+    if sentence_vectors == "separate":
+        return (encoder.encode(texts, progress=progress),
+                encoder.encode([p.text[a:b] for p in paragraphs for a, b in p.sentences], progress=progress))
+    if sentence_vectors != "pooled":
+        raise ValueError(f"unknown sentence_vectors {sentence_vectors!r}; choose separate or pooled")
+    if not hasattr(encoder, "encode_spans"):
+        raise ValueError(f"sentence_vectors='pooled' needs an ONNX encoder (onnx or onnx-int8), not "
+                         f"{kind_of(encoder, 'this one')!r}")
+    vectors, pooled = encoder.encode_spans(texts, [p.sentences for p in paragraphs], progress=progress)
+    return vectors, np.vstack(pooled) if pooled else np.zeros((0, encoder.dim), dtype=np.float32)
 
 
 def ingest(paths: Sequence[Path] | None = None, index_dir: Path = DEFAULT_INDEX,
@@ -142,9 +160,7 @@ def ingest_files(files: Sequence[SourceFile], skipped: list[Skipped], index_dir:
     todo = [i for i, p in enumerate(paragraphs) if p.hash not in cache]
     log(f"{len(paragraphs)} paragraphs from {len(documents)} documents ({len(copies)} duplicates folded); "
         f"embedding {len(todo)}, reusing {len(paragraphs) - len(todo)} ...")
-    fresh = encoder.encode([paragraphs[i].text for i in todo], progress=progress)
-    fresh_sentences = encoder.encode([paragraphs[i].text[a:b] for i in todo for a, b in paragraphs[i].sentences],
-                                     progress=progress)
+    fresh, fresh_sentences = _embed([paragraphs[i] for i in todo], encoder, settings.sentence_vectors, progress)
     offsets = store.sentence_offsets([paragraphs[i] for i in todo])
     for j, i in enumerate(todo):
         cache[paragraphs[i].hash] = (fresh[j], fresh_sentences[offsets[j]:offsets[j + 1]])

