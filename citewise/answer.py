@@ -77,17 +77,6 @@ def sentence_scores(query_terms: Sequence[str], texts: Sequence[str], cosines: n
 
 
 @dataclass(frozen=True)
-class AnswerSpan:
-    """The reader's answer: characters start:end of hit `hit`'s paragraph."""
-
-    hit: int
-    start: int
-    end: int
-    text: str
-    margin: float  # span logit minus the "no answer" logit (SQuAD 2.0)
-
-
-@dataclass(frozen=True)
 class Evidence:
     """Signals the abstention decision reads (all on comparable 0..1 scales)."""
 
@@ -98,10 +87,13 @@ class Evidence:
     dense_top: float
     type_match: float = 1.0  # the chosen sentence holds the kind of thing asked for
     rarest_missing: float = 0.0  # IDF of the rarest question term absent from the paragraph / max IDF
+    # 1 when the question names something (a capitalised word past its first) that no indexed
+    # paragraph mentions: "Which *Indian* astronaut ...?" over documents that never say India.
+    missing_name: float = 0.0
 
     def vector(self) -> list[float]:
         return [self.sentence_cosine, self.sentence_coverage, self.paragraph_coverage,
-                self.corpus_coverage, self.dense_top, self.type_match, self.rarest_missing]
+                self.corpus_coverage, self.dense_top, self.type_match, self.rarest_missing, self.missing_name]
 
 
 @lru_cache(maxsize=1)
@@ -127,10 +119,17 @@ def answerable_probability(evidence: Evidence, model: Mapping | None = None) -> 
     return 1.0 / (1.0 + math.exp(-z))
 
 
+def named_terms(question: str) -> list[list[str]]:
+    """The index terms of each capitalised word of the question past its first word (names,
+    places, acronyms). Pure."""
+    words = re.findall(r"[\w’'-]+", question)
+    return [t for t in (terms(w) for w in words[1:] if w[:1].isupper()) if t]
+
+
 def compose(question: str, hits: Sequence[Hit], sentences: Sequence[Sentence],
             scores: Sequence[float], abstain: bool, max_sentences: int = 2,
             second_ratio: float = 0.92, confidence: float | None = None,
-            typed: Sequence[bool] | None = None, span: AnswerSpan | None = None) -> Answer:
+            typed: Sequence[bool] | None = None) -> Answer:
     """Build the answer from the best sentences, each followed by `[n]` for its paragraph.
 
     `typed[i]` says whether sentence i holds the kind of thing the question asks for; when the
@@ -182,13 +181,8 @@ def compose(question: str, hits: Sequence[Hit], sentences: Sequence[Sentence],
                 n=c.n, paragraph=c.paragraph, quote=c.paragraph.text[start:end],
                 quote_start=start, quote_end=end, score=max(c.score, score))
         parts.append(f"{x.text.strip()} [{numbers[x.hit]}]")
-    # The short answer is the reader's span when a quoted sentence holds it (the bold answer must
-    # be cited); else a phrase of the asked-for kind from the quoted sentences (citewise.short).
-    short = None
-    if span is not None and any(x.hit == span.hit and x.start <= span.start < x.end for x, _ in ordered):
-        short = span.text or None
-    if short is None:
-        short = next((a for a in (short_answer(question, x.text) for x in
-                                  [sentences[order[0]]] + [q[0] for q in ordered]) if a), None)
+    # The short answer comes from the best sentence, else from the others quoted with it.
+    short = next((a for a in (short_answer(question, x.text) for x in
+                              [sentences[order[0]]] + [q[0] for q in ordered]) if a), None)
     return Answer(question=question, answer=" ".join(parts), short_answer=short, abstained=False,
                   citations=citations, retrieved=list(hits), confidence=confidence)
