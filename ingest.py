@@ -19,11 +19,13 @@ def _dense_store(args: argparse.Namespace) -> "str | QdrantTarget | None":
     if args.store == "qdrant" and not located:
         raise ValueError("--store qdrant needs --qdrant-url URL or --qdrant-path DIR")
     if not located:
-        if args.qdrant_collection or args.qdrant_api_key_env:
-            raise ValueError("--qdrant-collection and --qdrant-api-key-env need --qdrant-url or --qdrant-path")
+        if args.qdrant_collection or args.qdrant_api_key_env or args.qdrant_shards or args.qdrant_replicas:
+            raise ValueError("--qdrant-collection, --qdrant-shards, --qdrant-replicas and --qdrant-api-key-env "
+                             "need --qdrant-url or --qdrant-path")
         return args.store
     return QdrantTarget(url=args.qdrant_url, path=args.qdrant_path and str(args.qdrant_path),
-                        collection=args.qdrant_collection or DEFAULT_COLLECTION, api_key_env=args.qdrant_api_key_env)
+                        collection=args.qdrant_collection or DEFAULT_COLLECTION, api_key_env=args.qdrant_api_key_env,
+                        shards=args.qdrant_shards, replicas=args.qdrant_replicas)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -46,6 +48,10 @@ def main(argv: list[str] | None = None) -> int:
     vectors.add_argument("--qdrant-collection", metavar="NAME",
                          help=f"collection name; each ingest writes NAME-g<generation>-<token> "
                               f"(default {DEFAULT_COLLECTION})")
+    vectors.add_argument("--qdrant-shards", metavar="N", type=int,
+                         help="shards of each new collection on a cluster (default: the server's)")
+    vectors.add_argument("--qdrant-replicas", metavar="N", type=int,
+                         help="copies of each shard on a cluster (default: the server's)")
     vectors.add_argument("--qdrant-api-key-env", metavar="VAR",
                          help="environment variable holding the Qdrant API key (never give the key itself)")
     args = parser.parse_args(argv)

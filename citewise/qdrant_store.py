@@ -48,6 +48,9 @@ class QdrantTarget:
     path: str | None = None
     collection: str = DEFAULT_COLLECTION  # base name; each ingest writes <collection>-g<n>-<token>
     api_key_env: str | None = None
+    # A cluster's layout for new collections (None: the server's defaults); the local mode ignores them.
+    shards: int | None = None
+    replicas: int | None = None
 
     def __post_init__(self) -> None:
         if (self.url is None) == (self.path is None):
@@ -57,6 +60,9 @@ class QdrantTarget:
         if not _NAME.match(self.collection):
             raise ValueError(f"a Qdrant collection name takes letters, digits, '-' and '_' only, "
                              f"got {self.collection!r}")
+        for name in ("shards", "replicas"):
+            if getattr(self, name) is not None and getattr(self, name) < 1:
+                raise ValueError(f"the number of Qdrant {name} must be at least 1, got {getattr(self, name)}")
         if self.path is not None:
             object.__setattr__(self, "path", str(Path(self.path).expanduser().resolve()))
 
@@ -68,12 +74,14 @@ class QdrantTarget:
         """The manifest's `store` entry for a collection written to this target."""
         place = {"url": self.url} if self.url else {"path": self.path}
         return {"kind": KIND, **place, "collection": collection, "base": self.collection,
-                "generation": generation, "api_key_env": self.api_key_env, "distance": "cosine"}
+                "generation": generation, "api_key_env": self.api_key_env, "distance": "cosine",
+                "shards": self.shards, "replicas": self.replicas}
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> "QdrantTarget":
         return cls(url=record.get("url"), path=record.get("path"),
-                   collection=record.get("base", DEFAULT_COLLECTION), api_key_env=record.get("api_key_env"))
+                   collection=record.get("base", DEFAULT_COLLECTION), api_key_env=record.get("api_key_env"),
+                   shards=record.get("shards"), replicas=record.get("replicas"))
 
 
 # One client per server or folder and process: the local mode locks its folder, so a second client
@@ -166,7 +174,8 @@ class QdrantDense:
             # A payload index on the document id serves deletes by document on a server; the
             # local mode has none (it would only warn).
             self.store = QdrantVectorStore(collection_name=collection, client=self.client, batch_size=256,
-                                           index_doc_id=target.url is not None, dense_config=dense_config)
+                                           index_doc_id=target.url is not None, dense_config=dense_config,
+                                           shard_number=target.shards, replication_factor=target.replicas)
 
     def record(self) -> dict[str, Any]:
         return self.target.record(self.collection, self.generation)
@@ -311,6 +320,7 @@ def mark(index_dir: Path, record: dict[str, Any]) -> None:
     """Record a collection for settle() to drop unless a live manifest names it."""
     index_dir = Path(index_dir).resolve()
     path = _mark_path(index_dir, record["collection"])
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(record), encoding="utf-8")
     with open(tmp, "rb") as f:

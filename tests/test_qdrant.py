@@ -187,7 +187,8 @@ def test_failed_ingest_leaves_the_old_index_answering(converted, tmp_path, monke
 def test_round_trip_and_store_errors(tmp_path, corpus, fake_encoder, fake_settings):
     index_dir, qpath = tmp_path / "index", tmp_path / "qdrant"
     ingest([corpus], index_dir, fake_settings, fake_encoder, progress=False,
-           dense_store=QdrantTarget(path=str(qpath), collection="planets"))
+           dense_store=QdrantTarget(path=str(qpath), collection="planets", shards=2, replicas=1))
+    assert store.read_manifest(index_dir)["store"]["collection"].startswith("planets-g1-")
     loaded = store.load(index_dir)
     assert [p.id for p in loaded.paragraphs] == ["mars.md#1", "mars.md#2", "moon.txt#1", "moon.txt#2"]
     assert np.allclose(loaded.dense.reconstruct_n(0, 4), fake_encoder.encode([p.text for p in loaded.paragraphs]),
@@ -247,6 +248,7 @@ def test_unreachable_server_and_bad_options_are_clear_errors(tmp_path, corpus, f
     for argv, message in ((["--store", "faiss", "--qdrant-path", "q"], "--store faiss takes no"),
                           (["--store", "qdrant"], "--store qdrant needs"),
                           (["--qdrant-collection", "x"], "need --qdrant-url or --qdrant-path"),
+                          (["--qdrant-path", "q", "--qdrant-shards", "0"], "at least 1"),
                           (["--qdrant-url", "ftp://x"], "must start with http")):
         with pytest.raises(SystemExit) as exc:
             ingest_cli.main([str(corpus), "--index", str(tmp_path / "i"), *argv])
