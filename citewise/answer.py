@@ -77,6 +77,17 @@ def sentence_scores(query_terms: Sequence[str], texts: Sequence[str], cosines: n
 
 
 @dataclass(frozen=True)
+class AnswerSpan:
+    """The reader's answer: characters start:end of hit `hit`'s paragraph."""
+
+    hit: int
+    start: int
+    end: int
+    text: str
+    margin: float  # span logit minus the "no answer" logit (SQuAD 2.0)
+
+
+@dataclass(frozen=True)
 class Evidence:
     """Signals the abstention decision reads (all on comparable 0..1 scales)."""
 
@@ -119,7 +130,7 @@ def answerable_probability(evidence: Evidence, model: Mapping | None = None) -> 
 def compose(question: str, hits: Sequence[Hit], sentences: Sequence[Sentence],
             scores: Sequence[float], abstain: bool, max_sentences: int = 2,
             second_ratio: float = 0.92, confidence: float | None = None,
-            typed: Sequence[bool] | None = None) -> Answer:
+            typed: Sequence[bool] | None = None, span: AnswerSpan | None = None) -> Answer:
     """Build the answer from the best sentences, each followed by `[n]` for its paragraph.
 
     `typed[i]` says whether sentence i holds the kind of thing the question asks for; when the
@@ -171,8 +182,13 @@ def compose(question: str, hits: Sequence[Hit], sentences: Sequence[Sentence],
                 n=c.n, paragraph=c.paragraph, quote=c.paragraph.text[start:end],
                 quote_start=start, quote_end=end, score=max(c.score, score))
         parts.append(f"{x.text.strip()} [{numbers[x.hit]}]")
-    # The short answer comes from the best sentence, else from the others quoted with it.
-    short = next((a for a in (short_answer(question, x.text) for x in
-                              [sentences[order[0]]] + [q[0] for q in ordered]) if a), None)
+    # The short answer is the reader's span when a quoted sentence holds it (the bold answer must
+    # be cited); else a phrase of the asked-for kind from the quoted sentences (citewise.short).
+    short = None
+    if span is not None and any(x.hit == span.hit and x.start <= span.start < x.end for x, _ in ordered):
+        short = span.text or None
+    if short is None:
+        short = next((a for a in (short_answer(question, x.text) for x in
+                                  [sentences[order[0]]] + [q[0] for q in ordered]) if a), None)
     return Answer(question=question, answer=" ".join(parts), short_answer=short, abstained=False,
                   citations=citations, retrieved=list(hits), confidence=confidence)

@@ -47,6 +47,13 @@ class Settings:
     title_penalty: float = 0.1
     # A second sentence is quoted only if it scores at least this share of the best one.
     second_sentence_ratio: float = 0.92
+    # Extractive reader (citewise.reader): it reads the first reader_paragraphs paragraphs, picks
+    # the span with the best start+end logit plus reader_prior * the paragraph's relative fused
+    # score, and the sentence holding that span gains reader_bonus when choosing what to quote.
+    reader: bool = True
+    reader_paragraphs: int = 3
+    reader_prior: float = 2.0
+    reader_bonus: float = 0.3
     # How readily to say "the documents do not say": strict | balanced | never. Each level is a
     # threshold on P(answerable) fitted with the model (citewise/abstention.json);
     # abstain_threshold, when set, overrides it.

@@ -12,7 +12,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from . import qdrant_store, store
-from .answer import (Evidence, Sentence, abstain_threshold, answerable_probability, candidate_sentences, compose,
+from .answer import (AnswerSpan, Evidence, Sentence, abstain_threshold, answerable_probability, candidate_sentences, compose,
                      coverage, sentence_scores)
 from .chunk import content_hash, split_paragraphs
 from .clean import clean
@@ -24,6 +24,7 @@ from .errors import (CitewiseError, EmptyCorpusError, IndexCorruptError, IndexNo
 from .load import SourceFile, Skipped, discover, read_document
 from .retrieve import asks_about_comments, demote, hybrid, rerank
 from .qdrant_store import QdrantTarget
+from .reader import shared_reader
 from .qtype import expected_type, holds_type, is_full_sentence
 from .text import terms
 from .types import Answer, Citation, Hit, Paragraph
@@ -325,6 +326,7 @@ class Searcher:
                   + (s.type_bonus if typed[j] and kind != "other" else 0.0)
                   - (0.0 if is_full_sentence(x.text) else s.title_penalty)
                   for j, x in enumerate(sentences)]
+        span = self._read(question, hits, sentences, scores) if sentences else None
         evidence = None
         if sentences:
             best = int(np.argmax(scores))
@@ -340,7 +342,28 @@ class Searcher:
                 rarest_missing=max((self.idf(t) for t in set(r.terms) - set(terms(best_hit.paragraph.text))),
                                    default=0.0) / self.max_idf(),
             )
-        return Analysis(r, sentences, scores, evidence, typed)
+        return Analysis(r, sentences, scores, evidence, typed, span)
+
+    def _read(self, question: str, hits: Sequence[Hit], sentences: Sequence[Sentence],
+              scores: list[float]) -> AnswerSpan | None:
+        """The reader's answer span over the first paragraphs; the sentence holding it gains
+        Settings.reader_bonus in `scores` (in place)."""
+        s = self.settings
+        reader = shared_reader()
+        if not s.reader or not reader.available:
+            return None
+        read = hits[:min(s.reader_paragraphs, s.answer_paragraphs)]
+        spans = reader.read(question, [h.paragraph.text for h in read])
+        top = hits[0].score if hits[0].score > 0 else 1.0
+        combined = [sp.score + s.reader_prior * read[sp.context].score / top for sp in spans]
+        sp = spans[int(np.argmax(combined))]
+        if not sp.text.strip():
+            return None
+        for j, x in enumerate(sentences):
+            if x.hit == sp.context and x.start <= sp.start < max(x.end, x.start + 1):
+                scores[j] += s.reader_bonus
+        return AnswerSpan(hit=sp.context, start=sp.start, end=sp.end, text=sp.text.strip(" ,.;:"),
+                          margin=sp.score - sp.null_score)
 
     def ask(self, question: str, top_k: int | None = None, llm: Any = None, abstain: str | None = None) -> Answer:
         """Retrieve, pick the supporting sentences, decide whether to abstain, cite.
@@ -361,7 +384,7 @@ class Searcher:
             else abstain_threshold(abstain or s.abstain)
         abstain = confidence is None or confidence < threshold
         answer = compose(question, a.retrieval.hits, a.sentences, a.scores, abstain, s.max_sentences,
-                         s.second_sentence_ratio, confidence, a.typed)
+                         s.second_sentence_ratio, confidence, a.typed, a.span)
         if llm is not None and not abstain:
             answer = self._llm_answer(question, answer, llm)
         answer.timings_ms = {"total": 1000 * (time.perf_counter() - t0)}
@@ -442,6 +465,7 @@ class Analysis:
     scores: list[float]
     evidence: Evidence | None
     typed: list[bool]  # each sentence holds the kind of answer asked for
+    span: AnswerSpan | None = None  # the reader's answer, when it ran
 
 
 @dataclass
