@@ -120,8 +120,8 @@ def ingest_files(files: Sequence[SourceFile], skipped: list[Skipped], index_dir:
     skipped = list(skipped)
     index_dir = Path(index_dir)
     store.recover(index_dir)  # an earlier ingest cut short mid-swap: its old index is the live one
-    qdrant_store.settle(index_dir, _live_manifest(index_dir), log)  # collections an earlier ingest left
     old_manifest = _live_manifest(index_dir)
+    qdrant_store.settle(index_dir, old_manifest, log)  # collections an earlier ingest left unused
     target = _dense_target(dense_store, old_manifest)
     old_store = (old_manifest or {}).get("store")
     if isinstance(target, QdrantTarget):
