@@ -68,7 +68,7 @@ def hybrid(index: Index, query_vector: np.ndarray, query_terms: Sequence[str],
     rows = sorted(set(d) | set(lx))
     if rows:
         # Score every candidate on both sides, so that fusion never guesses a missing score.
-        vecs = np.vstack([index.dense.reconstruct(r) for r in rows])
+        vecs = index.dense.reconstruct_batch(np.asarray(rows, dtype=np.int64))
         cos = vecs @ query_vector.astype(np.float32)
         d = {r: float(c) for r, c in zip(rows, cos)}
         lx = {r: float(lex_all[r]) for r in rows}

@@ -28,7 +28,7 @@ class Index:
 
     manifest: dict[str, Any]
     paragraphs: list[Paragraph]
-    dense: Any  # faiss.Index (inner product over unit vectors)
+    dense: Any  # faiss.Index (inner product over unit vectors), or a qdrant_store.QdrantDense
     lexical: Any  # bm25s.BM25
     sentence_vectors: np.ndarray  # one unit vector per sentence, paragraphs in order
     sentence_offsets: np.ndarray  # paragraph i's sentences are rows offsets[i]:offsets[i+1]
@@ -109,7 +109,8 @@ def save(index_dir: Path, manifest: dict[str, Any], paragraphs: Sequence[Paragra
         with open(tmp / PARAGRAPHS, "w", encoding="utf-8") as f:
             for p in paragraphs:
                 f.write(json.dumps(p.to_dict(), ensure_ascii=False) + "\n")
-        faiss.write_index(dense, str(tmp / DENSE))
+        if not manifest.get("store"):  # FAISS lives in the folder; another store holds its vectors itself
+            faiss.write_index(dense, str(tmp / DENSE))
         np.save(tmp / SENTENCES, sentence_vectors.astype(np.float32))
         lexical.save(str(tmp / LEXICAL), show_progress=False)
         # The manifest is written last: a folder without one is never a complete index.
@@ -179,10 +180,20 @@ def index_encoder(manifest: dict[str, Any]) -> str:
     return manifest.get("encoder", "torch")
 
 
+def _open_dense(index_dir: Path, manifest: dict[str, Any]) -> Any:
+    """The paragraph vectors: dense.faiss in the folder, or the Qdrant collection the manifest names."""
+    if (manifest.get("store") or {}).get("kind") == "qdrant":
+        from .qdrant_store import open_dense
+
+        return open_dense(manifest)
+    import faiss
+
+    return faiss.read_index(str(index_dir / DENSE))
+
+
 def load(index_dir: Path) -> Index:
     """Load a complete index; raises IndexNotFoundError/IndexCorruptError/IndexMismatchError."""
     import bm25s
-    import faiss
 
     index_dir = Path(index_dir)
     manifest = read_manifest(index_dir)
@@ -190,7 +201,7 @@ def load(index_dir: Path) -> Index:
     try:
         with open(index_dir / PARAGRAPHS, encoding="utf-8") as f:
             paragraphs = [Paragraph.from_dict(json.loads(line)) for line in f if line.strip()]
-        dense = faiss.read_index(str(index_dir / DENSE))
+        dense = _open_dense(index_dir, manifest)
         lexical = bm25s.BM25.load(str(index_dir / LEXICAL), show_progress=False, verbosity=0)
         sentence_vectors = np.load(index_dir / SENTENCES)
     except (OSError, ValueError, KeyError, RuntimeError) as exc:
