@@ -3,8 +3,8 @@
 Encodes the SQuAD dev-half paragraphs and their sentences with torch (sentence-transformers, the
 default; batch 32), ONNX Runtime fp32 and ONNX Runtime int8, each with and without length
 bucketing, and prints texts/s, the ratio to torch measured in the same run, and the mean and min
-cosine of each encoder's vectors to torch's. Speed is the best of --rounds interleaved rounds (the
-machine is shared; the best round is the least disturbed one). Also timed: ingest's two passes
+cosine of each encoder's vectors to torch's. Speed is the best of --rounds rounds, the encoders
+interleaved within each round (the machine is shared: a change of load falls on all of them). Also timed: ingest's two passes
 (paragraphs, then each sentence on its own) against one pass that pools sentence vectors from the
 paragraph's token embeddings (OnnxEncoder.encode_spans).
 
@@ -56,14 +56,17 @@ def squad_texts(path: Path, limit: int | None, count_tokens) -> tuple[list[str],
     return [p.text for p in pieces][:limit], [list(p.sentences) for p in pieces][:limit]
 
 
-def best_of(fn, rounds: int):
-    """(the fastest of `rounds` calls of fn in seconds, fn's result)."""
-    times, result = [], None
+def interleaved(tasks: dict, rounds: int) -> tuple[dict, dict]:
+    """Run every task once per round, the tasks interleaved within a round so that a change in the
+    machine's load falls on all of them; ({task: fastest seconds}, {task: its last result})."""
+    best: dict = {}
+    results: dict = {}
     for _ in range(rounds):
-        t0 = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - t0)
-    return min(times), result
+        for key, fn in tasks.items():
+            t0 = time.perf_counter()
+            results[key] = fn()
+            best[key] = min(best.get(key, float("inf")), time.perf_counter() - t0)
+    return best, results
 
 
 def cosines(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
@@ -96,13 +99,11 @@ def main(argv: list[str] | None = None) -> int:
           file=sys.stderr)
     for enc in encoders.values():
         enc.encode(paragraphs[:4])
-    vectors: dict[str, dict[str, np.ndarray]] = {}
-    seconds: dict[str, dict[str, float]] = {name: {} for name in encoders}
-    for corpus, texts in (("paragraphs", paragraphs), ("sentences", sentences)):
-        for name, enc in encoders.items():  # one encoder after another, best of the rounds
-            seconds[name][corpus], vectors.setdefault(name, {})[corpus] = best_of(lambda: enc.encode(texts),
-                                                                                  args.rounds)
-            print(f"  {corpus:<10} {name:<22} {len(texts) / seconds[name][corpus]:8.1f}/s", file=sys.stderr)
+    corpora = {"paragraphs": paragraphs, "sentences": sentences}
+    timed, encoded = interleaved({(name, corpus): (lambda enc=enc, texts=texts: enc.encode(texts))
+                                  for corpus, texts in corpora.items() for name, enc in encoders.items()}, args.rounds)
+    seconds = {name: {corpus: timed[(name, corpus)] for corpus in corpora} for name in encoders}
+    vectors = {name: {corpus: encoded[(name, corpus)] for corpus in corpora} for name in encoders}
 
     rows = []
     for name in encoders:
@@ -128,16 +129,20 @@ def main(argv: list[str] | None = None) -> int:
             r["question_ms_p50"] = 1000 * float(np.median(times))
 
     # Ingest embeds each paragraph and then each of its sentences; one pass can pool both.
-    passes = []
+    tasks = {}
     for name in ("torch", "onnx", "onnx-int8"):
         enc = encoders[name]
-        two, _ = best_of(lambda: (enc.encode(paragraphs), enc.encode(sentences)), args.rounds)
-        entry = {"encoder": name, "two_passes_s": two}
+        tasks[(name, "two")] = lambda enc=enc: (enc.encode(paragraphs), enc.encode(sentences))
         if hasattr(enc, "encode_spans"):
-            one, (_, pooled) = best_of(lambda: enc.encode_spans(paragraphs, spans), args.rounds)
-            entry |= {"one_pass_s": one, "x_two_passes": two / one}
+            tasks[(name, "one")] = lambda enc=enc: enc.encode_spans(paragraphs, spans)
+    timed, done = interleaved(tasks, args.rounds)
+    passes = []
+    for name in ("torch", "onnx", "onnx-int8"):
+        entry = {"encoder": name, "two_passes_s": timed[(name, "two")]}
+        if (name, "one") in timed:
+            entry |= {"one_pass_s": timed[(name, "one")], "x_two_passes": timed[(name, "two")] / timed[(name, "one")]}
             entry["pooled_vs_torch_sentence_cos_mean"], entry["pooled_vs_torch_sentence_cos_min"] = cosines(
-                np.vstack(pooled), vectors["torch"]["sentences"])
+                np.vstack(done[(name, "one")][1]), vectors["torch"]["sentences"])
         passes.append(entry)
 
     # The whole ingest (read, clean, split, embed paragraphs and sentences, BM25, FAISS, save), model
@@ -149,14 +154,11 @@ def main(argv: list[str] | None = None) -> int:
         from citewise.pipeline import ingest
 
         runs = [("torch", "separate"), ("onnx", "separate"), ("onnx-int8", "separate"), ("onnx-int8", "pooled")]
-        best: dict[tuple[str, str], float] = {}
         with tempfile.TemporaryDirectory() as tmp:
-            for _ in range(args.rounds):
-                for kind, sv in runs:
-                    t0 = time.perf_counter()
-                    report = ingest([args.ingest], Path(tmp) / f"{kind}-{sv}", Settings(encoder=kind, sentence_vectors=sv),
-                                    encoders[kind], progress=False, rebuild=True)
-                    best[(kind, sv)] = min(best.get((kind, sv), float("inf")), time.perf_counter() - t0)
+            best, reports = interleaved({(kind, sv): (lambda kind=kind, sv=sv: ingest(
+                [args.ingest], Path(tmp) / f"{kind}-{sv}", Settings(encoder=kind, sentence_vectors=sv),
+                encoders[kind], progress=False, rebuild=True)) for kind, sv in runs}, args.rounds)
+        report = reports[runs[0]]
         for kind, sv in runs:
             ingests.append({"encoder": kind, "sentence_vectors": sv, "paragraphs": report.paragraphs,
                             "seconds": best[(kind, sv)], "paragraphs_per_s": report.paragraphs / best[(kind, sv)],
