@@ -28,6 +28,8 @@ from typing import Sequence
 
 import numpy as np
 
+from .errors import CitewiseError
+
 RECIPE = 1  # bump when the export or the quantisation changes: a fresh cache key
 FP32, INT8, STAMP = "model.onnx", "model-int8.onnx", "export.json"
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
@@ -35,8 +37,8 @@ MAX_LENGTH = 256  # sentence_bert_config.json: max_seq_length, [CLS] and [SEP] i
 KINDS = {"onnx": FP32, "onnx-int8": INT8}
 
 
-class ExportError(RuntimeError):
-    """The ONNX export could not be made or does not reproduce the torch model."""
+class ExportError(CitewiseError):
+    """The ONNX export does not reproduce the torch model."""
 
 
 def cache_root() -> Path:
@@ -93,6 +95,7 @@ def ensure_export(model_dir: Path, root: Path | None = None) -> Path:
         except FileNotFoundError:  # another process moved it first
             pass
         shutil.rmtree(aside, ignore_errors=True)
+    _clear_stale(base)
     tmp = Path(tempfile.mkdtemp(prefix=f"{final.name}.tmp-", dir=base))
     try:
         export(model_dir, tmp)
@@ -104,6 +107,16 @@ def ensure_export(model_dir: Path, root: Path | None = None) -> Path:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return final
+
+
+def _clear_stale(base: Path, age_s: float = 3600.0) -> None:
+    """Remove what exports killed mid-way left (an hour old: no live export takes that long)."""
+    for stale in [*base.glob("*.tmp-*"), *base.glob("*.bad-*")]:
+        try:
+            if time.time() - stale.stat().st_mtime > age_s:
+                shutil.rmtree(stale, ignore_errors=True)
+        except OSError:
+            pass
 
 
 def export(model_dir: Path, out: Path) -> None:

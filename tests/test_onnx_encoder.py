@@ -111,12 +111,19 @@ def test_export_is_reused_and_a_damaged_one_redone(cache):
     assert ensure_export(model_dir, cache) == folder
     assert (folder / STAMP).read_text() == stamp and (folder / FP32).stat().st_ino == inode  # not redone
 
-    # A truncated file (a copy cut short) is detected and the export made again.
+    # A truncated file (a copy cut short) is detected and the export made again; on the way, what
+    # a killed export left an hour ago is cleared, and a recent one (maybe live) is left alone.
+    stale, recent = folder.parent / f"{folder.name}.tmp-dead", folder.parent / f"{folder.name}.tmp-live"
+    stale.mkdir()
+    recent.mkdir()
+    os.utime(stale, (0, os.path.getmtime(stale) - 7200))
     data = (folder / INT8).read_bytes()
     (folder / INT8).write_bytes(data[:len(data) // 2])
     assert not is_complete(folder)
     assert ensure_export(model_dir, cache) == folder and is_complete(folder)
     assert (folder / INT8).stat().st_size == len(data)
+    assert not stale.exists() and recent.exists()
+    recent.rmdir()
     v = OnnxEncoder(kind="onnx-int8", cache_dir=cache).encode(["the repaired export runs"])
     assert np.isclose(np.linalg.norm(v), 1.0, atol=1e-5)
 
