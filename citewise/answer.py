@@ -87,13 +87,10 @@ class Evidence:
     dense_top: float
     type_match: float = 1.0  # the chosen sentence holds the kind of thing asked for
     rarest_missing: float = 0.0  # IDF of the rarest question term absent from the paragraph / max IDF
-    # 1 when the question names something (a capitalised word past its first) that no indexed
-    # paragraph mentions: "Which *Indian* astronaut ...?" over documents that never say India.
-    missing_name: float = 0.0
 
     def vector(self) -> list[float]:
         return [self.sentence_cosine, self.sentence_coverage, self.paragraph_coverage,
-                self.corpus_coverage, self.dense_top, self.type_match, self.rarest_missing, self.missing_name]
+                self.corpus_coverage, self.dense_top, self.type_match, self.rarest_missing]
 
 
 @lru_cache(maxsize=1)
@@ -117,13 +114,6 @@ def answerable_probability(evidence: Evidence, model: Mapping | None = None) -> 
     model = model or abstention_model()
     z = model["bias"] + sum(w * x for w, x in zip(model["weights"], evidence.vector()))
     return 1.0 / (1.0 + math.exp(-z))
-
-
-def named_terms(question: str) -> list[list[str]]:
-    """The index terms of each capitalised word of the question past its first word (names,
-    places, acronyms). Pure."""
-    words = re.findall(r"[\w’'-]+", question)
-    return [t for t in (terms(w) for w in words[1:] if w[:1].isupper()) if t]
 
 
 def compose(question: str, hits: Sequence[Hit], sentences: Sequence[Sentence],

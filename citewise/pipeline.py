@@ -13,7 +13,7 @@ from tqdm.auto import tqdm
 
 from . import qdrant_store, store
 from .answer import (Evidence, Sentence, abstain_threshold, answerable_probability, candidate_sentences, compose,
-                     coverage, named_terms, sentence_scores)
+                     coverage, sentence_scores)
 from .chunk import content_hash, split_paragraphs
 from .clean import clean
 from .dedup import collapse
@@ -375,7 +375,6 @@ class Searcher:
                 type_match=float(typed[best]),
                 rarest_missing=max((self.idf(t) for t in set(r.terms) - set(terms(best_hit.paragraph.text))),
                                    default=0.0) / self.max_idf(),
-                missing_name=float(any(all(t not in self._df for t in name) for name in named_terms(question))),
             )
         return Analysis(r, sentences, scores, evidence, typed)
 
