@@ -69,8 +69,7 @@ def _previous(index_dir: Path, settings: Settings, dim: int) -> tuple[dict, dict
         return {}, {}
     if old.manifest["settings"].get("max_tokens") != settings.max_tokens:
         return {}, {}
-    vectors = old.dense.reconstruct_n(0, old.dense.ntotal)
-    cache = {p.hash: (vectors[i], old.paragraph_sentence_vectors(i)) for i, p in enumerate(old.paragraphs)}
+    cache = {p.hash: (old.vectors[i], old.paragraph_sentence_vectors(i)) for i, p in enumerate(old.paragraphs)}
     return old.manifest["documents"], cache
 
 
@@ -151,8 +150,8 @@ def ingest_files(files: Sequence[SourceFile], skipped: list[Skipped], index_dir:
     lexical = store.build_lexical([terms(p.text) for p in paragraphs])
     manifest = store.make_manifest(settings, encoder.dim, paragraphs, documents,
                                    [{"path": s.path, "reason": s.reason} for s in skipped],
-                                   store.dense_kind(dense))
-    store.save(Path(index_dir), manifest, paragraphs, dense, lexical, sentence_vectors)
+                                   store.dense_kind(dense), store.dense_params(dense))
+    store.save(Path(index_dir), manifest, paragraphs, dense, lexical, sentence_vectors, vectors)
     report.documents, report.paragraphs = len(documents), len(paragraphs)
     report.embedded, report.duplicates = len(todo), len(copies)
     report.seconds = time.perf_counter() - t0

@@ -10,14 +10,25 @@ import numpy as np
 from .store import Index
 from .types import Hit
 
+REFINE = 4  # an approximate index proposes this many times the rows asked for (see dense_scores)
+
 
 def dense_scores(index: Index, query_vector: np.ndarray, k: int) -> dict[int, float]:
-    """Top-k paragraph rows by inner product (cosine: vectors are unit length)."""
+    """Top-k paragraph rows by inner product (cosine: vectors are unit length). An approximate
+    index proposes REFINE * k rows, which are rescored with the exact vectors (the "refine" step of
+    FAISS's IndexRefine, reading only those rows from the memory-mapped vectors.npy)."""
     k = min(k, index.dense.ntotal)
     if k <= 0:
         return {}
-    scores, rows = index.dense.search(query_vector.reshape(1, -1).astype(np.float32), k)
-    return {int(r): float(s) for r, s in zip(rows[0], scores[0]) if r >= 0}
+    exact = type(index.dense).__name__ == "IndexFlatIP"
+    fetch = k if exact else min(index.dense.ntotal, REFINE * k)
+    scores, rows = index.dense.search(query_vector.reshape(1, -1).astype(np.float32), fetch)
+    found = {int(r): float(s) for r, s in zip(rows[0], scores[0]) if r >= 0}
+    if not exact and found:
+        rows = sorted(found)
+        found = dict(zip(rows, (np.asarray(index.vectors[rows]) @ query_vector).tolist()))
+    best = sorted(found.items(), key=lambda x: (-x[1], x[0]))[:k]
+    return dict(best)
 
 
 def lexical_all(index: Index, query_terms: Sequence[str]) -> np.ndarray:
@@ -68,8 +79,7 @@ def hybrid(index: Index, query_vector: np.ndarray, query_terms: Sequence[str],
     rows = sorted(set(d) | set(lx))
     if rows:
         # Score every candidate on both sides, so that fusion never guesses a missing score.
-        vecs = np.vstack([index.dense.reconstruct(r) for r in rows])
-        cos = vecs @ query_vector.astype(np.float32)
+        cos = np.asarray(index.vectors[rows]) @ query_vector.astype(np.float32)
         d = {r: float(c) for r, c in zip(rows, cos)}
         lx = {r: float(lex_all[r]) for r in rows}
     fused = fuse(d, lx, alpha, lexical_max=float(lex_all.max(initial=0.0)))
