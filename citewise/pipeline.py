@@ -196,6 +196,12 @@ class Searcher:
         self._df: dict[str, int] = {}
         self._n = 0  # paragraphs in the loaded index; with _df, what idf() reads
         store.recover(self.index_dir)
+        import faiss
+
+        # One question is one small search: a second OpenMP thread buys little on an idle machine
+        # and costs several times over on a busy one (measured 4x at 100k vectors on 2 busy cores);
+        # concurrent questions use the cores instead.
+        faiss.omp_set_num_threads(1)
         _ = self.index  # load now, so that a missing or mismatched index fails at start
 
     @property

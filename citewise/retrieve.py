@@ -7,28 +7,20 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from .store import Index
+from .store import Index, refined_top
 from .types import Hit
-
-REFINE = 4  # an approximate index proposes this many times the rows asked for (see dense_scores)
 
 
 def dense_scores(index: Index, query_vector: np.ndarray, k: int) -> dict[int, float]:
     """Top-k paragraph rows by inner product (cosine: vectors are unit length). An approximate
-    index proposes REFINE * k rows, which are rescored with the exact vectors (the "refine" step of
-    FAISS's IndexRefine, reading only those rows from the memory-mapped vectors.npy)."""
+    index's candidates are rescored with the exact vectors (store.refined_top)."""
     k = min(k, index.dense.ntotal)
     if k <= 0:
         return {}
-    exact = type(index.dense).__name__ == "IndexFlatIP"
-    fetch = k if exact else min(index.dense.ntotal, REFINE * k)
-    scores, rows = index.dense.search(query_vector.reshape(1, -1).astype(np.float32), fetch)
-    found = {int(r): float(s) for r, s in zip(rows[0], scores[0]) if r >= 0}
-    if not exact and found:
-        rows = sorted(found)
-        found = dict(zip(rows, (np.asarray(index.vectors[rows]) @ query_vector).tolist()))
-    best = sorted(found.items(), key=lambda x: (-x[1], x[0]))[:k]
-    return dict(best)
+    if type(index.dense).__name__ != "IndexFlatIP":
+        return refined_top(index.dense, index.vectors, query_vector, k)
+    scores, rows = index.dense.search(query_vector.reshape(1, -1).astype(np.float32), k)
+    return {int(r): float(s) for r, s in zip(rows[0], scores[0]) if r >= 0}
 
 
 def lexical_all(index: Index, query_terms: Sequence[str]) -> np.ndarray:
