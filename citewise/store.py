@@ -62,17 +62,75 @@ class Paragraphs(Sequence[Paragraph]):
             os.close(fd)
 
 
+class Rows:
+    """The rows of a 2-d .npy file, read on demand with pread. Not a memory map on purpose: the
+    kernel maps a whole large page-cache folio (up to megabytes) on each fault, so a few thousand
+    scattered reads of a memory-mapped file put most of it in the process's RSS; pread copies in
+    only the rows asked for. Indexing takes an int, a slice with step 1, or a list of rows."""
+
+    def __init__(self, path: Path) -> None:
+        from numpy.lib import format as npy
+
+        self.path = Path(path)
+        with open(self.path, "rb") as f:
+            version = npy.read_magic(f)
+            read = {(1, 0): npy.read_array_header_1_0, (2, 0): npy.read_array_header_2_0}.get(version)
+            if read is None:
+                raise ValueError(f"{self.path}: .npy format version {version} is not read here")
+            shape, fortran, dtype = read(f)
+            self._start = f.tell()
+        if len(shape) != 2 or fortran:
+            raise ValueError(f"{self.path} is not a 2-d C-ordered array")
+        self.shape, self.dtype = tuple(shape), np.dtype(dtype)
+        self._row = self.shape[1] * self.dtype.itemsize
+        if self._start + self.shape[0] * self._row != self.path.stat().st_size:
+            raise ValueError(f"{self.path} is truncated")
+        self._fd = os.open(self.path, os.O_RDONLY)
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def _read(self, a: int, b: int) -> np.ndarray:
+        data = os.pread(self._fd, (b - a) * self._row, self._start + a * self._row)
+        return np.frombuffer(data, dtype=self.dtype).reshape(b - a, self.shape[1])
+
+    def __getitem__(self, key) -> np.ndarray:
+        if isinstance(key, slice):
+            a, b, step = key.indices(len(self))
+            if step != 1:
+                raise IndexError("Rows takes slices with step 1")
+            return self._read(a, max(a, b))
+        if isinstance(key, (int, np.integer)):
+            i = int(key) + (len(self) if key < 0 else 0)
+            if not 0 <= i < len(self):
+                raise IndexError(f"row {key} out of range")
+            return self._read(i, i + 1)[0]
+        rows = [int(r) for r in key]
+        if not rows:
+            return np.zeros((0, self.shape[1]), dtype=self.dtype)
+        return np.vstack([self[r][None] for r in rows])
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        out = self._read(0, len(self))
+        return out if dtype is None else out.astype(dtype)
+
+    def __del__(self) -> None:
+        fd = getattr(self, "_fd", None)
+        if fd is not None:
+            os.close(fd)
+
+
 @dataclass
 class Index:
-    """An open index: paragraphs read on demand, vectors and BM25 memory-mapped, so that serving
-    a million paragraphs holds only what a question touches (plus the FAISS index) in memory."""
+    """An open index: paragraphs and vectors read on demand, BM25 memory-mapped, so that serving a
+    million paragraphs holds only what a question touches (plus the FAISS index) in memory."""
 
     manifest: dict[str, Any]
     paragraphs: Sequence[Paragraph]
     dense: Any  # faiss.Index (inner product over unit vectors): candidates
     lexical: Any  # bm25s.BM25
-    vectors: np.ndarray  # one unit vector per paragraph, exact: rescoring and re-ingest read them
-    sentence_vectors: np.ndarray  # one unit vector per sentence, paragraphs in order
+    vectors: Any  # Rows or ndarray: one unit vector per paragraph, exact (rescoring, re-ingest)
+    sentence_vectors: Any  # Rows or ndarray: one unit vector per sentence, paragraphs in order
     sentence_offsets: np.ndarray  # paragraph i's sentences are rows offsets[i]:offsets[i+1]
 
     def paragraph_sentence_vectors(self, row: int) -> np.ndarray:
@@ -322,8 +380,8 @@ def check_compatible(manifest: dict[str, Any], model: str, dim: int | None = Non
 def load(index_dir: Path) -> Index:
     """Open a complete index; raises IndexNotFoundError/IndexCorruptError/IndexMismatchError.
 
-    Vectors and BM25 arrays are memory-mapped and paragraphs read on demand: the operating system
-    keeps in memory what questions touch, not the whole index."""
+    Paragraphs and vectors are read on demand and BM25 arrays memory-mapped: a question brings
+    into memory what it touches, not the whole index."""
     import bm25s
     import faiss
 
@@ -338,8 +396,8 @@ def load(index_dir: Path) -> Index:
         if "nprobe" in manifest.get("faiss_params", {}):
             dense.nprobe = int(manifest["faiss_params"]["nprobe"])
         lexical = bm25s.BM25.load(str(index_dir / LEXICAL), show_progress=False, verbosity=0, mmap=True)
-        vectors = np.load(index_dir / VECTORS, mmap_mode="r")
-        sentence_vectors = np.load(index_dir / SENTENCES, mmap_mode="r")
+        vectors = Rows(index_dir / VECTORS)
+        sentence_vectors = Rows(index_dir / SENTENCES)
     except (OSError, ValueError, KeyError, RuntimeError) as exc:
         raise IndexCorruptError(f"{index_dir} is damaged ({exc}); rebuild it with ingest.py") from exc
     if not (len(paragraphs) == dense.ntotal == len(vectors) == manifest["paragraph_count"]

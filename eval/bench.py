@@ -169,7 +169,7 @@ def citewise_synthesise(pool_file: Path, size: int, index: Path, cache: Path) ->
     and vectors.npy (filled in slices, never whole in memory), FAISS by size, BM25 by bm25s."""
     import bm25s
     import faiss
-    from numpy.lib.format import open_memmap
+    from numpy.lib import format as npy_format
 
     from citewise import store
     from citewise.chunk import content_hash
@@ -177,8 +177,15 @@ def citewise_synthesise(pool_file: Path, size: int, index: Path, cache: Path) ->
     from citewise.types import Paragraph
 
     t0 = time.perf_counter()
+    stages: dict[str, list[float]] = {}
+
+    def stage(name: str) -> None:  # seconds since the start and peak RSS so far, per step
+        stages[name] = [round(time.perf_counter() - t0, 1), round(peak_rss_mb())]
+        print(f"synthesise {size}: {name} {stages[name]}", file=sys.stderr, flush=True)
+
     pool = json.loads(pool_file.read_text(encoding="utf-8"))
     pvec = pool_vectors(pool, cache)
+    stage("pool vectors")
     lengths, idx = layout(size, len(pool))
     ends = np.cumsum(lengths)
     starts = ends - lengths
@@ -209,34 +216,42 @@ def citewise_synthesise(pool_file: Path, size: int, index: Path, cache: Path) ->
     empty = vocab.setdefault("\x00", len(vocab))
     with store.writing(index) as tmp:
         store.write_paragraphs(tmp, paragraphs())
-        sentences = open_memmap(tmp / store.SENTENCES, mode="w+", dtype=np.float32, shape=(len(idx), pvec.shape[1]))
-        vectors = open_memmap(tmp / store.VECTORS, mode="w+", dtype=np.float32, shape=(size, pvec.shape[1]))
-        for a in range(0, size, 50_000):
-            b = min(size, a + 50_000)
-            sv = pvec[idx[starts[a]:ends[b - 1]]]
-            sentences[starts[a]:ends[b - 1]] = sv
-            sums = np.add.reduceat(sv, starts[a:b] - starts[a], axis=0)
-            vectors[a:b] = sums / np.linalg.norm(sums, axis=1, keepdims=True)
-        sentences.flush()
-        vectors.flush()
+        stage("paragraphs")
+        # Written in slices with plain writes: dirty pages of a writable memory map would count in
+        # this process's RSS (7 GB of sentence vectors at a million paragraphs).
+        dim = pvec.shape[1]
+        with open(tmp / store.SENTENCES, "wb") as fs, open(tmp / store.VECTORS, "wb") as fv:
+            npy_format.write_array_header_1_0(fs, {"descr": "<f4", "fortran_order": False, "shape": (len(idx), dim)})
+            npy_format.write_array_header_1_0(fv, {"descr": "<f4", "fortran_order": False, "shape": (size, dim)})
+            for a in range(0, size, 20_000):
+                b = min(size, a + 20_000)
+                sv = pvec[idx[starts[a]:ends[b - 1]]]
+                fs.write(sv.tobytes())
+                sums = np.add.reduceat(sv, starts[a:b] - starts[a], axis=0)
+                fv.write((sums / np.linalg.norm(sums, axis=1, keepdims=True)).astype(np.float32).tobytes())
+        vectors = np.load(tmp / store.VECTORS, mmap_mode="r")
+        stage("vectors")
         dense = store.build_dense(vectors, s.exact_max)
         faiss.write_index(dense, str(tmp / store.DENSE))
-        del sentences, vectors
+        stage("faiss")
+        del vectors
         corpus_ids = []
         for row in range(size):
             ids = [t for i in idx[starts[row]:ends[row]] for t in pool_ids[i]]
             corpus_ids.append(ids or [empty])
+        stage("bm25 input")
         lexical = bm25s.BM25()  # the same defaults as store.build_lexical
         lexical.index((corpus_ids, vocab), show_progress=False)
         del corpus_ids
         lexical.save(str(tmp / store.LEXICAL), show_progress=False)
+        stage("bm25")
         manifest = store.make_manifest(s, pvec.shape[1], [], documents, [], store.dense_kind(dense),
                                        store.dense_params(dense), paragraph_count=size)
         manifest["synthesised"] = ("vectors from real sentence embeddings: a paragraph's sentence vectors are "
                                    "its sentences', its vector their normalised mean")
         store.write_manifest(tmp, manifest)
     return {"seconds": time.perf_counter() - t0, "paragraphs": size, "peak_rss_mb": peak_rss_mb(),
-            "faiss_index": manifest["faiss_index"], "faiss_params": manifest["faiss_params"]}
+            "faiss_index": manifest["faiss_index"], "faiss_params": manifest["faiss_params"], "stages": stages}
 
 
 def timed(fn, items: Sequence[str], warmup: int = 3) -> dict[str, list[float]]:
@@ -254,8 +269,8 @@ def timed(fn, items: Sequence[str], warmup: int = 3) -> dict[str, list[float]]:
 
 
 def dense_recall(index_dir: Path, qs: Sequence[str], k: int = 10) -> float:
-    """recall@k of citewise's dense search (approximate index + exact rescoring) against exact
-    search by brute force over vectors.npy."""
+    """recall@k of citewise's dense search (approximate index + exact rescoring) on the questions,
+    against exact search by brute force over vectors.npy."""
     from citewise import store
     from citewise.embed import get_encoder
     from citewise.retrieve import dense_scores
@@ -263,16 +278,9 @@ def dense_recall(index_dir: Path, qs: Sequence[str], k: int = 10) -> float:
     index = store.load(index_dir)
     s = Settings()
     q = get_encoder(s.model, s.batch_size).encode(list(qs))
-    best = np.full((len(qs), k), -np.inf, dtype=np.float32)
-    rows = np.zeros((len(qs), k), dtype=np.int64)
-    for a in range(0, len(index.vectors), 100_000):
-        sc = q @ np.asarray(index.vectors[a:a + 100_000]).T
-        sc = np.concatenate([best, sc], axis=1)
-        rr = np.concatenate([rows, np.arange(a, a + sc.shape[1] - k)[None].repeat(len(qs), 0)], axis=1)
-        top = np.argsort(-sc, axis=1)[:, :k]
-        best, rows = np.take_along_axis(sc, top, 1), np.take_along_axis(rr, top, 1)
+    truth = store.exact_top(index.vectors, q, k)
     found = [set(dense_scores(index, v, k)) for v in q]
-    return float(np.mean([len(f & set(t.tolist())) / k for f, t in zip(found, rows)]))
+    return float(np.mean([len(f & set(t.tolist())) / k for f, t in zip(found, truth)]))
 
 
 def citewise_serve(index: Path, qs: list[str]) -> dict:

@@ -204,12 +204,12 @@ def test_index_of_an_older_format_is_refused_with_a_clear_message(tmp_path, corp
         Searcher(index_dir, fake_settings, fake_encoder)
 
 
-def test_paragraphs_are_read_on_demand_and_vectors_memory_mapped(tmp_path, corpus, fake_encoder, fake_settings):
+def test_paragraphs_and_vectors_are_read_on_demand(tmp_path, corpus, fake_encoder, fake_settings):
     index_dir = tmp_path / "index"
     ingest([corpus], index_dir, fake_settings, fake_encoder, progress=False)
     loaded = store.load(index_dir)
     assert isinstance(loaded.paragraphs, store.Paragraphs)
-    assert isinstance(loaded.vectors, np.memmap) and isinstance(loaded.sentence_vectors, np.memmap)
+    assert isinstance(loaded.vectors, store.Rows) and isinstance(loaded.sentence_vectors, store.Rows)
     assert isinstance(loaded.lexical.scores["data"], np.memmap)
     lines = [json.loads(x) for x in (index_dir / "paragraphs.jsonl").read_text(encoding="utf-8").splitlines()]
     assert [p.to_dict() for p in loaded.paragraphs] == lines
@@ -217,4 +217,7 @@ def test_paragraphs_are_read_on_demand_and_vectors_memory_mapped(tmp_path, corpu
     assert [p.id for p in loaded.paragraphs[1:3]] == [lines[1]["id"], lines[2]["id"]]
     with pytest.raises(IndexError):
         loaded.paragraphs[len(lines)]
-    assert np.allclose(loaded.vectors, fake_encoder.encode([x["text"] for x in lines]))
+    expected = fake_encoder.encode([x["text"] for x in lines])
+    assert np.allclose(np.asarray(loaded.vectors), expected) and np.allclose(loaded.vectors[[3, 0]], expected[[3, 0]])
+    assert np.allclose(loaded.vectors[1], expected[1]) and np.allclose(loaded.vectors[1:3], expected[1:3])
+    assert loaded.sentence_vectors.shape == (loaded.sentence_offsets[-1], 64)
