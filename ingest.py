@@ -1,4 +1,4 @@
-"""python ingest.py [PATH ...] [--index DIR]: build the citewise index (default: the bundled corpus)."""
+"""python ingest.py [PATH ...] [--index DIR] [--store faiss|qdrant ...]: build the citewise index (default: the bundled corpus)."""
 from __future__ import annotations
 
 import argparse
@@ -8,6 +8,24 @@ from pathlib import Path
 import citewise  # noqa: F401  (sets the offline environment before any model library loads)
 from citewise.config import DEFAULT_INDEX, SAMPLE_CORPUS
 from citewise.errors import CitewiseError
+from citewise.qdrant_store import DEFAULT_COLLECTION, QdrantTarget
+
+
+def _dense_store(args: argparse.Namespace) -> "str | QdrantTarget | None":
+    """--store and the --qdrant-* flags as pipeline.ingest's dense_store (None: keep the index's)."""
+    located = args.qdrant_url is not None or args.qdrant_path is not None
+    if args.store == "faiss" and located:
+        raise ValueError("--store faiss takes no --qdrant-url or --qdrant-path")
+    if args.store == "qdrant" and not located:
+        raise ValueError("--store qdrant needs --qdrant-url URL or --qdrant-path DIR")
+    if not located:
+        if args.qdrant_collection or args.qdrant_api_key_env or args.qdrant_shards or args.qdrant_replicas:
+            raise ValueError("--qdrant-collection, --qdrant-shards, --qdrant-replicas and --qdrant-api-key-env "
+                             "need --qdrant-url or --qdrant-path")
+        return args.store
+    return QdrantTarget(url=args.qdrant_url, path=args.qdrant_path and str(args.qdrant_path),
+                        collection=args.qdrant_collection or DEFAULT_COLLECTION, api_key_env=args.qdrant_api_key_env,
+                        shards=args.qdrant_shards, replicas=args.qdrant_replicas)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -20,12 +38,32 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rebuild", action="store_true",
                         help="embed everything again instead of reusing unchanged paragraphs")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    vectors = parser.add_argument_group("where the paragraph vectors go (default: where the index has them; "
+                                        "FAISS in the index folder for a new index)")
+    vectors.add_argument("--store", choices=["faiss", "qdrant"],
+                         help="faiss: in the index folder; qdrant: a Qdrant collection (implied by --qdrant-url/-path)")
+    place = vectors.add_mutually_exclusive_group()
+    place.add_argument("--qdrant-url", metavar="URL", help="a Qdrant server or cluster, e.g. http://127.0.0.1:6333")
+    place.add_argument("--qdrant-path", metavar="DIR", type=Path, help="Qdrant's embedded local mode, in this folder")
+    vectors.add_argument("--qdrant-collection", metavar="NAME",
+                         help=f"collection name; each ingest writes NAME-g<generation>-<token> "
+                              f"(default {DEFAULT_COLLECTION})")
+    vectors.add_argument("--qdrant-shards", metavar="N", type=int,
+                         help="shards of each new collection on a cluster (default: the server's)")
+    vectors.add_argument("--qdrant-replicas", metavar="N", type=int,
+                         help="copies of each shard on a cluster (default: the server's)")
+    vectors.add_argument("--qdrant-api-key-env", metavar="VAR",
+                         help="environment variable holding the Qdrant API key (never give the key itself)")
     args = parser.parse_args(argv)
+    try:
+        dense_store = _dense_store(args)
+    except ValueError as exc:
+        parser.error(str(exc))
     from citewise.pipeline import ingest
 
     try:
         report = ingest(args.paths or None, args.index, progress=not args.quiet,
-                        log=lambda m: print(m, file=sys.stderr), rebuild=args.rebuild)
+                        log=lambda m: print(m, file=sys.stderr), rebuild=args.rebuild, dense_store=dense_store)
     except CitewiseError as exc:
         print(f"ingest.py: error: {exc}", file=sys.stderr)
         return 1

@@ -23,3 +23,7 @@ class IndexMismatchError(CitewiseError):
 
 class IndexCorruptError(CitewiseError):
     """The index folder exists but a part of it is missing or damaged."""
+
+
+class StoreUnavailableError(CitewiseError):
+    """The vector store an index names (a Qdrant server or local folder) cannot be used."""

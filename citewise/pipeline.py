@@ -11,7 +11,7 @@ from typing import Any, Callable, Iterator, Sequence
 import numpy as np
 from tqdm.auto import tqdm
 
-from . import store
+from . import qdrant_store, store
 from .answer import (Evidence, Sentence, abstain_threshold, answerable_probability, candidate_sentences, compose,
                      coverage, sentence_scores)
 from .chunk import content_hash, split_paragraphs
@@ -23,6 +23,7 @@ from .errors import (CitewiseError, EmptyCorpusError, IndexCorruptError, IndexNo
                      UnreadableFileError)
 from .load import SourceFile, Skipped, discover, read_document
 from .retrieve import asks_about_comments, demote, hybrid, rerank
+from .qdrant_store import QdrantTarget
 from .qtype import expected_type, holds_type, is_full_sentence
 from .text import terms
 from .types import Answer, Citation, Hit, Paragraph
@@ -43,6 +44,7 @@ class IngestReport:
     unchanged: list[str] = field(default_factory=list)
     embedded: int = 0  # paragraphs embedded in this run; the rest were reused from the old index
     duplicates: int = 0
+    dense_store: str = "FAISS, in the index folder"
 
     def summary(self) -> str:
         lines = [f"Indexed {self.documents} document(s), {self.paragraphs} paragraph(s) "
@@ -51,6 +53,7 @@ class IngestReport:
                      f"unchanged {len(self.unchanged)} document(s); embedded {self.embedded} paragraph(s), "
                      f"reused {self.paragraphs - self.embedded}; {self.duplicates} duplicate paragraph(s) "
                      f"folded into their first copy.")
+        lines.append(f"  paragraph vectors: {self.dense_store}")
         for label, docs in (("added", self.added), ("changed", self.changed), ("removed", self.removed)):
             lines += [f"  {label}: {d}" for d in docs]
         if self.skipped:
@@ -76,24 +79,51 @@ def _previous(index_dir: Path, settings: Settings, dim: int) -> tuple[dict, dict
 def ingest(paths: Sequence[Path] | None = None, index_dir: Path = DEFAULT_INDEX,
            settings: Settings = Settings(), encoder: Encoder | None = None,
            progress: bool = True, log: Callable[[str], None] = lambda m: None,
-           rebuild: bool = False) -> IngestReport:
+           rebuild: bool = False, dense_store: str | QdrantTarget | None = None) -> IngestReport:
     """Read, clean, split, embed and index documents; the index is swapped in only when complete.
 
     Unless `rebuild`, paragraphs whose text is unchanged since the previous index reuse its
-    vectors, so a re-ingest embeds only what is new or changed.
+    vectors, so a re-ingest embeds only what is new or changed. `dense_store` is where the
+    paragraph vectors go: "faiss" (in the index folder), a QdrantTarget, or None for the store the
+    existing index uses (FAISS for a new one).
     """
     files, skipped = discover([Path(p) for p in (paths or [SAMPLE_CORPUS])])
     return ingest_files(files, skipped, index_dir, settings, encoder, progress, log, rebuild,
-                        where=", ".join(map(str, paths or [SAMPLE_CORPUS])))
+                        where=", ".join(map(str, paths or [SAMPLE_CORPUS])), dense_store=dense_store)
+
+
+def _live_manifest(index_dir: Path) -> dict | None:
+    try:
+        return store.read_manifest(index_dir)
+    except CitewiseError:
+        return None
+
+
+def _dense_target(dense_store: str | QdrantTarget | None, old_manifest: dict | None) -> str | QdrantTarget:
+    """Where this ingest puts the vectors; by default where the existing index has them."""
+    if dense_store is None:
+        record = (old_manifest or {}).get("store")
+        return QdrantTarget.from_record(record) if record else "faiss"
+    if dense_store == "faiss" or isinstance(dense_store, QdrantTarget):
+        return dense_store
+    raise ValueError(f"dense_store must be 'faiss', a QdrantTarget or None, got {dense_store!r}")
 
 
 def ingest_files(files: Sequence[SourceFile], skipped: list[Skipped], index_dir: Path = DEFAULT_INDEX,
                  settings: Settings = Settings(), encoder: Encoder | None = None, progress: bool = True,
                  log: Callable[[str], None] = lambda m: None, rebuild: bool = False,
-                 where: str = "the given files") -> IngestReport:
+                 where: str = "the given files", dense_store: str | QdrantTarget | None = None) -> IngestReport:
     """ingest() for files already named (doc names kept as given): what the index will hold."""
     t0 = time.perf_counter()
     skipped = list(skipped)
+    index_dir = Path(index_dir)
+    store.recover(index_dir)  # an earlier ingest cut short mid-swap: its old index is the live one
+    old_manifest = _live_manifest(index_dir)
+    qdrant_store.settle(index_dir, old_manifest, log)  # collections an earlier ingest left unused
+    target = _dense_target(dense_store, old_manifest)
+    old_store = (old_manifest or {}).get("store")
+    if isinstance(target, QdrantTarget):
+        qdrant_store.connect(target, create=True)  # an unreachable server fails now, not after embedding
     encoder = encoder or get_encoder(settings.model, settings.batch_size)
     old_docs, cache = _previous(Path(index_dir), settings, encoder.dim)
     if rebuild:
@@ -146,12 +176,26 @@ def ingest_files(files: Sequence[SourceFile], skipped: list[Skipped], index_dir:
         cache[paragraphs[i].hash] = (fresh[j], fresh_sentences[offsets[j]:offsets[j + 1]])
     vectors = np.vstack([cache[p.hash][0] for p in paragraphs]).astype(np.float32)
     sentence_vectors = np.vstack([cache[p.hash][1] for p in paragraphs]).astype(np.float32)
-    dense = store.build_dense(vectors, settings.exact_max)
     lexical = store.build_lexical([terms(p.text) for p in paragraphs])
-    manifest = store.make_manifest(settings, encoder.dim, paragraphs, documents,
-                                   [{"path": s.path, "reason": s.reason} for s in skipped],
-                                   store.dense_kind(dense), store.dense_params(dense))
-    store.save(Path(index_dir), manifest, paragraphs, dense, lexical, sentence_vectors, vectors)
+    try:
+        if isinstance(target, QdrantTarget):
+            # A new collection; the manifest that names it is swapped in with the folder, and settle()
+            # then drops whichever of the old and new collections no live manifest names.
+            dense = qdrant_store.write(index_dir, target, vectors, paragraphs, old_store, log)
+            report.dense_store = f"{target.where}, collection {dense.collection}"
+        else:
+            dense = store.build_dense(vectors, settings.exact_max)
+            if old_store:
+                qdrant_store.mark(index_dir, old_store)
+        manifest = store.make_manifest(settings, encoder.dim, paragraphs, documents,
+                                       [{"path": s.path, "reason": s.reason} for s in skipped],
+                                       None if isinstance(target, QdrantTarget) else store.dense_kind(dense),
+                                       None if isinstance(target, QdrantTarget) else store.dense_params(dense))
+        if isinstance(target, QdrantTarget):
+            manifest["store"] = dense.record()
+        store.save(index_dir, manifest, paragraphs, dense, lexical, sentence_vectors, vectors)
+    finally:
+        qdrant_store.settle(index_dir, _live_manifest(index_dir), log)
     report.documents, report.paragraphs = len(documents), len(paragraphs)
     report.embedded, report.duplicates = len(todo), len(copies)
     report.seconds = time.perf_counter() - t0

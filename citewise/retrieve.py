@@ -11,13 +11,18 @@ from .store import Index, refined_top
 from .types import Hit
 
 
+def approximate(dense) -> bool:
+    """Whether a dense index returns approximate neighbours (FAISS IVF: it probes some lists)."""
+    return hasattr(dense, "nprobe")
+
+
 def dense_scores(index: Index, query_vector: np.ndarray, k: int) -> dict[int, float]:
     """Top-k paragraph rows by inner product (cosine: vectors are unit length). An approximate
     index's candidates are rescored with the exact vectors (store.refined_top)."""
     k = min(k, index.dense.ntotal)
     if k <= 0:
         return {}
-    if type(index.dense).__name__ != "IndexFlatIP":
+    if approximate(index.dense):
         return refined_top(index.dense, index.vectors, query_vector, k)
     scores, rows = index.dense.search(query_vector.reshape(1, -1).astype(np.float32), k)
     return {int(r): float(s) for r, s in zip(rows[0], scores[0]) if r >= 0}
@@ -86,7 +91,7 @@ def hybrid(index: Index, query_vector: np.ndarray, query_terms: Sequence[str],
     if rows:
         # Score every candidate on both sides, so that fusion never guesses a missing score. An
         # approximate index's candidates already carry exact scores (dense_scores rescored them).
-        todo = rows if type(index.dense).__name__ == "IndexFlatIP" else sorted(set(lx) - set(d))
+        todo = sorted(set(lx) - set(d)) if approximate(index.dense) else rows
         if todo:
             cos = np.asarray(index.vectors[todo]) @ query_vector.astype(np.float32)
             d = {**d, **{r: float(c) for r, c in zip(todo, cos)}}

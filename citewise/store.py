@@ -127,7 +127,7 @@ class Index:
 
     manifest: dict[str, Any]
     paragraphs: Sequence[Paragraph]
-    dense: Any  # faiss.Index (inner product over unit vectors): candidates
+    dense: Any  # faiss.Index (inner product over unit vectors): candidates, or a qdrant_store.QdrantDense
     lexical: Any  # bm25s.BM25
     vectors: Any  # Rows or ndarray: one unit vector per paragraph, exact (rescoring, re-ingest)
     sentence_vectors: Any  # Rows or ndarray: one unit vector per sentence, paragraphs in order
@@ -319,7 +319,8 @@ def save(index_dir: Path, manifest: dict[str, Any], paragraphs: Sequence[Paragra
 
     with writing(index_dir) as tmp:
         write_paragraphs(tmp, paragraphs)
-        faiss.write_index(dense, str(tmp / DENSE))
+        if not manifest.get("store"):  # FAISS lives in the folder; another store holds its vectors itself
+            faiss.write_index(dense, str(tmp / DENSE))
         np.save(tmp / VECTORS, np.asarray(vectors, dtype=np.float32))
         np.save(tmp / SENTENCES, np.asarray(sentence_vectors, dtype=np.float32))
         lexical.save(str(tmp / LEXICAL), show_progress=False)
@@ -377,13 +378,23 @@ def check_compatible(manifest: dict[str, Any], model: str, dim: int | None = Non
                                  f"the model gives {dim}")
 
 
+def _open_dense(index_dir: Path, manifest: dict[str, Any]) -> Any:
+    """The paragraph vectors: dense.faiss in the folder, or the Qdrant collection the manifest names."""
+    if (manifest.get("store") or {}).get("kind") == "qdrant":
+        from .qdrant_store import open_dense
+
+        return open_dense(manifest)
+    import faiss
+
+    return faiss.read_index(str(index_dir / DENSE))
+
+
 def load(index_dir: Path) -> Index:
     """Open a complete index; raises IndexNotFoundError/IndexCorruptError/IndexMismatchError.
 
     Paragraphs and vectors are read on demand and BM25 arrays memory-mapped: a question brings
     into memory what it touches, not the whole index."""
     import bm25s
-    import faiss
 
     index_dir = Path(index_dir)
     manifest = read_manifest(index_dir)
@@ -392,7 +403,7 @@ def load(index_dir: Path) -> Index:
         line_offsets = np.load(index_dir / PARAGRAPH_OFFSETS)
         offsets = np.load(index_dir / SENTENCE_OFFSETS)
         paragraphs = Paragraphs(index_dir / PARAGRAPHS, line_offsets)
-        dense = faiss.read_index(str(index_dir / DENSE))
+        dense = _open_dense(index_dir, manifest)
         if "nprobe" in manifest.get("faiss_params", {}):
             dense.nprobe = int(manifest["faiss_params"]["nprobe"])
         lexical = bm25s.BM25.load(str(index_dir / LEXICAL), show_progress=False, verbosity=0, mmap=True)

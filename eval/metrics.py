@@ -114,6 +114,7 @@ def score(gold: Sequence[dict], predictions: Sequence[dict],
     answers = all("answer" in p for p in predictions)
     hits: dict[int, list[float]] = {1: [], 5: [], 10: []}
     rr, ndcg, cit_prec, cit_rec, first_cit, contains, em, f1 = [], [], [], [], [], [], [], []
+    given_f1: list[float] = []
     abstain_unans, abstain_ans, latency = [], [], []
     for g in gold:
         p = by_id[g["id"]]
@@ -138,9 +139,14 @@ def score(gold: Sequence[dict], predictions: Sequence[dict],
         if cites:
             cit_prec.append(mean([float(supports(c, g["support"])) for c in cites]))
         contains.append(float(not abstained and answer_contains(p["answer"], g["answers"])))
-        if p.get("short_answer") and not abstained:
-            em.append(exact_match(p["short_answer"], g["answers"]))
-            f1.append(token_f1(p["short_answer"], g["answers"]))
+        # Over every answerable question: no short answer (or an abstention) scores 0.
+        short = p.get("short_answer") if not abstained else None
+        em.append(exact_match(short, g["answers"]) if short else 0.0)
+        f1.append(token_f1(short, g["answers"]) if short else 0.0)
+        if short:
+            given_f1.append(f1[-1])
+
+    abstentions = sum(abstain_unans) + sum(abstain_ans)
 
     def answer_metric(values: list[float]) -> float | None:
         return mean(values) if answers else None
@@ -156,8 +162,11 @@ def score(gold: Sequence[dict], predictions: Sequence[dict],
         "first_citation_hit": answer_metric(first_cit),
         "answer_contains_gold": answer_metric(contains),
         "short_answer_em": answer_metric(em), "short_answer_f1": answer_metric(f1),
-        "short_answers_given": len(em) if answers else None,
+        "short_answers_given": len(given_f1) if answers else None,
+        "short_answer_f1_given": answer_metric(given_f1) if given_f1 else None,
         "abstention_recall": answer_metric(abstain_unans),
+        # Of the questions it abstained on, the share that were truly unanswerable.
+        "abstention_precision": (sum(abstain_unans) / abstentions if abstentions else None) if answers else None,
         "false_abstention_rate": answer_metric(abstain_ans),
         "latency_p50_ms": percentile(latency, 50), "latency_p95_ms": percentile(latency, 95),
     }

@@ -9,7 +9,8 @@ from . import metrics
 
 TABLE_COLUMNS = ["hit@1", "hit@5", "hit@10", "mrr", "ndcg@10", "answer_contains_gold", "short_answer_em",
                  "short_answer_f1", "citation_precision", "citation_recall", "abstention_recall",
-                 "false_abstention_rate", "latency_p50_ms", "latency_p95_ms", "index_build_s", "peak_rss_mb"]
+                 "abstention_precision", "false_abstention_rate", "latency_p50_ms", "latency_p95_ms", "index_build_s",
+                 "peak_rss_mb"]
 
 
 def _fmt(v: Any) -> str:

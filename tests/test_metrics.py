@@ -61,7 +61,9 @@ def test_score_by_hand():
     assert m["first_citation_hit"] == 0.5
     assert m["citation_precision"] == 0.75  # a: 1/1, b: 1/2
     assert m["answer_contains_gold"] == 1.0
-    assert m["short_answer_em"] == 1.0 and m["short_answers_given"] == 1
+    # Short answers count over every answerable question: b gave none, so it scores 0.
+    assert m["short_answer_em"] == 0.5 and m["short_answers_given"] == 1 and m["short_answer_f1_given"] == 1.0
+    assert m["abstention_precision"] == 1.0
     assert m["abstention_recall"] == 0.5 and m["false_abstention_rate"] == 0.0
     assert m["latency_p50_ms"] == 25.0
 
