@@ -604,16 +604,18 @@ def plot(rows: list[dict], out: Path) -> None:
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+    colours = dict(zip(SYSTEMS, ("tab:blue", "tab:orange", "tab:green")))  # the same in both panels
     for system, marker in zip(SYSTEMS, "os^"):
         pts = sorted((r["size"], r) for r in rows if r["system"] == system and "error" not in r and "skipped" not in r)
         if not pts:
             continue
         xs = [p[0] for p in pts]
-        axes[0].plot(xs, [p[1]["query_p50_ms"] for p in pts], marker=marker, label=f"{system} retrieval p50")
+        c = colours[system]
+        axes[0].plot(xs, [p[1]["query_p50_ms"] for p in pts], marker=marker, color=c, label=f"{system} retrieval p50")
         if system == "citewise":
-            axes[0].plot(xs, [p[1]["answer_p50_ms"] for p in pts], marker=marker, linestyle="--",
+            axes[0].plot(xs, [p[1]["answer_p50_ms"] for p in pts], marker=marker, color=c, linestyle="--",
                          label="citewise retrieval + answer p50")
-        axes[1].plot(xs, [p[1]["peak_rss_mb"] for p in pts], marker=marker, label=system)
+        axes[1].plot(xs, [p[1]["peak_rss_mb"] for p in pts], marker=marker, color=c, label=system)
     for ax, title, unit in ((axes[0], "Query latency (p50)", "ms"), (axes[1], "Peak memory (RSS)", "MB")):
         ax.set_xscale("log")
         ax.set_yscale("log")
@@ -622,6 +624,10 @@ def plot(rows: list[dict], out: Path) -> None:
         ax.set_title(title)
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=8)
+    synthesised = [r["size"] for r in rows if r.get("vectors") == "synthesised"]
+    if synthesised:
+        fig.suptitle(f"vectors synthesised from real sentence embeddings from {min(synthesised):,} paragraphs up",
+                     fontsize=9)
     fig.tight_layout()
     fig.savefig(out, dpi=120)
     plt.close(fig)
