@@ -75,8 +75,7 @@ def _previous(index_dir: Path, settings: Settings, dim: int) -> tuple[dict, dict
     if old_settings.get("max_tokens") != settings.max_tokens or store.index_encoder(old.manifest) != settings.encoder \
             or old_settings.get("sentence_vectors", "separate") != settings.sentence_vectors:
         return old.manifest["documents"], {}
-    vectors = old.dense.reconstruct_n(0, old.dense.ntotal)
-    cache = {p.hash: (vectors[i], old.paragraph_sentence_vectors(i)) for i, p in enumerate(old.paragraphs)}
+    cache = {p.hash: (old.vectors[i], old.paragraph_sentence_vectors(i)) for i, p in enumerate(old.paragraphs)}
     return old.manifest["documents"], cache
 
 
@@ -209,10 +208,11 @@ def ingest_files(files: Sequence[SourceFile], skipped: list[Skipped], index_dir:
                 qdrant_store.mark(index_dir, old_store)
         manifest = store.make_manifest(settings, encoder.dim, paragraphs, documents,
                                        [{"path": s.path, "reason": s.reason} for s in skipped],
-                                       None if isinstance(target, QdrantTarget) else store.dense_kind(dense))
+                                       None if isinstance(target, QdrantTarget) else store.dense_kind(dense),
+                                       None if isinstance(target, QdrantTarget) else store.dense_params(dense))
         if isinstance(target, QdrantTarget):
             manifest["store"] = dense.record()
-        store.save(index_dir, manifest, paragraphs, dense, lexical, sentence_vectors)
+        store.save(index_dir, manifest, paragraphs, dense, lexical, sentence_vectors, vectors)
     finally:
         qdrant_store.settle(index_dir, _live_manifest(index_dir), log)
     report.documents, report.paragraphs = len(documents), len(paragraphs)
@@ -260,6 +260,12 @@ class Searcher:
         self._df: dict[str, int] = {}
         self._n = 0  # paragraphs in the loaded index; with _df, what idf() reads
         store.recover(self.index_dir)
+        import faiss
+
+        # One question is one small search: a second OpenMP thread buys little on an idle machine
+        # and costs several times over on a busy one (measured 4x at 100k vectors on 2 busy cores);
+        # concurrent questions use the cores instead.
+        faiss.omp_set_num_threads(1)
         _ = self.index  # load now, so that a missing or mismatched index fails at start
 
     @property

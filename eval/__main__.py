@@ -71,8 +71,13 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["squad"]:
         return _squad_main(argv[1:])
+    if argv[:1] == ["bench"]:
+        from .bench import main as bench_main
+
+        return bench_main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m eval", description="Score citewise against a gold "
-                                     "file. Subcommand: 'squad' converts SQuAD 2.0 JSON.")
+                                     "file. Subcommands: 'squad' converts SQuAD 2.0 JSON; 'bench' measures "
+                                     "speed and memory against corpus size (eval/bench.py).")
     parser.add_argument("--gold", type=Path, default=GOLD_DEFAULT, help="gold JSONL (default: the sample set)")
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--index", type=Path, help="an index built with ingest.py (default: index/)")

@@ -43,7 +43,7 @@ def main() -> None:
     gold = [g for g in squad.read_gold(args.gold) if g["answers"]]
     relevant = [{i for i, t in enumerate(texts) if metrics.contains_support(t, g["support"])} for g in gold]
     qv = s.encoder.encode([g["question"] for g in gold])
-    all_vecs = index.dense.reconstruct_n(0, index.dense.ntotal)
+    all_vecs = np.asarray(index.vectors)
     dense = qv @ all_vecs.T
     lex = np.vstack([lexical_all(index, terms(g["question"])) for g in gold])
 

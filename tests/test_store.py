@@ -33,7 +33,7 @@ def test_save_load_round_trip_gives_same_results(tmp_path, corpus, fake_encoder,
     assert len(loaded.sentence_vectors) == loaded.sentence_offsets[-1] == 4
     manifest = json.loads((index_dir / "manifest.json").read_text())
     assert manifest["model"] == "keyword-fake" and manifest["dimension"] == 64
-    assert manifest["format_version"] == 1 and manifest["settings"]["max_tokens"] == 254
+    assert manifest["format_version"] == store.FORMAT_VERSION == 2 and manifest["settings"]["max_tokens"] == 254
     s = Searcher(index_dir, fake_settings, fake_encoder)
     ans = s.ask("Which moons does Mars have?")
     assert ans.retrieved[0].paragraph.id == "mars.md#1"
@@ -159,9 +159,12 @@ def test_sigkill_during_ingest_leaves_the_previous_index_loadable(tmp_path, corp
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("index")) == ["index"]
 
 
-def test_large_indexes_switch_to_hnsw_with_high_recall():
-    """Above exact_max the dense index is HNSW; its top 10 must match exact search (recall >= 0.98)."""
+def test_large_indexes_switch_to_ivf_with_high_recall():
+    """Above exact_max the dense index is IVF-SQ8; dense_scores' top 10 (its candidates rescored
+    with the exact vectors) must match exact search: recall@10 >= 0.98."""
     import faiss
+
+    from citewise.retrieve import dense_scores
 
     rng = np.random.default_rng(0)
     centres = rng.normal(size=(50, 64))
@@ -171,19 +174,50 @@ def test_large_indexes_switch_to_hnsw_with_high_recall():
     queries = (queries / np.linalg.norm(queries, axis=1, keepdims=True)).astype(np.float32)
     exact = store.build_dense(vectors, exact_max=10_000)
     approx = store.build_dense(vectors, exact_max=1_000)
-    assert isinstance(exact, faiss.IndexFlatIP) and isinstance(approx, faiss.IndexHNSWFlat)
+    assert isinstance(exact, faiss.IndexFlatIP) and isinstance(approx, faiss.IndexIVFScalarQuantizer)
+    assert approx.nlist == store.ivf_lists(5000) == 64 and 1 <= approx.nprobe <= 64
     _, truth = exact.search(queries, 10)
-    _, found = approx.search(queries, 10)
+    index = store.Index({}, [], approx, None, vectors, vectors, np.arange(5001))
+    found = [list(dense_scores(index, q, 10)) for q in queries]
     recall = np.mean([len(set(t) & set(f)) / 10 for t, f in zip(truth, found)])
     assert recall >= 0.98, recall
-    assert np.allclose(approx.reconstruct(7), vectors[7])  # fusion rescoring reads vectors back
 
 
 def test_manifest_records_the_dense_index_type(tmp_path, corpus, fake_encoder, fake_settings):
     ingest([corpus], tmp_path / "small", fake_settings, fake_encoder, progress=False)
     assert json.loads((tmp_path / "small" / "manifest.json").read_text())["faiss_index"] == "IndexFlatIP"
-    ingest([corpus], tmp_path / "hnsw", fake_settings.with_overrides(exact_max=2), fake_encoder, progress=False)
-    manifest = json.loads((tmp_path / "hnsw" / "manifest.json").read_text())
-    assert manifest["faiss_index"] == "IndexHNSWFlat"
-    s = Searcher(tmp_path / "hnsw", fake_settings, fake_encoder)
+    ingest([corpus], tmp_path / "ivf", fake_settings.with_overrides(exact_max=2), fake_encoder, progress=False)
+    manifest = json.loads((tmp_path / "ivf" / "manifest.json").read_text())
+    assert manifest["faiss_index"] == "IndexIVFScalarQuantizer"
+    assert manifest["faiss_params"] == {"nlist": 1, "nprobe": 1} and store.ivf_lists(4) == 1
+    s = Searcher(tmp_path / "ivf", fake_settings, fake_encoder)
     assert s.ask("Which moons does Mars have?").citations[0].paragraph.id == "mars.md#1"
+
+
+def test_index_of_an_older_format_is_refused_with_a_clear_message(tmp_path, corpus, fake_encoder, fake_settings):
+    index_dir = tmp_path / "index"
+    ingest([corpus], index_dir, fake_settings, fake_encoder, progress=False)
+    manifest = json.loads((index_dir / "manifest.json").read_text())
+    manifest["format_version"] = 1
+    (index_dir / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(IndexMismatchError, match="format version 1 .*rebuild it with ingest.py --rebuild"):
+        Searcher(index_dir, fake_settings, fake_encoder)
+
+
+def test_paragraphs_and_vectors_are_read_on_demand(tmp_path, corpus, fake_encoder, fake_settings):
+    index_dir = tmp_path / "index"
+    ingest([corpus], index_dir, fake_settings, fake_encoder, progress=False)
+    loaded = store.load(index_dir)
+    assert isinstance(loaded.paragraphs, store.Paragraphs)
+    assert isinstance(loaded.vectors, store.Rows) and isinstance(loaded.sentence_vectors, store.Rows)
+    assert isinstance(loaded.lexical.scores["data"], np.memmap)
+    lines = [json.loads(x) for x in (index_dir / "paragraphs.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [p.to_dict() for p in loaded.paragraphs] == lines
+    assert loaded.paragraphs[2].to_dict() == lines[2] and loaded.paragraphs[-1].to_dict() == lines[-1]
+    assert [p.id for p in loaded.paragraphs[1:3]] == [lines[1]["id"], lines[2]["id"]]
+    with pytest.raises(IndexError):
+        loaded.paragraphs[len(lines)]
+    expected = fake_encoder.encode([x["text"] for x in lines])
+    assert np.allclose(np.asarray(loaded.vectors), expected) and np.allclose(loaded.vectors[[3, 0]], expected[[3, 0]])
+    assert np.allclose(loaded.vectors[1], expected[1]) and np.allclose(loaded.vectors[1:3], expected[1:3])
+    assert loaded.sentence_vectors.shape == (loaded.sentence_offsets[-1], 64)
