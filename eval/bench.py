@@ -120,11 +120,11 @@ def pool_vectors(pool: Sequence[str], cache: Path) -> np.ndarray:
     from citewise.embed import get_encoder
 
     s = Settings()
-    key = f"{s.model}-{hashlib.sha1(json.dumps(list(pool)).encode()).hexdigest()[:12]}"
+    key = f"{s.model}-{s.encoder}-{hashlib.sha1(json.dumps(list(pool)).encode()).hexdigest()[:12]}"
     path = cache / f"pool-{key}.npy"
     if path.exists():
         return np.load(path)
-    vectors = get_encoder(s.model, s.batch_size).encode(list(pool))
+    vectors = get_encoder(s.model, s.batch_size, s.encoder).encode(list(pool))
     np.save(path, vectors)
     return vectors
 
@@ -137,6 +137,7 @@ class TimedEncoder:
 
     def __init__(self, inner: Any) -> None:
         self.inner, self.name, self.dim = inner, inner.name, inner.dim
+        self.kind = getattr(inner, "kind", "torch")  # recorded in the manifest; questions follow it
         self.seconds, self.texts = 0.0, 0
 
     def encode(self, texts, progress=False):
@@ -155,7 +156,7 @@ def citewise_ingest(corpus: Path, index: Path) -> dict:
     from citewise.pipeline import ingest
 
     s = Settings()
-    encoder = TimedEncoder(get_encoder(s.model, s.batch_size))
+    encoder = TimedEncoder(get_encoder(s.model, s.batch_size, s.encoder))
     t0 = time.perf_counter()
     report = ingest([corpus], index, s, encoder, progress=False)
     seconds = time.perf_counter() - t0
@@ -277,7 +278,7 @@ def dense_recall(index_dir: Path, qs: Sequence[str], k: int = 10) -> float:
 
     index = store.load(index_dir)
     s = Settings()
-    q = get_encoder(s.model, s.batch_size).encode(list(qs))
+    q = get_encoder(s.model, s.batch_size, s.encoder).encode(list(qs))
     truth = store.exact_top(index.vectors, q, k)
     found = [set(dense_scores(index, v, k)) for v in q]
     return float(np.mean([len(f & set(t.tolist())) / k for f, t in zip(found, truth)]))
