@@ -37,6 +37,20 @@ class KeywordEncoder:
         return len(text.split())
 
 
+class CountingEncoder:
+    """Wraps an encoder (the fake or the real one), counting how many texts it was asked to embed."""
+
+    def __init__(self, inner):
+        self.inner, self.name, self.dim, self.encoded = inner, inner.name, inner.dim, 0
+
+    def encode(self, texts, progress=False):
+        self.encoded += len(texts)
+        return self.inner.encode(texts)
+
+    def count_tokens(self, text):
+        return self.inner.count_tokens(text)
+
+
 @pytest.fixture
 def fake_encoder():
     return KeywordEncoder()

@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, CountingEncoder
 from citewise import qdrant_store, store
 from citewise.config import SAMPLE_CORPUS, Settings
 from citewise.embed import get_encoder
@@ -28,20 +28,6 @@ DOCS = {
     "moon.txt": "The Moon orbits the Earth every 27 days.\n\nIts surface is covered in regolith.",
     "mars.md": "Mars has two moons, Phobos and Deimos.\n\nOlympus Mons is the tallest volcano.",
 }
-
-
-class CountingEncoder:
-    """An encoder (here the real one) counting how many texts it was asked to embed."""
-
-    def __init__(self, inner):
-        self.inner, self.name, self.dim, self.encoded = inner, inner.name, inner.dim, 0
-
-    def encode(self, texts, progress=False):
-        self.encoded += len(texts)
-        return self.inner.encode(texts)
-
-    def count_tokens(self, text):
-        return self.inner.count_tokens(text)
 
 
 def collections(path):

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from citewise import store
+from conftest import CountingEncoder
 from citewise.errors import IndexMismatchError, IndexNotFoundError
 from citewise.pipeline import Searcher, ingest
 
@@ -80,20 +81,6 @@ def test_swap_cut_short_is_recovered(tmp_path, corpus, fake_encoder, fake_settin
     assert len(Searcher(index_dir, fake_settings, fake_encoder).index.paragraphs) == 4  # recovered at start
     ingest([corpus], index_dir, fake_settings, fake_encoder, progress=False)
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("index")) == ["index"]
-
-
-class CountingEncoder:
-    """The keyword fake encoder, counting how many texts it was asked to embed."""
-
-    def __init__(self, inner):
-        self.inner, self.name, self.dim, self.encoded = inner, inner.name, inner.dim, 0
-
-    def encode(self, texts, progress=False):
-        self.encoded += len(texts)
-        return self.inner.encode(texts)
-
-    def count_tokens(self, text):
-        return self.inner.count_tokens(text)
 
 
 def test_reingest_embeds_only_what_changed(tmp_path, corpus, fake_encoder, fake_settings):
