@@ -2,15 +2,18 @@
 from __future__ import annotations
 
 import bisect
+import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from .config import SUPPORTED_SUFFIXES
 from .errors import UnreadableFileError
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
+# The modules whose code decides which paragraphs a file gives (see fingerprint).
+STAGES = ("load.py", "clean.py", "chunk.py", "dedup.py", "text.py")
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,26 @@ def discover(paths: Iterable[Path]) -> tuple[list[SourceFile], list[Skipped]]:
             seen.add(doc)
             found.append(SourceFile(path, doc))
     return found, skipped
+
+
+def fingerprint(files: Sequence[SourceFile], skipped: Sequence[Skipped]) -> str | None:
+    """A hash of what an ingest would read: every file's name in the index, place and bytes, what
+    was passed over, and the code of the stages that turn files into paragraphs (a new cleaner
+    makes other paragraphs of the same bytes). None when a file cannot be read: then there is no
+    telling whether it changed."""
+    h = hashlib.sha256()
+    for stage in STAGES:
+        h.update((Path(__file__).with_name(stage)).read_bytes())
+    try:
+        for f in files:
+            with open(f.path, "rb") as fh:
+                digest = hashlib.file_digest(fh, "sha256").hexdigest()
+            h.update(f"\0{f.doc}\0{f.path.resolve()}\0{digest}".encode())
+    except OSError:
+        return None
+    for s in skipped:
+        h.update(f"\0skipped\0{s.path}\0{s.reason}".encode())
+    return h.hexdigest()
 
 
 def decode(data: bytes) -> str:

@@ -17,11 +17,11 @@ from .answer import (Evidence, Sentence, abstain_threshold, answerable_probabili
 from .chunk import content_hash, split_paragraphs
 from .clean import clean
 from .dedup import collapse
-from .config import DEFAULT_INDEX, SAMPLE_CORPUS, Settings
+from .config import DEFAULT_INDEX, FORMAT_VERSION, SAMPLE_CORPUS, Settings
 from .embed import Encoder, get_encoder, kind_of
 from .errors import (CitewiseError, EmptyCorpusError, IndexCorruptError, IndexMismatchError, IndexNotFoundError,
                      UnreadableFileError)
-from .load import SourceFile, Skipped, discover, read_document
+from .load import SourceFile, Skipped, discover, fingerprint, read_document
 from .retrieve import asks_about_comments, demote, hybrid, rerank
 from .qdrant_store import QdrantTarget
 from .qtype import expected_type, holds_type, is_full_sentence
@@ -45,8 +45,17 @@ class IngestReport:
     embedded: int = 0  # paragraphs embedded in this run; the rest were reused from the old index
     duplicates: int = 0
     dense_store: str = "FAISS, in the index folder"
+    up_to_date: bool = False  # no file, setting or store changed: the index was left as it was
 
     def summary(self) -> str:
+        if self.up_to_date:
+            lines = [f"{self.index_dir} is up to date: none of its {self.documents} document(s) changed "
+                     f"({self.paragraphs} paragraph(s)), so nothing was read, embedded or written "
+                     f"({self.seconds:.2f}s). --rebuild rebuilds it anyway."]
+            if self.skipped:
+                lines.append(f"Skipped {len(self.skipped)} file(s), as before:")
+                lines += [f"  - {s.path}: {s.reason}" for s in self.skipped]
+            return "\n".join(lines)
         lines = [f"Indexed {self.documents} document(s), {self.paragraphs} paragraph(s) "
                  f"into {self.index_dir} in {self.seconds:.1f}s."]
         lines.append(f"  added {len(self.added)}, changed {len(self.changed)}, removed {len(self.removed)}, "
@@ -129,6 +138,28 @@ def _dense_target(dense_store: str | QdrantTarget | None, old_manifest: dict | N
     raise ValueError(f"dense_store must be 'faiss', a QdrantTarget or None, got {dense_store!r}")
 
 
+def _up_to_date(old: dict | None, settings: Settings, target: str | QdrantTarget, sources: str | None) -> bool:
+    """Whether the live index was built from exactly these files (bytes, names and places), with
+    these settings, by this version of citewise, into this store: then ingest has nothing to do."""
+    if not old or sources is None or old.get("sources") != sources:
+        return False
+    record = old.get("store")
+    same_store = QdrantTarget.from_record(record) == target if record else target == "faiss"
+    return old.get("format_version") == FORMAT_VERSION and old.get("settings") == settings.to_dict() and same_store
+
+
+def _unchanged(index_dir: Path, old: dict, t0: float) -> IngestReport:
+    docs = sorted(old["documents"])
+    report = IngestReport(index_dir, len(docs), int(old.get("paragraph_count", 0)),
+                          [Skipped(s["path"], s["reason"]) for s in old.get("skipped", [])],
+                          unchanged=docs, up_to_date=True)
+    record = old.get("store")
+    if record:
+        report.dense_store = f"{QdrantTarget.from_record(record).where}, collection {record['collection']}"
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
 def ingest_files(files: Sequence[SourceFile], skipped: list[Skipped], index_dir: Path = DEFAULT_INDEX,
                  settings: Settings = Settings(), encoder: Encoder | None = None, progress: bool = True,
                  log: Callable[[str], None] = lambda m: None, rebuild: bool = False,
@@ -142,6 +173,12 @@ def ingest_files(files: Sequence[SourceFile], skipped: list[Skipped], index_dir:
     qdrant_store.settle(index_dir, old_manifest, log)  # collections an earlier ingest left unused
     target = _dense_target(dense_store, old_manifest)
     old_store = (old_manifest or {}).get("store")
+    # Nothing changed since the live index was built: say so instead of rebuilding it (a re-run
+    # of ingest on an unchanged folder costs a hash of each file, not a re-read of every paragraph).
+    sources = fingerprint(files, skipped)
+    kind = kind_of(encoder, settings.encoder) if encoder is not None else settings.encoder
+    if not rebuild and _up_to_date(old_manifest, replace(settings, encoder=kind), target, sources):
+        return _unchanged(index_dir, old_manifest, t0)
     if isinstance(target, QdrantTarget):
         qdrant_store.connect(target, create=True)  # an unreachable server fails now, not after embedding
     encoder = encoder or get_encoder(settings.model, settings.batch_size, settings.encoder)
@@ -212,6 +249,7 @@ def ingest_files(files: Sequence[SourceFile], skipped: list[Skipped], index_dir:
                                        None if isinstance(target, QdrantTarget) else store.dense_params(dense))
         if isinstance(target, QdrantTarget):
             manifest["store"] = dense.record()
+        manifest["sources"] = sources
         store.save(index_dir, manifest, paragraphs, dense, lexical, sentence_vectors, vectors)
     finally:
         qdrant_store.settle(index_dir, _live_manifest(index_dir), log)

@@ -107,6 +107,37 @@ def test_reingest_embeds_only_what_changed(tmp_path, corpus, fake_encoder, fake_
     assert np.allclose(store.load(tmp_path / "fresh").dense.reconstruct_n(0, 4), loaded.dense.reconstruct_n(0, 4))
 
 
+def test_unchanged_corpus_is_left_as_it_is(tmp_path, corpus, fake_encoder, fake_settings):
+    enc = CountingEncoder(fake_encoder)
+    index_dir = tmp_path / "index"
+    (corpus / "notes.xyz").write_text("not a document")
+    ingest([corpus], index_dir, fake_settings, enc, progress=False)
+    manifest = (index_dir / store.MANIFEST).read_bytes()
+    stamp = (index_dir / store.MANIFEST).stat().st_mtime_ns
+    enc.encoded = 0
+    again = ingest([corpus], index_dir, fake_settings, enc, progress=False)
+    assert again.up_to_date and enc.encoded == 0 and again.unchanged == ["mars.md", "moon.txt"]
+    assert (again.documents, again.paragraphs) == (2, 4)
+    assert [s.path for s in again.skipped] == [str(corpus / "notes.xyz")]
+    assert (index_dir / store.MANIFEST).stat().st_mtime_ns == stamp  # nothing was written
+    assert (index_dir / store.MANIFEST).read_bytes() == manifest
+    assert "is up to date" in again.summary() and "notes.xyz" in again.summary()
+    # Same size, other bytes: the file is read again.
+    (corpus / "moon.txt").write_text(DOCS["moon.txt"].replace("27", "28"), encoding="utf-8")
+    changed = ingest([corpus], index_dir, fake_settings, enc, progress=False)
+    assert not changed.up_to_date and changed.changed == ["moon.txt"] and changed.embedded == 1
+    # A setting that shapes the index, or --rebuild, rebuilds it even from the same files.
+    other = ingest([corpus], index_dir, fake_settings.with_overrides(max_tokens=100), enc, progress=False)
+    assert not other.up_to_date and store.read_manifest(index_dir)["settings"]["max_tokens"] == 100
+    rebuilt = ingest([corpus], index_dir, fake_settings.with_overrides(max_tokens=100), enc, progress=False,
+                     rebuild=True)
+    assert not rebuilt.up_to_date and rebuilt.embedded == 4
+    # A file that can no longer be read is noticed, not assumed unchanged.
+    (corpus / "mars.md").unlink()
+    gone = ingest([corpus], index_dir, fake_settings.with_overrides(max_tokens=100), enc, progress=False)
+    assert not gone.up_to_date and gone.removed == ["mars.md"]
+
+
 def test_sigkill_during_ingest_leaves_the_previous_index_loadable(tmp_path, corpus):
     """Kill a real ingest process while it embeds; the old index must load and answer."""
     import os
