@@ -71,21 +71,25 @@ class IngestReport:
         return "\n".join(lines)
 
 
-def _previous(index_dir: Path, settings: Settings, dim: int) -> tuple[dict, dict[str, tuple]]:
+def _previous(index_dir: Path, manifest: dict | None, settings: Settings, dim: int) -> tuple[dict, dict[str, tuple]]:
     """The old index's documents and an embedding cache {paragraph hash: (vector, sentence
     vectors)}; no cache when there is no compatible index (another model, encoder or chunking):
-    vectors of two encoders are never mixed in one index."""
+    vectors of two encoders are never mixed in one index. Read from the folder alone, so a Qdrant
+    server that is down costs nothing here."""
+    if manifest is None:
+        return {}, {}
     try:
-        old = store.load(index_dir)
-        store.check_compatible(old.manifest, settings.model, dim)
+        store.check_compatible(manifest, settings.model, dim)
     except CitewiseError:
         return {}, {}
-    old_settings = old.manifest["settings"]
-    if old_settings.get("max_tokens") != settings.max_tokens or store.index_encoder(old.manifest) != settings.encoder \
+    old_settings = manifest["settings"]
+    if old_settings.get("max_tokens") != settings.max_tokens or store.index_encoder(manifest) != settings.encoder \
             or old_settings.get("sentence_vectors", "separate") != settings.sentence_vectors:
-        return old.manifest["documents"], {}
-    cache = {p.hash: (old.vectors[i], old.paragraph_sentence_vectors(i)) for i, p in enumerate(old.paragraphs)}
-    return old.manifest["documents"], cache
+        return manifest["documents"], {}
+    try:
+        return manifest["documents"], store.embedding_cache(index_dir)
+    except CitewiseError:
+        return manifest["documents"], {}
 
 
 def _embed(paragraphs: Sequence[Paragraph], encoder: Encoder, sentence_vectors: str,
@@ -178,12 +182,13 @@ def ingest_files(files: Sequence[SourceFile], skipped: list[Skipped], index_dir:
     sources = fingerprint(files, skipped)
     kind = kind_of(encoder, settings.encoder) if encoder is not None else settings.encoder
     if not rebuild and _up_to_date(old_manifest, replace(settings, encoder=kind), target, sources):
+        store.remove_stale(index_dir)  # what a crashed ingest left beside it, as a full ingest would
         return _unchanged(index_dir, old_manifest, t0)
     if isinstance(target, QdrantTarget):
         qdrant_store.connect(target, create=True)  # an unreachable server fails now, not after embedding
     encoder = encoder or get_encoder(settings.model, settings.batch_size, settings.encoder)
     settings = replace(settings, encoder=kind_of(encoder, settings.encoder))  # the manifest tells the truth
-    old_docs, cache = _previous(Path(index_dir), settings, encoder.dim)
+    old_docs, cache = _previous(index_dir, old_manifest, settings, encoder.dim)
     if rebuild:
         cache = {}
     report = IngestReport(Path(index_dir), 0, 0, skipped)

@@ -276,7 +276,7 @@ def writing(index_dir: Path) -> Iterator[Path]:
     Whoever writes must write the manifest last (write_manifest)."""
     index_dir = Path(index_dir).resolve()
     index_dir.parent.mkdir(parents=True, exist_ok=True)
-    _remove_stale(index_dir)
+    remove_stale(index_dir)
     tmp = index_dir.with_name(f"{index_dir.name}.tmp-{os.getpid()}")
     tmp.mkdir()
     try:
@@ -338,7 +338,7 @@ def recover(index_dir: Path) -> None:
         os.replace(olds[-1], index_dir)
 
 
-def _remove_stale(index_dir: Path) -> None:
+def remove_stale(index_dir: Path) -> None:
     """Clear leftovers of an ingest that crashed; restore the old index if the swap was cut short."""
     recover(index_dir)
     for stale in index_dir.parent.glob(f"{index_dir.name}.tmp-*"):
@@ -393,6 +393,24 @@ def _open_dense(index_dir: Path, manifest: dict[str, Any]) -> Any:
     import faiss
 
     return faiss.read_index(str(index_dir / DENSE))
+
+
+def embedding_cache(index_dir: Path) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """{paragraph hash: (its vector, its sentence vectors)} of a complete index, read from the
+    folder alone (vectors.npy and sentences.npy, each in one read): a re-ingest reuses them without
+    opening FAISS, BM25 or a Qdrant server. Raises IndexCorruptError when the files disagree."""
+    index_dir = Path(index_dir)
+    try:
+        offsets = np.load(index_dir / SENTENCE_OFFSETS)
+        vectors = np.asarray(Rows(index_dir / VECTORS))
+        sentences = np.asarray(Rows(index_dir / SENTENCES))
+        hashes = [p.hash for p in Paragraphs(index_dir / PARAGRAPHS, np.load(index_dir / PARAGRAPH_OFFSETS))]
+    except (OSError, ValueError, KeyError) as exc:
+        raise IndexCorruptError(f"{index_dir} is damaged ({exc}); rebuild it with ingest.py") from exc
+    if not len(hashes) == len(vectors) == len(offsets) - 1 or offsets[-1] != len(sentences):
+        raise IndexCorruptError(f"{index_dir} is inconsistent: {len(hashes)} paragraphs, {len(vectors)} vectors, "
+                                f"{len(sentences)} sentence vectors")
+    return {h: (vectors[i], sentences[offsets[i]:offsets[i + 1]]) for i, h in enumerate(hashes)}
 
 
 def load(index_dir: Path) -> Index:

@@ -111,8 +111,11 @@ def test_incremental_reingest_reuses_the_vectors_and_removing_a_document_removes
                        searcher.index.dense.reconstruct_n(0, searcher.index.dense.ntotal), atol=1e-6)
     g1 = live_collection(index_dir)
     enc = CountingEncoder(get_encoder(Settings().model))
-    again = ingest([SAMPLE_CORPUS], index_dir, encoder=enc, progress=False)  # no store given: keeps Qdrant
-    assert enc.encoded == 0 and again.embedded == 0 and len(again.unchanged) == 5
+    same = ingest([SAMPLE_CORPUS], index_dir, encoder=enc, progress=False)  # no store given: keeps Qdrant
+    assert same.up_to_date and enc.encoded == 0 and live_collection(index_dir) == g1 and collections(qpath) == [g1]
+    # A setting changed: a new index, and a new collection, with every vector reused.
+    again = ingest([SAMPLE_CORPUS], index_dir, Settings(top_k=7), encoder=enc, progress=False)
+    assert not again.up_to_date and enc.encoded == 0 and again.embedded == 0 and len(again.unchanged) == 5
     g2 = live_collection(index_dir)
     assert g2.startswith("citewise-g2-") and collections(qpath) == [g2]  # the old collection is dropped
     doc = "001_04f4ad0d7282fd55.txt"
