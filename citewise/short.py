@@ -20,13 +20,22 @@ _DATE_PHRASE = re.compile(r"\b(?:(?:early |late |mid-?)?" + _MONTH + r"(?:\s+\d{
                           r"|\d{1,2}(?:st|nd|rd|th)?\s+" + _MONTH + r"(?:,?\s+\d{4})?"
                           r"|(?:the\s+)?\d{4}s?|(?:the\s+)?\d{1,2}(?:st|nd|rd|th)\s+century)\b", re.I)
 _CAP = r"[A-Z][\w’'.-]*"
-_ONE_NAME = _CAP + r"(?:\s+(?:(?:of|the|for|de|da|van|von|al)\s+)*" + _CAP + r")*"
+# A name may end in a number that belongs to it: "Shenzhou 6", "Long March 5", "Apollo 11".
+_ONE_NAME = _CAP + r"(?:\s+(?:(?:of|the|for|de|da|van|von|al)\s+)*" + _CAP + r")*(?:\s\d{1,3}[A-Za-z]?\b)?"
 # A name, or a list of them ("Italy, Brazil and Pakistan").
 _NAME_PHRASE = re.compile(_ONE_NAME + r"(?:,\s+" + _ONE_NAME + r")*(?:,?\s+and\s+" + _ONE_NAME + r")?")
 
 
+# Words that open a sentence with a capital without naming anything.
+_OPENERS = frozenset("according however meanwhile moreover furthermore nevertheless nonetheless therefore thus "
+                     "hence although though despite besides additionally also yet instead otherwise still "
+                     "indeed later earlier today yesterday recently currently finally eventually".split())
+
+
 def _question_words(question: str) -> set[str]:
-    return set(re.findall(r"[\w'-]+", fold(question)))
+    """The question's words, folded, possessives also without their 's ("XIV's" holds "xiv")."""
+    words = set(re.findall(r"[\w'’-]+", fold(question)))
+    return words | {re.sub(r"['’]s?$", "", w) for w in words}
 
 
 def _candidates(sentence: str, kind: str) -> list[re.Match]:
@@ -40,9 +49,13 @@ def _candidates(sentence: str, kind: str) -> list[re.Match]:
 
 
 def _trim(phrase: str, asked: set[str]) -> str:
-    """Drop leading/trailing words the question already holds or that are function words."""
+    """Drop leading/trailing words the question already holds or that are function words; a name
+    and its number stay together ("Shenzhou 6" for "Which Shenzhou mission ...?")."""
     words = phrase.split()
-    while words and (fold(words[0]).strip(".,") in asked or fold(words[0]) in stopwords()):
+    while words and (fold(words[0]).strip(".,") in asked or fold(words[0]) in stopwords()
+                     or fold(words[0]) in _OPENERS):
+        if len(words) == 2 and words[1].isdigit() and fold(words[0]) not in stopwords():
+            break
         words.pop(0)
     while words and (fold(words[-1]).strip(".,") in asked or fold(words[-1]) in stopwords()):
         words.pop()
