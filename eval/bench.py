@@ -151,6 +151,31 @@ class TimedEncoder:
         return self.inner.count_tokens(text)
 
 
+WINDOW = 254  # word pieces the model reads of one text, [CLS] and [SEP] aside (max_seq_length 256)
+
+
+def token_counter():
+    from citewise.embed import get_encoder
+
+    s = Settings()
+    return get_encoder(s.model, s.batch_size, s.encoder).count_tokens
+
+
+def window_stats(units: Sequence[tuple[str, str]]) -> dict:
+    """What an encoder with a 254-token window made of (embedded string, source text) pairs,
+    counted after the timed part: word pieces encoded, and the share of the source text's word
+    pieces that fall inside some window (what a longer text loses past it is never embedded)."""
+    count = token_counter()
+    encoded = text = inside = 0
+    for embedded, source in units:
+        n_embedded, n_text = count(embedded), count(source)
+        encoded += min(n_embedded, WINDOW)
+        text += n_text
+        # Whatever is put before the text (llama-index's metadata lines) takes part of the window.
+        inside += max(0, min(n_text, WINDOW - (n_embedded - n_text)))
+    return {"tokens_encoded": encoded, "text_embedded_share": inside / text if text else None}
+
+
 def citewise_ingest(corpus: Path, index: Path) -> dict:
     from citewise.embed import get_encoder
     from citewise.pipeline import ingest
@@ -160,8 +185,15 @@ def citewise_ingest(corpus: Path, index: Path) -> dict:
     t0 = time.perf_counter()
     report = ingest([corpus], index, s, encoder, progress=False)
     seconds = time.perf_counter() - t0
-    return {"seconds": seconds, "paragraphs": report.paragraphs, "embedded": report.embedded,
-            "encode_seconds": encoder.seconds, "encoded_texts": encoder.texts, "peak_rss_mb": peak_rss_mb()}
+    out = {"seconds": seconds, "paragraphs": report.paragraphs, "embedded": report.embedded,
+           "encode_seconds": encoder.seconds, "encoded_texts": encoder.texts, "peak_rss_mb": peak_rss_mb()}
+    if report.embedded:  # every paragraph and each of its sentences went through the encoder whole
+        from citewise import store
+
+        units = [(t, t) for p in store.load(index).paragraphs
+                 for t in [p.text] + [p.text[a:b] for a, b in p.sentences]]
+        out.update(window_stats(units))
+    return out
 
 
 def citewise_synthesise(pool_file: Path, size: int, index: Path, cache: Path) -> dict:
@@ -340,8 +372,11 @@ def st_baseline(corpus: Path | None, synth: Path | None, qs: list[str], save_to:
         return [texts[h["corpus_id"]] for h in hits]
 
     ms = timed(search, qs)
-    return {"seconds": ingest_s, "encode_seconds": encode_s, "paragraphs": len(texts), "retrieve_ms": ms,
-            "peak_rss_mb": peak_rss_mb(), "index_mb": folder_mb(save_to)}
+    out = {"seconds": ingest_s, "encode_seconds": encode_s, "paragraphs": len(texts), "retrieve_ms": ms,
+           "peak_rss_mb": peak_rss_mb(), "index_mb": folder_mb(save_to)}
+    if corpus is not None:
+        out.update(window_stats([(t, t) for t in texts]))
+    return out
 
 
 def llamaindex_baseline(corpus: Path | None, synth: Path | None, qs: list[str], persist: Path) -> dict:
@@ -376,8 +411,14 @@ def llamaindex_baseline(corpus: Path | None, synth: Path | None, qs: list[str], 
     ms = timed(retriever.retrieve, qs)
     peak = peak_rss_mb()
     index.storage_context.persist(str(persist))
-    return {"seconds": build_s, "paragraphs": paragraphs, "units": len(index.docstore.docs), "retrieve_ms": ms,
-            "peak_rss_mb": peak, "index_mb": folder_mb(persist)}
+    out = {"seconds": build_s, "paragraphs": paragraphs, "units": len(index.docstore.docs), "retrieve_ms": ms,
+           "peak_rss_mb": peak, "index_mb": folder_mb(persist)}
+    if corpus is not None:  # what each node's embedding was computed from: its metadata lines and its text
+        from llama_index.core.schema import MetadataMode
+
+        out.update(window_stats([(n.get_content(metadata_mode=MetadataMode.EMBED), n.get_content())
+                                 for n in index.docstore.docs.values()]))
+    return out
 
 
 # ---------------------------------------------------------------- the runner
@@ -425,6 +466,13 @@ def latency(name: str, ms: dict[str, list[float]]) -> dict[str, float | None]:
             f"{name}_cpu_p50_ms": pct(ms["cpu"], 50)}
 
 
+def embedded_text(result: dict) -> dict:
+    """The window_stats fields of a child's result, rounded (none where nothing was encoded)."""
+    if result.get("text_embedded_share") is None:
+        return {}
+    return {"tokens_encoded": result["tokens_encoded"], "text_embedded_share": round(result["text_embedded_share"], 3)}
+
+
 def run_size(size: int, encode: bool, pool: list[str], qs: list[str], work: Path, cache: Path, log,
              reingest: bool) -> list[dict]:
     """Every system at one corpus size; one bench.json row each."""
@@ -464,6 +512,7 @@ def run_size(size: int, encode: bool, pool: list[str], qs: list[str], work: Path
                 "faiss_params": serve["faiss_params"], "recall_at_10": round(serve["recall_at_10"], 4)})
             if encode:
                 row["encoded_texts"] = build["encoded_texts"]
+                row.update(embedded_text(build))
             if encode and reingest:
                 log(f"[{size}] citewise: re-ingest of the unchanged corpus ...")
                 again = child("citewise-ingest", {"corpus": str(corpus), "index": str(index)})
@@ -484,7 +533,7 @@ def run_size(size: int, encode: bool, pool: list[str], qs: list[str], work: Path
         rows.append({**row, "error": st["error"]} if "error" in st else {
             **row, "ingest_pps": round(size / st["seconds"], 1) if encode else None,
             "encoder_pps": round(size / st["encode_seconds"], 1) if encode else None,
-            **latency("query", st["retrieve_ms"]),
+            **latency("query", st["retrieve_ms"]), **embedded_text(st),
             "peak_rss_mb": round(st["peak_rss_mb"]), "index_mb": round(st["index_mb"], 1)})
     (here / "st.npy").unlink(missing_ok=True)
     row = {"size": size, "system": "llamaindex-default", "vectors": vectors}
@@ -500,7 +549,7 @@ def run_size(size: int, encode: bool, pool: list[str], qs: list[str], work: Path
                                           "persist": str(here / "llamaindex")})
         rows.append({**row, "error": li["error"]} if "error" in li else {
             **row, "ingest_pps": round(size / li["seconds"], 1) if encode else None, "units": li["units"],
-            **latency("query", li["retrieve_ms"]),
+            **latency("query", li["retrieve_ms"]), **embedded_text(li),
             "peak_rss_mb": round(li["peak_rss_mb"]), "index_mb": round(li["index_mb"], 1)})
     shutil.rmtree(here / "llamaindex", ignore_errors=True)
     return rows
@@ -582,6 +631,19 @@ def markdown(rows: list[dict], meta: dict) -> str:
     for x in ratios(rows):
         lines.append(f"| {x['size']:,} | {x['versus']} | {_cell(x['ingest_pps'])} | {_cell(x['query_p50_ms'])} | "
                      f"{_cell(x['peak_rss_mb'])} | {_cell(x['index_mb'])} |")
+    embedded = [r for r in rows if r.get("text_embedded_share") is not None]
+    if embedded:
+        lines += ["", "## What each system embeds", "",
+                  "The encoder reads at most 254 word pieces of a text. tokens_encoded: word pieces that went "
+                  "through it; text share: the share of the corpus' word pieces inside some embedding window "
+                  "(text past a window is never embedded, so it cannot be found by meaning). citewise embeds each "
+                  "paragraph and each of its sentences whole; llama-index embeds 1,024-token chunks, with their "
+                  "metadata lines, of which the model reads the first 254.", "",
+                  "| size | system | units embedded | tokens_encoded | text share |", "|---|---|---|---|---|"]
+        for r in embedded:
+            units = r.get("encoded_texts") or r.get("units") or r["size"]
+            lines.append(f"| {r['size']:,} | {r['system']} | {units:,} | {r['tokens_encoded']:,} | "
+                         f"{r['text_embedded_share']:.3f} |")
     lines += ["", "## citewise's dense index", "", "| size | FAISS index | parameters | recall@10 vs exact | "
               "build s | build peak RSS MB | index load s |", "|---|---|---|---|---|---|---|"]
     for r in rows:

@@ -26,7 +26,13 @@ def test_quick_bench_writes_all_systems_and_a_real_index(tmp_path):
     assert citewise[100]["vectors"] == "encoded" and citewise[300]["vectors"] == "synthesised"
     assert all(r["recall_at_10"] >= 0.98 and r["answer_p50_ms"] > 0 for r in citewise.values())
     assert citewise[100]["reingest_embedded"] == 0 and 0 < citewise[100]["reingest_ratio"] < 1
+    # What each system embedded, where it encoded: citewise every word of every paragraph; the
+    # llama-index default only what fits the model's window of each 1,024-token chunk.
+    share = {r["system"]: r["text_embedded_share"] for r in rows if r["size"] == 100}
+    assert share["citewise"] == 1.0 and share["sentence-transformers"] > 0.99
+    assert 0 < share["llamaindex-default"] < 0.6, share
     md = (out / "bench.md").read_text()
+    assert "## What each system embeds" in md
     assert "| 300 | llamaindex-default | synthesised |" in md and "## citewise against the baselines" in md
     assert (out / "bench.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
