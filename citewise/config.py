@@ -21,12 +21,12 @@ class Settings:
     # How the model runs: torch | onnx | onnx-int8 (citewise.embed.ENCODER_KINDS). Recorded in the
     # manifest; questions are embedded with the index's encoder. int8 ONNX is the default because
     # on the SQuAD dev half it retrieves as well as torch (hit@1 0.826 vs 0.827, hit@5 0.951 vs
-    # 0.950) and embeds several times faster; see docs-encoder.md.
+    # 0.950) and embeds several times faster; see the README, "The encoder: torch or ONNX Runtime".
     encoder: str = "onnx-int8"
     # Sentence vectors (for sentence reranking): "separate" embeds each sentence on its own;
     # "pooled" averages the paragraph's token embeddings over the sentence's characters, from the
     # paragraph's own forward pass (ONNX encoders only). Pooled halves ingest's encoding but cost
-    # 0.006 of hit@1 on the SQuAD dev half, so it is not the default; see docs-encoder.md.
+    # 0.006 of hit@1 on the SQuAD dev half, so it is not the default; see the README, "The encoder: torch or ONNX Runtime".
     sentence_vectors: str = "separate"
     # The model's window is 256 word pieces including [CLS] and [SEP].
     max_tokens: int = 254
