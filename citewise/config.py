@@ -26,7 +26,8 @@ class Settings:
     # Sentence vectors (for sentence reranking): "separate" embeds each sentence on its own;
     # "pooled" averages the paragraph's token embeddings over the sentence's characters, from the
     # paragraph's own forward pass (ONNX encoders only). Pooled halves ingest's encoding but cost
-    # 0.006 of hit@1 on the SQuAD dev half, so it is not the default; see the README, "The encoder: torch or ONNX Runtime".
+    # 0.006 of hit@1 on the SQuAD dev half, so it is not the default; see the README, "The
+    # encoder: torch or ONNX Runtime".
     sentence_vectors: str = "separate"
     # The model's window is 256 word pieces including [CLS] and [SEP].
     max_tokens: int = 254
