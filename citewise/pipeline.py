@@ -71,13 +71,16 @@ class IngestReport:
         return "\n".join(lines)
 
 
-def _previous(index_dir: Path, manifest: dict | None, settings: Settings, dim: int) -> tuple[dict, dict[str, tuple]]:
+def _previous(index_dir: Path, manifest: dict | None, settings: Settings, dim: int,
+              reuse: bool = True) -> tuple[dict, dict[str, tuple]]:
     """The old index's documents and an embedding cache {paragraph hash: (vector, sentence
-    vectors)}; no cache when there is no compatible index (another model, encoder or chunking):
-    vectors of two encoders are never mixed in one index. Read from the folder alone, so a Qdrant
-    server that is down costs nothing here."""
+    vectors)}; no cache when there is no compatible index (another model, encoder or chunking) or
+    `reuse` is off: vectors of two encoders are never mixed in one index. Read from the folder
+    alone, so a Qdrant server that is down costs nothing here."""
     if manifest is None:
         return {}, {}
+    if not reuse:
+        return manifest["documents"], {}
     try:
         store.check_compatible(manifest, settings.model, dim)
     except CitewiseError:
@@ -87,7 +90,13 @@ def _previous(index_dir: Path, manifest: dict | None, settings: Settings, dim: i
             or old_settings.get("sentence_vectors", "separate") != settings.sentence_vectors:
         return manifest["documents"], {}
     try:
-        return manifest["documents"], store.embedding_cache(index_dir)
+        cache = store.embedding_cache(index_dir)
+        # Another ingest may have swapped in a new index since `manifest` was read: then these
+        # vectors are not the ones it describes, and none are reused.
+        now = store.read_manifest(index_dir)
+        if now.get("created") != manifest.get("created") or store.index_encoder(now) != store.index_encoder(manifest):
+            return manifest["documents"], {}
+        return manifest["documents"], cache
     except CitewiseError:
         return manifest["documents"], {}
 
@@ -142,14 +151,17 @@ def _dense_target(dense_store: str | QdrantTarget | None, old_manifest: dict | N
     raise ValueError(f"dense_store must be 'faiss', a QdrantTarget or None, got {dense_store!r}")
 
 
-def _up_to_date(old: dict | None, settings: Settings, target: str | QdrantTarget, sources: str | None) -> bool:
-    """Whether the live index was built from exactly these files (bytes, names and places), with
-    these settings, by this version of citewise, into this store: then ingest has nothing to do."""
+def _up_to_date(index_dir: Path, old: dict | None, settings: Settings, target: str | QdrantTarget,
+                sources: str | None, dim: int | None) -> bool:
+    """Whether the live index was built from exactly these files (bytes, names and places) by this
+    code (load.fingerprint), with these settings, into this store, with vectors of this size, and
+    is whole on disk: then ingest has nothing to do."""
     if not old or sources is None or old.get("sources") != sources:
         return False
     record = old.get("store")
     same_store = QdrantTarget.from_record(record) == target if record else target == "faiss"
-    return old.get("format_version") == FORMAT_VERSION and old.get("settings") == settings.to_dict() and same_store
+    return (old.get("format_version") == FORMAT_VERSION and old.get("settings") == settings.to_dict() and same_store
+            and (dim is None or old.get("dimension") == dim) and store.looks_whole(index_dir, old))
 
 
 def _unchanged(index_dir: Path, old: dict, t0: float) -> IngestReport:
@@ -181,16 +193,15 @@ def ingest_files(files: Sequence[SourceFile], skipped: list[Skipped], index_dir:
     # of ingest on an unchanged folder costs a hash of each file, not a re-read of every paragraph).
     sources = fingerprint(files, skipped)
     kind = kind_of(encoder, settings.encoder) if encoder is not None else settings.encoder
-    if not rebuild and _up_to_date(old_manifest, replace(settings, encoder=kind), target, sources):
+    if not rebuild and _up_to_date(index_dir, old_manifest, replace(settings, encoder=kind), target, sources,
+                                   encoder.dim if encoder is not None else None):
         store.remove_stale(index_dir)  # what a crashed ingest left beside it, as a full ingest would
         return _unchanged(index_dir, old_manifest, t0)
     if isinstance(target, QdrantTarget):
         qdrant_store.connect(target, create=True)  # an unreachable server fails now, not after embedding
     encoder = encoder or get_encoder(settings.model, settings.batch_size, settings.encoder)
     settings = replace(settings, encoder=kind_of(encoder, settings.encoder))  # the manifest tells the truth
-    old_docs, cache = _previous(index_dir, old_manifest, settings, encoder.dim)
-    if rebuild:
-        cache = {}
+    old_docs, cache = _previous(index_dir, old_manifest, settings, encoder.dim, reuse=not rebuild)
     report = IngestReport(Path(index_dir), 0, 0, skipped)
     paragraphs: list[Paragraph] = []
     documents: dict[str, dict] = {}
@@ -199,6 +210,7 @@ def ingest_files(files: Sequence[SourceFile], skipped: list[Skipped], index_dir:
             document = read_document(f.path)
         except UnreadableFileError as exc:
             skipped.append(Skipped(str(f.path), str(exc)))
+            sources = None  # it may read next time (a failure that passes): never call this index up to date
             continue
         text = document.text
         spans, removed = clean(text)
@@ -345,11 +357,12 @@ class Searcher:
                 return self._index
             for attempt in range(3):
                 try:
-                    manifest = store.read_manifest(self.index_dir)
-                    store.check_compatible(manifest, self.settings.model)
-                    self._follow_encoder(manifest)
-                    store.check_compatible(manifest, self.settings.model, self.encoder.dim)
+                    # The encoder follows the manifest of the index actually loaded, not one read
+                    # before it: an ingest may swap in an index of another encoder in between.
                     index = store.load(self.index_dir)
+                    store.check_compatible(index.manifest, self.settings.model)
+                    self._follow_encoder(index.manifest)
+                    store.check_compatible(index.manifest, self.settings.model, self.encoder.dim)
                     break
                 except (IndexCorruptError, IndexNotFoundError):
                     if attempt == 2:

@@ -20,10 +20,11 @@ _DATE_PHRASE = re.compile(r"\b(?:(?:early |late |mid-?)?" + _MONTH + r"(?:\s+\d{
                           r"|\d{1,2}(?:st|nd|rd|th)?\s+" + _MONTH + r"(?:,?\s+\d{4})?"
                           r"|(?:the\s+)?\d{4}s?|(?:the\s+)?\d{1,2}(?:st|nd|rd|th)\s+century)\b", re.I)
 _CAP = r"[A-Z][\w’'.-]*"
-# A name may end in a number that belongs to it: "Shenzhou 6", "Long March 5", "Apollo 11".
-_ONE_NAME = _CAP + r"(?:\s+(?:(?:of|the|for|de|da|van|von|al)\s+)*" + _CAP + r")*(?:\s\d{1,3}[A-Za-z]?\b)?"
-# A name, or a list of them ("Italy, Brazil and Pakistan").
-_NAME_PHRASE = re.compile(_ONE_NAME + r"(?:,\s+" + _ONE_NAME + r")*(?:,?\s+and\s+" + _ONE_NAME + r")?")
+_ONE_NAME = _CAP + r"(?:\s+(?:(?:of|the|for|de|da|van|von|al)\s+)*" + _CAP + r")*"
+_SERIAL = r"\d{1,3}[A-Za-z]?"  # the number a name may end in: "Shenzhou 6", "Long March 5", "Falcon 9B"
+# A name with its number, or a name or a list of them ("Italy, Brazil and Pakistan").
+_NAME_PHRASE = re.compile(_ONE_NAME + r"\s" + _SERIAL + r"\b(?!,\s+" + _CAP + r"\s\d)|" + _ONE_NAME
+                          + r"(?:,\s+" + _ONE_NAME + r")*(?:,?\s+and\s+" + _ONE_NAME + r")?")
 
 
 # Words that open a sentence with a capital without naming anything.
@@ -52,10 +53,12 @@ def _trim(phrase: str, asked: set[str]) -> str:
     """Drop leading/trailing words the question already holds or that are function words; a name
     and its number stay together ("Shenzhou 6" for "Which Shenzhou mission ...?")."""
     words = phrase.split()
+    if len(words) >= 2 and re.fullmatch(_SERIAL, words[-1]):
+        name = [w for w in words[:-1] if fold(w) not in stopwords()]
+        if name and all(fold(w).strip(".,") in asked for w in name):
+            return " ".join(name + words[-1:])  # the name is asked, its number is the answer
     while words and (fold(words[0]).strip(".,") in asked or fold(words[0]) in stopwords()
                      or fold(words[0]) in _OPENERS):
-        if len(words) == 2 and words[1].isdigit() and fold(words[0]) not in stopwords():
-            break
         words.pop(0)
     while words and (fold(words[-1]).strip(".,") in asked or fold(words[-1]) in stopwords()):
         words.pop()

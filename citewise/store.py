@@ -24,6 +24,7 @@ DENSE = "dense.faiss"
 VECTORS = "vectors.npy"  # the paragraph vectors, exact (the FAISS index may hold them quantised)
 SENTENCES = "sentences.npy"
 LEXICAL = "bm25"
+READ_CHUNK = 256 * 2**20  # bytes per read when a span of rows is read at once (re-ingest's cache)
 
 
 class Paragraphs(Sequence[Paragraph]):
@@ -91,7 +92,20 @@ class Rows:
         return self.shape[0]
 
     def _read(self, a: int, b: int) -> np.ndarray:
-        data = os.pread(self._fd, (b - a) * self._row, self._start + a * self._row)
+        size, offset = (b - a) * self._row, self._start + a * self._row
+        if size <= READ_CHUNK:
+            data = os.pread(self._fd, size, offset)
+        else:  # one pread returns at most 2 GiB on Linux: read a big span in pieces
+            buf = bytearray(size)
+            view, done = memoryview(buf), 0
+            while done < size:
+                got = os.preadv(self._fd, [view[done:done + READ_CHUNK]], offset + done)
+                if got <= 0:
+                    raise OSError(f"{self.path}: short read at byte {offset + done}")
+                done += got
+            data = buf
+        if len(data) != size:
+            raise OSError(f"{self.path}: short read ({len(data)} of {size} bytes)")
         return np.frombuffer(data, dtype=self.dtype).reshape(b - a, self.shape[1])
 
     def __getitem__(self, key) -> np.ndarray:
@@ -329,22 +343,42 @@ def save(index_dir: Path, manifest: dict[str, Any], paragraphs: Sequence[Paragra
         write_manifest(tmp, manifest)
 
 
+def _writer_alive(folder: Path) -> bool:
+    """Whether the process named by a `<index>.tmp-<pid>` / `.old-<pid>` folder is still running
+    (another ingest at work), so that its folders are left alone. Not this process: its own
+    leftovers are always stale."""
+    try:
+        pid = int(folder.name.rsplit("-", 1)[1])
+    except (IndexError, ValueError):
+        return False
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
 def recover(index_dir: Path) -> None:
-    """Restore the previous index if an ingest died between the two renames of its swap. Only for
-    a process that owns the folder (ingest, or a server starting up), never during a live swap."""
+    """Restore the previous index if an ingest died between the two renames of its swap (not one
+    that is still running: its swap completes by itself)."""
     index_dir = Path(index_dir)
-    olds = sorted(index_dir.parent.glob(f"{index_dir.name}.old-*"))
+    olds = sorted(p for p in index_dir.parent.glob(f"{index_dir.name}.old-*") if not _writer_alive(p))
     if not index_dir.exists() and olds and (olds[-1] / MANIFEST).exists():
         os.replace(olds[-1], index_dir)
 
 
 def remove_stale(index_dir: Path) -> None:
-    """Clear leftovers of an ingest that crashed; restore the old index if the swap was cut short."""
+    """Clear leftovers of an ingest that crashed (its process is gone); restore the old index if its
+    swap was cut short. Folders of an ingest still running elsewhere are left alone."""
     recover(index_dir)
-    for stale in index_dir.parent.glob(f"{index_dir.name}.tmp-*"):
-        shutil.rmtree(stale, ignore_errors=True)
-    for stale in index_dir.parent.glob(f"{index_dir.name}.old-*"):
-        shutil.rmtree(stale, ignore_errors=True)
+    for pattern in (f"{index_dir.name}.tmp-*", f"{index_dir.name}.old-*"):
+        for stale in index_dir.parent.glob(pattern):
+            if not _writer_alive(stale):
+                shutil.rmtree(stale, ignore_errors=True)
 
 
 def _fsync_dir(path: Path) -> None:
@@ -411,6 +445,26 @@ def embedding_cache(index_dir: Path) -> dict[str, tuple[np.ndarray, np.ndarray]]
         raise IndexCorruptError(f"{index_dir} is inconsistent: {len(hashes)} paragraphs, {len(vectors)} vectors, "
                                 f"{len(sentences)} sentence vectors")
     return {h: (vectors[i], sentences[offsets[i]:offsets[i + 1]]) for i, h in enumerate(hashes)}
+
+
+def looks_whole(index_dir: Path, manifest: dict[str, Any]) -> bool:
+    """A cheap check that the folder holds every file of the index its manifest describes, with
+    consistent sizes (no vector, BM25 or FAISS data is read): what lets ingest trust an unchanged
+    index instead of rebuilding it."""
+    index_dir = Path(index_dir)
+    try:
+        n = int(manifest["paragraph_count"])
+        line_offsets = np.load(index_dir / PARAGRAPH_OFFSETS)
+        offsets = np.load(index_dir / SENTENCE_OFFSETS)
+        vectors, sentences = Rows(index_dir / VECTORS), Rows(index_dir / SENTENCES)
+        whole = (len(line_offsets) - 1 == n == len(offsets) - 1 == len(vectors)
+                 and int(line_offsets[-1]) == (index_dir / PARAGRAPHS).stat().st_size
+                 and int(offsets[-1]) == len(sentences) and (index_dir / LEXICAL).is_dir()
+                 and ((manifest.get("store") or {}).get("kind") == "qdrant" or (index_dir / DENSE).is_file()))
+        del vectors, sentences
+        return whole
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
 
 
 def load(index_dir: Path) -> Index:

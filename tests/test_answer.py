@@ -98,3 +98,19 @@ def test_short_answers_by_hand():
     ans = compose("How many people attended?", HITS, sents, [0.2, 0.9, 0.1, 0.3], abstain=False)
     assert ans.short_answer == "Seventeen"
     assert compose("How many?", HITS, sents, [0.1] * 4, abstain=True).short_answer is None
+
+
+def test_short_answers_keep_a_name_with_its_number_and_skip_what_is_asked():
+    from citewise.short import short_answer
+
+    veteran = "In addition to that, he is a Shenzhou 6 mission’s veteran."
+    assert short_answer("Which Shenzhou mission was Fei Junlong a veteran of?", veteran) == "Shenzhou 6"
+    assert short_answer("Which Long March rocket failed?", "The Long March 5 failed in 2017.") == "Long March 5"
+    assert short_answer("Which rocket landed?", "The Falcon 9B landed.") == "Falcon 9B"
+    # A possessive in the question names what is asked about, not the answer.
+    assert short_answer("Who was Louis XIV's main rival?",
+                        "Louis XIV fought William III of Orange for years.") == "William III of Orange"
+    # A capitalised sentence opener is not a name.
+    assert short_answer("Which agency will CSS work with?", "According to him, CSS would like to work with ESA.") == "ESA"
+    assert short_answer("Which countries will China work with?",
+                        "China will work with Italy, Brazil and Pakistan.") == "Italy, Brazil and Pakistan"

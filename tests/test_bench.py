@@ -25,7 +25,7 @@ def test_quick_bench_writes_all_systems_and_a_real_index(tmp_path):
     citewise = {r["size"]: r for r in rows if r["system"] == "citewise"}
     assert citewise[100]["vectors"] == "encoded" and citewise[300]["vectors"] == "synthesised"
     assert all(r["recall_at_10"] >= 0.98 and r["answer_p50_ms"] > 0 for r in citewise.values())
-    assert citewise[100]["reingest_embedded"] == 0 and 0 < citewise[100]["reingest_ratio"] < 1
+    assert citewise[100]["reingest_embedded"] == 0 and 0 <= citewise[100]["reingest_ratio"] < 1
     # What each system embedded, where it encoded: citewise every word of every paragraph; the
     # llama-index default only what fits the model's window of each 1,024-token chunk.
     share = {r["system"]: r["text_embedded_share"] for r in rows if r["size"] == 100}

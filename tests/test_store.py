@@ -132,10 +132,60 @@ def test_unchanged_corpus_is_left_as_it_is(tmp_path, corpus, fake_encoder, fake_
     rebuilt = ingest([corpus], index_dir, fake_settings.with_overrides(max_tokens=100), enc, progress=False,
                      rebuild=True)
     assert not rebuilt.up_to_date and rebuilt.embedded == 4
-    # A file that can no longer be read is noticed, not assumed unchanged.
+    # A file that is gone is noticed, not assumed unchanged.
+    settings = fake_settings.with_overrides(max_tokens=100)
     (corpus / "mars.md").unlink()
-    gone = ingest([corpus], index_dir, fake_settings.with_overrides(max_tokens=100), enc, progress=False)
+    gone = ingest([corpus], index_dir, settings, enc, progress=False)
     assert not gone.up_to_date and gone.removed == ["mars.md"]
+    assert ingest([corpus], index_dir, settings, enc, progress=False).up_to_date
+    # A damaged index is rebuilt, not trusted: its files are checked before "up to date".
+    (index_dir / store.DENSE).unlink()
+    repaired = ingest([corpus], index_dir, settings, enc, progress=False)
+    assert not repaired.up_to_date and len(store.load(index_dir).paragraphs) == repaired.paragraphs
+    # An index from before the fingerprint existed is read again once.
+    manifest = json.loads((index_dir / store.MANIFEST).read_text())
+    del manifest["sources"]
+    (index_dir / store.MANIFEST).write_text(json.dumps(manifest))
+    assert not ingest([corpus], index_dir, settings, enc, progress=False).up_to_date
+    assert ingest([corpus], index_dir, settings, enc, progress=False).up_to_date
+
+
+def test_a_file_that_failed_to_read_is_tried_again(tmp_path, corpus, fake_encoder, fake_settings):
+    index_dir = tmp_path / "index"
+    (corpus / "broken.pdf").write_bytes(b"%PDF-1.4 not really a pdf")
+    first = ingest([corpus], index_dir, fake_settings, fake_encoder, progress=False)
+    assert [s.path for s in first.skipped] == [str(corpus / "broken.pdf")]
+    assert store.read_manifest(index_dir)["sources"] is None  # never "up to date" while a file fails
+    again = ingest([corpus], index_dir, fake_settings, fake_encoder, progress=False)
+    assert not again.up_to_date and [s.path for s in again.skipped] == [str(corpus / "broken.pdf")]
+
+
+def test_leftovers_of_a_running_ingest_are_left_alone(tmp_path, corpus, fake_encoder, fake_settings):
+    import subprocess
+    import sys
+
+    index_dir = tmp_path / "index"
+    ingest([corpus], index_dir, fake_settings, fake_encoder, progress=False)
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        live = tmp_path / f"index.tmp-{other.pid}"  # another ingest, still writing
+        live.mkdir()
+        (tmp_path / "index.tmp-999999999").mkdir()  # a crashed one (no such process)
+        assert ingest([corpus], index_dir, fake_settings, fake_encoder, progress=False).up_to_date
+        assert live.exists() and not (tmp_path / "index.tmp-999999999").exists()
+    finally:
+        other.kill()
+        other.wait()
+    ingest([corpus], index_dir, fake_settings, fake_encoder, progress=False)
+    assert not live.exists()
+
+
+def test_big_spans_of_rows_are_read_in_pieces(tmp_path, monkeypatch):
+    vectors = np.random.default_rng(0).random((1000, 24), dtype=np.float32)
+    np.save(tmp_path / "v.npy", vectors)
+    monkeypatch.setattr(store, "READ_CHUNK", 4096)  # 42 rows a piece, as 256 MB is to a huge index
+    rows = store.Rows(tmp_path / "v.npy")
+    assert np.array_equal(np.asarray(rows), vectors) and np.array_equal(rows[10:900], vectors[10:900])
 
 
 def test_sigkill_during_ingest_leaves_the_previous_index_loadable(tmp_path, corpus):
