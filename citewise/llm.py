@@ -2,8 +2,8 @@
 
 The prompt gives the retrieved paragraphs as numbered, quoted data and asks for `[n]` after every
 claim. The reply is never trusted: a citation to a number that was not given is removed; each
-sentence is checked against the paragraphs it cites (lexical coverage and embedding similarity) and
-marked `supported` or not; a reply without one supported, cited sentence falls back to the
+sentence is checked against the paragraphs it cites (its numbers and names must be there, then
+lexical coverage or embedding similarity) and marked `supported` or not; a reply without one supported, cited sentence falls back to the
 extractive answer, and says so.
 """
 from __future__ import annotations
@@ -18,7 +18,8 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from .errors import CitewiseError
-from .text import sentence_spans, terms
+from .qtype import NUMBER_WORDS
+from .text import fold, sentence_spans, terms
 from .types import Hit
 
 SYSTEM_PROMPT = (
@@ -157,7 +158,40 @@ def check(reply: str, hits: Sequence[Hit], embed: Callable[[list[str]], np.ndarr
     return claims
 
 
+_DIGITS = re.compile(r"\d[\d,]*(?:\.\d+)?")
+_WORD = re.compile(r"[\w’'-]+")
+# Number words and their values, two to ninety ("one" is too often a pronoun to count).
+_VALUES = {w: str(i) for i, w in enumerate(NUMBER_WORDS[:21]) if i >= 2} | {
+    w: str(10 * (i + 3)) for i, w in enumerate(NUMBER_WORDS[21:28])}
+
+
+def _numbers(text: str) -> set[str]:
+    """Numbers in text, as digits: "1,200" -> "1200", "seventeen" -> "17"."""
+    found = {n.replace(",", "").rstrip(".") for n in _DIGITS.findall(text)}
+    return found | {_VALUES[w] for w in _WORD.findall(fold(text)) if w in _VALUES}
+
+
+def _words(text: str) -> set[str]:
+    words = {w.replace("’", "'") for w in _WORD.findall(fold(text))}
+    return words | {re.sub(r"'s$", "", w) for w in words}
+
+
+def unsupported_facts(sentence: str, source: str) -> list[str]:
+    """The numbers and names of `sentence` that `source` does not hold: a claim that changes a
+    figure or brings in a name is not supported, however many of its other words match. Names
+    are capitalised words after the first word."""
+    missing = sorted(_numbers(sentence) - _numbers(source))
+    known = _words(source)
+    for m in list(_WORD.finditer(sentence))[1:]:
+        w = m.group()
+        if w[:1].isupper() and re.sub(r"['’]s$", "", fold(w)).replace("’", "'") not in known:
+            missing.append(w)
+    return missing
+
+
 def _supports(sentence: str, hit: Hit, embed: Callable[[list[str]], np.ndarray]) -> bool:
+    if unsupported_facts(sentence, hit.paragraph.text):
+        return False
     words = set(terms(sentence))
     if words:
         coverage = len(words & set(terms(hit.paragraph.text))) / len(words)

@@ -97,6 +97,24 @@ def test_llm_answer_is_checked_claim_by_claim(searcher, chat_server):
     assert "Zhou Jianping" in ans["citations"][0]["quote"]
 
 
+def test_a_claim_that_changes_a_number_or_brings_in_a_name_is_not_supported(searcher, chat_server):
+    from citewise.llm import unsupported_facts
+
+    llm = make_llm(LLMOptions(base_url=chat_server.url, model="test-model"))
+    # The same words as the source, around a figure and a name that are not in it: before the
+    # fact check, lexical coverage alone called both supported.
+    chat_server.reply = ("Zhou Jianping is the chief designer of China's manned space program [1]. "
+                         "Zhou Jianping has been the chief designer of China's manned space program since 1492 [1]. "
+                         "Yang Liwei is the chief designer of China's manned space program [1].")
+    claims = searcher.ask(QUESTION, llm=llm).to_dict()["claims"]
+    assert [c["supported"] for c in claims] == [True, False, False]
+    source = "The total number of attendees was seventeen, among them Zhou Jianping of China’s programme."
+    assert unsupported_facts("Seventeen people attended, Zhou Jianping among them.", source) == []
+    assert unsupported_facts("There were 17 attendees.", source) == []
+    assert unsupported_facts("Eighteen people attended.", source) == ["18"]
+    assert unsupported_facts("Zhou Jianping met Yang Liwei.", source) == ["Yang", "Liwei"]
+
+
 def test_llm_answer_without_supported_citation_falls_back(searcher, chat_server):
     llm = make_llm(LLMOptions(base_url=chat_server.url, model="test-model"))
     extractive = searcher.ask(QUESTION).to_dict()
