@@ -3,8 +3,8 @@
 The prompt gives the retrieved paragraphs as numbered, quoted data and asks for `[n]` after every
 claim. The reply is never trusted: a citation to a number that was not given is removed; each
 sentence is checked against the paragraphs it cites (its numbers and names must be there, then
-lexical coverage or embedding similarity) and marked `supported` or not; a reply without one supported, cited sentence falls back to the
-extractive answer, and says so.
+lexical coverage or embedding similarity) and marked `supported` or not; a reply without one
+supported, cited sentence falls back to the extractive answer, and says so.
 """
 from __future__ import annotations
 
@@ -171,9 +171,9 @@ def _numbers(text: str) -> set[str]:
     return found | {_VALUES[w] for w in _WORD.findall(fold(text)) if w in _VALUES}
 
 
-def _words(text: str) -> set[str]:
-    words = {w.replace("’", "'") for w in _WORD.findall(fold(text))}
-    return words | {re.sub(r"'s$", "", w) for w in words}
+def _bare(word: str) -> str:
+    """A word folded, without a possessive 's ("China’s" -> "china")."""
+    return re.sub(r"'s$", "", fold(word).replace("’", "'"))
 
 
 def unsupported_facts(sentence: str, source: str) -> list[str]:
@@ -181,11 +181,8 @@ def unsupported_facts(sentence: str, source: str) -> list[str]:
     figure or brings in a name is not supported, however many of its other words match. Names
     are capitalised words after the first word."""
     missing = sorted(_numbers(sentence) - _numbers(source))
-    known = _words(source)
-    for m in list(_WORD.finditer(sentence))[1:]:
-        w = m.group()
-        if w[:1].isupper() and re.sub(r"['’]s$", "", fold(w)).replace("’", "'") not in known:
-            missing.append(w)
+    known = {_bare(w) for w in _WORD.findall(source)}
+    missing += [w for w in _WORD.findall(sentence)[1:] if w[:1].isupper() and _bare(w) not in known]
     return missing
 
 
