@@ -429,21 +429,37 @@ def _open_dense(index_dir: Path, manifest: dict[str, Any]) -> Any:
     return faiss.read_index(str(index_dir / DENSE))
 
 
+def _tables(index_dir: Path) -> tuple[np.ndarray, np.ndarray, Rows, Rows]:
+    """The folder's paragraph offsets, sentence offsets, paragraph vectors and sentence vectors,
+    opened (no vector read) and checked against each other by their sizes; IndexCorruptError when
+    one is missing or they disagree."""
+    try:
+        line_offsets = np.load(index_dir / PARAGRAPH_OFFSETS)
+        offsets = np.load(index_dir / SENTENCE_OFFSETS)
+        vectors, sentences = Rows(index_dir / VECTORS), Rows(index_dir / SENTENCES)
+        text_bytes = (index_dir / PARAGRAPHS).stat().st_size
+    except (OSError, ValueError) as exc:
+        raise IndexCorruptError(f"{index_dir} is damaged ({exc}); rebuild it with ingest.py") from exc
+    if not (len(line_offsets) - 1 == len(offsets) - 1 == len(vectors)) or offsets[-1] != len(sentences) \
+            or line_offsets[-1] != text_bytes:
+        raise IndexCorruptError(f"{index_dir} is inconsistent: {len(line_offsets) - 1} paragraphs, "
+                                f"{len(vectors)} vectors, {offsets[-1]} sentences, {len(sentences)} sentence vectors")
+    return line_offsets, offsets, vectors, sentences
+
+
 def embedding_cache(index_dir: Path) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """{paragraph hash: (its vector, its sentence vectors)} of a complete index, read from the
     folder alone (vectors.npy and sentences.npy, each in one read): a re-ingest reuses them without
     opening FAISS, BM25 or a Qdrant server. Raises IndexCorruptError when the files disagree."""
     index_dir = Path(index_dir)
+    line_offsets, offsets, vector_rows, sentence_rows = _tables(index_dir)
     try:
-        offsets = np.load(index_dir / SENTENCE_OFFSETS)
-        vectors = np.asarray(Rows(index_dir / VECTORS))
-        sentences = np.asarray(Rows(index_dir / SENTENCES))
-        hashes = [p.hash for p in Paragraphs(index_dir / PARAGRAPHS, np.load(index_dir / PARAGRAPH_OFFSETS))]
+        vectors, sentences = np.asarray(vector_rows), np.asarray(sentence_rows)
+        hashes = [p.hash for p in Paragraphs(index_dir / PARAGRAPHS, line_offsets)]
     except (OSError, ValueError, KeyError) as exc:
         raise IndexCorruptError(f"{index_dir} is damaged ({exc}); rebuild it with ingest.py") from exc
-    if not len(hashes) == len(vectors) == len(offsets) - 1 or offsets[-1] != len(sentences):
-        raise IndexCorruptError(f"{index_dir} is inconsistent: {len(hashes)} paragraphs, {len(vectors)} vectors, "
-                                f"{len(sentences)} sentence vectors")
+    if len(hashes) != len(vectors):
+        raise IndexCorruptError(f"{index_dir} is inconsistent: {len(hashes)} paragraphs, {len(vectors)} vectors")
     return {h: (vectors[i], sentences[offsets[i]:offsets[i + 1]]) for i, h in enumerate(hashes)}
 
 
@@ -453,17 +469,10 @@ def looks_whole(index_dir: Path, manifest: dict[str, Any]) -> bool:
     index instead of rebuilding it."""
     index_dir = Path(index_dir)
     try:
-        n = int(manifest["paragraph_count"])
-        line_offsets = np.load(index_dir / PARAGRAPH_OFFSETS)
-        offsets = np.load(index_dir / SENTENCE_OFFSETS)
-        vectors, sentences = Rows(index_dir / VECTORS), Rows(index_dir / SENTENCES)
-        whole = (len(line_offsets) - 1 == n == len(offsets) - 1 == len(vectors)
-                 and int(line_offsets[-1]) == (index_dir / PARAGRAPHS).stat().st_size
-                 and int(offsets[-1]) == len(sentences) and (index_dir / LEXICAL).is_dir()
-                 and ((manifest.get("store") or {}).get("kind") == "qdrant" or (index_dir / DENSE).is_file()))
-        del vectors, sentences
-        return whole
-    except (OSError, ValueError, KeyError, TypeError):
+        _, _, vectors, _ = _tables(index_dir)
+        return (len(vectors) == int(manifest["paragraph_count"]) and (index_dir / LEXICAL).is_dir()
+                and ((manifest.get("store") or {}).get("kind") == "qdrant" or (index_dir / DENSE).is_file()))
+    except (IndexCorruptError, KeyError, TypeError, ValueError):
         return False
 
 
@@ -477,24 +486,18 @@ def load(index_dir: Path) -> Index:
     index_dir = Path(index_dir)
     manifest = read_manifest(index_dir)
     check_compatible(manifest, manifest.get("model", ""))  # format version
+    line_offsets, offsets, vectors, sentence_vectors = _tables(index_dir)
     try:
-        line_offsets = np.load(index_dir / PARAGRAPH_OFFSETS)
-        offsets = np.load(index_dir / SENTENCE_OFFSETS)
         paragraphs = Paragraphs(index_dir / PARAGRAPHS, line_offsets)
         dense = _open_dense(index_dir, manifest)
         if "nprobe" in manifest.get("faiss_params", {}):
             dense.nprobe = int(manifest["faiss_params"]["nprobe"])
         lexical = bm25s.BM25.load(str(index_dir / LEXICAL), show_progress=False, verbosity=0, mmap=True)
-        vectors = Rows(index_dir / VECTORS)
-        sentence_vectors = Rows(index_dir / SENTENCES)
     except (OSError, ValueError, KeyError, RuntimeError) as exc:
         raise IndexCorruptError(f"{index_dir} is damaged ({exc}); rebuild it with ingest.py") from exc
     if not (len(paragraphs) == dense.ntotal == len(vectors) == manifest["paragraph_count"]
-            == len(offsets) - 1 == int(lexical.scores["num_docs"])):
+            == int(lexical.scores["num_docs"])):
         raise IndexCorruptError(f"{index_dir} is inconsistent: {len(paragraphs)} paragraphs, "
                                 f"{dense.ntotal} vectors, manifest says {manifest['paragraph_count']}")
-    if offsets[-1] != len(sentence_vectors) or line_offsets[-1] != (index_dir / PARAGRAPHS).stat().st_size:
-        raise IndexCorruptError(f"{index_dir} is inconsistent: {offsets[-1]} sentences, "
-                                f"{len(sentence_vectors)} sentence vectors")
     return Index(manifest=manifest, paragraphs=paragraphs, dense=dense, lexical=lexical, vectors=vectors,
                  sentence_vectors=sentence_vectors, sentence_offsets=offsets)
