@@ -228,7 +228,7 @@ def test_sigkill_during_ingest_leaves_the_previous_index_loadable(tmp_path, corp
 
 
 def test_large_indexes_switch_to_ivf_with_high_recall():
-    """Above exact_max the dense index is IVF-SQ8; dense_scores' top 10 (its candidates rescored
+    """Above exact_max the dense index is IVF over 4-bit PQ codes (fast scan); dense_scores' top 10 (its candidates rescored
     with the exact vectors) must match exact search: recall@10 >= 0.98."""
     import faiss
 
@@ -242,7 +242,7 @@ def test_large_indexes_switch_to_ivf_with_high_recall():
     queries = (queries / np.linalg.norm(queries, axis=1, keepdims=True)).astype(np.float32)
     exact = store.build_dense(vectors, exact_max=10_000)
     approx = store.build_dense(vectors, exact_max=1_000)
-    assert isinstance(exact, faiss.IndexFlatIP) and isinstance(approx, faiss.IndexIVFScalarQuantizer)
+    assert isinstance(exact, faiss.IndexFlatIP) and isinstance(approx, faiss.IndexIVFPQFastScan)
     assert approx.nlist == store.ivf_lists(5000) == 64 and 1 <= approx.nprobe <= 64
     _, truth = exact.search(queries, 10)
     index = store.Index({}, [], approx, None, vectors, vectors, np.arange(5001))
@@ -256,7 +256,7 @@ def test_manifest_records_the_dense_index_type(tmp_path, corpus, fake_encoder, f
     assert json.loads((tmp_path / "small" / "manifest.json").read_text())["faiss_index"] == "IndexFlatIP"
     ingest([corpus], tmp_path / "ivf", fake_settings.with_overrides(exact_max=2), fake_encoder, progress=False)
     manifest = json.loads((tmp_path / "ivf" / "manifest.json").read_text())
-    assert manifest["faiss_index"] == "IndexIVFScalarQuantizer"
+    assert manifest["faiss_index"] == "IndexIVFFlat"  # too few vectors to train PQ codes
     assert manifest["faiss_params"] == {"nlist": 1, "nprobe": 1} and store.ivf_lists(4) == 1
     s = Searcher(tmp_path / "ivf", fake_settings, fake_encoder)
     assert s.ask("Which moons does Mars have?").citations[0].paragraph.id == "mars.md#1"
@@ -288,4 +288,10 @@ def test_paragraphs_and_vectors_are_read_on_demand(tmp_path, corpus, fake_encode
     expected = fake_encoder.encode([x["text"] for x in lines])
     assert np.allclose(np.asarray(loaded.vectors), expected) and np.allclose(loaded.vectors[[3, 0]], expected[[3, 0]])
     assert np.allclose(loaded.vectors[1], expected[1]) and np.allclose(loaded.vectors[1:3], expected[1:3])
+    # Scattered rows (exact rescoring reads them by the thousand): any order, repeats, negatives.
+    picked = [2, -1, 0, 2, len(lines) - 2]
+    assert np.array_equal(loaded.vectors[picked], np.asarray(loaded.vectors)[picked])
+    assert loaded.vectors[np.array([], dtype=int)].shape == (0, 64)
+    with pytest.raises(IndexError):
+        loaded.vectors[[0, len(lines)]]
     assert loaded.sentence_vectors.shape == (loaded.sentence_offsets[-1], 64)
