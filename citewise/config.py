@@ -5,7 +5,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-# 2: paragraphs read on demand (offset tables), exact vectors in vectors.npy, IVF-SQ8 above exact_max.
+# 2: paragraphs read on demand (offset tables), exact vectors in vectors.npy, IVF above exact_max.
 FORMAT_VERSION = 2
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_CORPUS = PROJECT_ROOT / "data" / "sample"
@@ -33,7 +33,7 @@ class Settings:
     max_tokens: int = 254
     batch_size: int = 32
     # Exact FAISS search up to this many paragraphs (about 10 ms a question on one core at 100k);
-    # IVF-SQ8 above it, rescored exactly (recorded in the manifest).
+    # IVF over 4-bit PQ codes above it, rescored exactly (recorded in the manifest).
     exact_max: int = 100_000
     # Retrieval: candidates taken from each retriever before fusion, and what is returned.
     candidates: int = 50
