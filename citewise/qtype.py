@@ -24,7 +24,7 @@ _RULES = [
     ("number", re.compile(r"^(how (many|much|long|far|old|big|large|tall|high|often)|what (percentage|"
                           r"number|amount|proportion))\b")),
     ("date", re.compile(r"^(when\b|(in |by |since |until )?(what|which) (year|date|month|day|decade|century)\b)")),
-    ("name", re.compile(r"^(who|whom|whose)\b|^which (?!(year|date|month|day)\b)\w+|^what (is the name|office|country|countries|city|cities|"
+    ("name", re.compile(r"^(who|whom|whose|where)\b|^which (?!(year|date|month|day)\b)\w+|^what (is the name|office|country|countries|city|cities|"
                         r"agency|agencies|organi[sz]ation|company|companies|person|people|astronaut|"
                         r"mission|rocket|probe|spacecraft|university|state|nation|team|group)\b")),
 ]
@@ -34,9 +34,12 @@ def expected_type(question: str) -> str:
     """'number', 'date', 'name' or 'other'."""
     q = fold(question).strip()
     q = re.sub(r"^(and|so|but|then|in|on|at|of|for|by|according to [^,]+,)\s+", "", q)
-    for kind, pattern in _RULES:
-        if pattern.search(q):
-            return kind
+    # The question word may come later: "Normandy is located in what country?", "... until when?"
+    wh = re.search(r"\b(what|which|who|whom|whose|when|where|how)\b", q)
+    for text in (q, q[wh.start():] if wh and wh.start() > 0 else None):
+        for kind, pattern in _RULES:
+            if text and pattern.search(text):
+                return kind
     return "other"
 
 

@@ -114,3 +114,19 @@ def test_short_answers_keep_a_name_with_its_number_and_skip_what_is_asked():
     assert short_answer("Which agency will CSS work with?", "According to him, CSS would like to work with ESA.") == "ESA"
     assert short_answer("Which countries will China work with?",
                         "China will work with Italy, Brazil and Pakistan.") == "Italy, Brazil and Pakistan"
+
+
+def test_question_kind_from_a_question_word_anywhere_and_places_as_names():
+    from citewise.qtype import expected_type
+    from citewise.short import short_answer
+
+    assert expected_type("Where did Yang Liwei land?") == "name"
+    assert expected_type("Normandy is located in what country?") == "name"
+    assert expected_type("Reports say that how many astronauts trained?") == "number"
+    assert expected_type("The station was finished until when?") == "date"
+    assert expected_type("The agreement allowed companies to do what?") == "other"
+    assert expected_type("Was the name correct") == "other"
+    assert short_answer("Where did Yang Liwei land?",
+                        "Yang Liwei landed in Inner Mongolia after 21 hours in orbit.") == "Inner Mongolia"
+    assert short_answer("The Huguenots settled in which New York borough?",
+                        "Most of the Huguenots settled in Brooklyn.") == "Brooklyn"
