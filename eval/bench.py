@@ -187,11 +187,11 @@ def citewise_ingest(corpus: Path, index: Path) -> dict:
     seconds = time.perf_counter() - t0
     out = {"seconds": seconds, "paragraphs": report.paragraphs, "embedded": report.embedded,
            "encode_seconds": encoder.seconds, "encoded_texts": encoder.texts, "peak_rss_mb": peak_rss_mb()}
-    if report.embedded:  # every paragraph and each of its sentences went through the encoder whole
+    if report.embedded:  # each distinct paragraph and sentence went through the encoder whole
         from citewise import store
 
-        units = [(t, t) for p in store.load(index).paragraphs
-                 for t in [p.text] + [p.text[a:b] for a, b in p.sentences]]
+        units = [(t, t) for t in dict.fromkeys(t for p in store.load(index).paragraphs
+                                              for t in [p.text] + [p.text[a:b] for a, b in p.sentences])]
         out.update(window_stats(units))
     return out
 
@@ -613,8 +613,8 @@ def markdown(rows: list[dict], meta: dict) -> str:
     notes = [f"- {r['system']} at {r['size']:,}: {r.get('error') or r.get('skipped')}" for r in rows
              if "error" in r or "skipped" in r]
     lines += ["", "ingest_pps: paragraphs per second, whole pipeline (files to a saved index); encoder_pps: "
-              "paragraphs per second of time spent in the encoder alone (citewise encodes each paragraph and "
-              "each of its sentences). query: retrieval only (citewise: Searcher.retrieve, fusion and sentence "
+              "paragraphs per second of time spent in the encoder alone (citewise encodes each distinct "
+              "paragraph and sentence). query: retrieval only (citewise: Searcher.retrieve, fusion and sentence "
               "reranking included); answer: citewise's Searcher.ask (retrieval + extractive answer, no LLM); "
               "_cpu_: CPU time of the process per question (steadier than wall time on a shared machine). "
               "peak_rss_mb: peak resident memory of the serving process (citewise) or of the one process that "
@@ -637,7 +637,7 @@ def markdown(rows: list[dict], meta: dict) -> str:
                   "The encoder reads at most 254 word pieces of a text. tokens_encoded: word pieces that went "
                   "through it; text share: the share of the corpus' word pieces inside some embedding window "
                   "(text past a window is never embedded, so it cannot be found by meaning). citewise embeds each "
-                  "paragraph and each of its sentences whole; llama-index embeds 1,024-token chunks, with their "
+                  "distinct paragraph and sentence whole (a one-sentence paragraph once); llama-index embeds 1,024-token chunks, with their "
                   "metadata lines, of which the model reads the first 254.", "",
                   "| size | system | units embedded | tokens_encoded | text share |", "|---|---|---|---|---|"]
         for r in embedded:

@@ -107,6 +107,26 @@ def test_reingest_embeds_only_what_changed(tmp_path, corpus, fake_encoder, fake_
     assert np.allclose(store.load(tmp_path / "fresh").dense.reconstruct_n(0, 4), loaded.dense.reconstruct_n(0, 4))
 
 
+def test_each_distinct_string_is_embedded_once(tmp_path, fake_encoder, fake_settings):
+    """A one-sentence paragraph is its own sentence, and a line repeated across paragraphs is the
+    same string: each goes through the encoder once, and every row still gets its vector."""
+    enc = CountingEncoder(fake_encoder)
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("Phobos is the larger of the two moons that orbit Mars.\n\n"
+                                "Deimos is smaller and farther out. Both were found by Asaph Hall in 1877.\n\n"
+                                "Mars has two small moons. Both were found by Asaph Hall in 1877.\n", encoding="utf-8")
+    ingest([docs], tmp_path / "index", fake_settings, enc, progress=False)
+    loaded = store.load(tmp_path / "index")
+    paragraphs = list(loaded.paragraphs)
+    sentences = [p.text[a:b] for p in paragraphs for a, b in p.sentences]
+    assert paragraphs[0].text == sentences[0] == "Phobos is the larger of the two moons that orbit Mars."
+    assert sentences.count("Both were found by Asaph Hall in 1877.") == 2
+    assert enc.encoded == len(set([p.text for p in paragraphs] + sentences)) == len(paragraphs) + len(sentences) - 2
+    assert np.allclose(np.asarray(loaded.vectors), fake_encoder.encode([p.text for p in paragraphs]))
+    assert np.allclose(np.asarray(loaded.sentence_vectors), fake_encoder.encode(sentences))
+
+
 def test_unchanged_corpus_is_left_as_it_is(tmp_path, corpus, fake_encoder, fake_settings):
     enc = CountingEncoder(fake_encoder)
     index_dir = tmp_path / "index"
