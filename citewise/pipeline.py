@@ -110,14 +110,17 @@ def _embed(paragraphs: Sequence[Paragraph], encoder: Encoder, sentence_vectors: 
         # Each distinct string once: a one-sentence paragraph is its own sentence, and web pages
         # repeat lines (35 of the sample corpus's 65 paragraphs are one sentence: 21% of the
         # characters it would otherwise encode).
+        # Paragraphs and sentences go in separate calls, as before this, because int8 activations
+        # are quantised per batch: a string's vector shifts slightly with its batch neighbours.
         sentences = [p.text[a:b] for p in paragraphs for a, b in p.sentences]
-        unique = list(dict.fromkeys(texts + sentences))
-        if not unique:
-            return np.zeros((0, encoder.dim), np.float32), np.zeros((0, encoder.dim), np.float32)
-        vectors = encoder.encode(unique, progress=progress)
-        row = {t: i for i, t in enumerate(unique)}
-        return (vectors[np.array([row[t] for t in texts], dtype=np.int64)],
-                vectors[np.array([row[t] for t in sentences], dtype=np.int64)])
+        if not sentences:
+            return encoder.encode(texts, progress=progress), np.zeros((0, encoder.dim), np.float32)
+        unique = list(dict.fromkeys(texts))
+        known = dict(zip(unique, encoder.encode(unique, progress=progress))) if unique else {}
+        new = [t for t in dict.fromkeys(sentences) if t not in known]
+        if new:
+            known.update(zip(new, encoder.encode(new, progress=progress)))
+        return np.array([known[t] for t in texts]), np.array([known[t] for t in sentences])
     if sentence_vectors != "pooled":
         raise ValueError(f"unknown sentence_vectors {sentence_vectors!r}; choose separate or pooled")
     if not hasattr(encoder, "encode_spans"):
