@@ -34,11 +34,15 @@ def expected_type(question: str) -> str:
     """'number', 'date', 'name' or 'other'."""
     q = fold(question).strip()
     q = re.sub(r"^(and|so|but|then|in|on|at|of|for|by|according to [^,]+,)\s+", "", q)
-    # The question word may come later: "Normandy is located in what country?", "... until when?"
-    wh = re.search(r"\b(what|which|who|whom|whose|when|where|how)\b", q)
-    for text in (q, q[wh.start():] if wh and wh.start() > 0 else None):
+    # A question that does not open with its question word has it later: "Normandy is located in
+    # what country?", "... until when?"; the last one asks ("The mission, which lasted how many
+    # days?": "which" only relates). One that opens with it asks that ("What anniversary ... when
+    # ...?" does not ask for a date).
+    wh = list(re.finditer(r"\b(what|which|who|whom|whose|when|where|how)\b", q))
+    later = [m.start() for m in wh if m.start() > 0] if not (wh and wh[0].start() == 0) else []
+    for text in [q] + [q[i:] for i in reversed(later)]:
         for kind, pattern in _RULES:
-            if text and pattern.search(text):
+            if pattern.search(text):
                 return kind
     return "other"
 

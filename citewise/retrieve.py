@@ -40,7 +40,7 @@ def lexical_all(index: Index, query_terms: Sequence[str]) -> np.ndarray:
     if not ids:
         return np.zeros(n)
     if getattr(index.lexical, "nonoccurrence_array", None) is not None:
-        return np.asarray(index.lexical.get_scores(ids), dtype=np.float64)
+        return np.asarray(index.lexical.get_scores(ids))
     sc = index.lexical.scores
     spans = [(int(sc["indptr"][i]), int(sc["indptr"][i + 1])) for i in ids]
     rows = np.concatenate([sc["indices"][a:b] for a, b in spans])

@@ -34,14 +34,16 @@ def main() -> None:
     encoder.encode(["warm-up"] * 8)
     distinct = pipeline._embed
     seconds: dict[str, list[float]] = {"every string": [], "distinct strings": []}
-    for _ in range(args.runs):
-        for name, embed in (("every string", every_string), ("distinct strings", distinct)):
-            pipeline._embed = embed
-            with tempfile.TemporaryDirectory() as tmp:
-                t0 = time.perf_counter()
-                pipeline.ingest([args.corpus], Path(tmp) / "index", s, encoder, progress=False)
-                seconds[name].append(time.perf_counter() - t0)
-    pipeline._embed = distinct
+    try:
+        for _ in range(args.runs):
+            for name, embed in (("every string", every_string), ("distinct strings", distinct)):
+                pipeline._embed = embed
+                with tempfile.TemporaryDirectory() as tmp:
+                    t0 = time.perf_counter()
+                    pipeline.ingest([args.corpus], Path(tmp) / "index", s, encoder, progress=False)
+                    seconds[name].append(time.perf_counter() - t0)
+    finally:
+        pipeline._embed = distinct
     for name, v in seconds.items():
         print(f"{name:17s} median {statistics.median(v):.2f} s  runs {[round(x, 2) for x in v]}")
     print(f"speed-up {statistics.median(seconds['every string']) / statistics.median(seconds['distinct strings']):.2f}x")

@@ -125,6 +125,9 @@ def test_question_kind_from_a_question_word_anywhere_and_places_as_names():
     assert expected_type("Reports say that how many astronauts trained?") == "number"
     assert expected_type("The station was finished until when?") == "date"
     assert expected_type("The agreement allowed companies to do what?") == "other"
+    assert expected_type("The mission, which lasted how many days, ended in 2016?") == "number"
+    assert expected_type("The treaty, which was signed in 1990, ended when?") == "date"
+    assert expected_type("What anniversary did China mark when the announcement came?") == "other"
     assert expected_type("Was the name correct") == "other"
     assert short_answer("Where did Yang Liwei land?",
                         "Yang Liwei landed in Inner Mongolia after 21 hours in orbit.") == "Inner Mongolia"

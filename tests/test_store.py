@@ -271,6 +271,32 @@ def test_large_indexes_switch_to_ivf_with_high_recall():
     assert recall >= 0.98, recall
 
 
+def test_an_ivf_sq8_index_of_an_earlier_version_is_still_searched_with_high_recall():
+    """Indexes built before the PQ fast-scan index hold IVF-SQ8; read back from disk they still go
+    through the approximate path (candidates rescored exactly) with recall@10 >= 0.98."""
+    import faiss
+
+    from citewise.retrieve import approximate, dense_scores
+
+    rng = np.random.default_rng(1)
+    centres = rng.normal(size=(50, 64))
+    vectors = centres[rng.integers(0, 50, 5000)] + 0.6 * rng.normal(size=(5000, 64))
+    vectors = (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+    queries = vectors[rng.choice(5000, 100, replace=False)] + 0.05 * rng.normal(size=(100, 64)).astype(np.float32)
+    queries = (queries / np.linalg.norm(queries, axis=1, keepdims=True)).astype(np.float32)
+    old = faiss.IndexIVFScalarQuantizer(faiss.IndexFlatIP(64), 64, 64, faiss.ScalarQuantizer.QT_8bit,
+                                        faiss.METRIC_INNER_PRODUCT)
+    old.train(vectors)
+    old.add(vectors)
+    old.nprobe = 16
+    read = faiss.deserialize_index(faiss.serialize_index(old))
+    assert approximate(read) and read.nprobe == 16
+    index = store.Index({}, [], read, None, vectors, vectors, np.arange(5001))
+    truth = store.exact_top(vectors, queries, 10)
+    recall = np.mean([len(set(dense_scores(index, q, 10)) & set(t.tolist())) / 10 for q, t in zip(queries, truth)])
+    assert recall >= 0.98, recall
+
+
 def test_manifest_records_the_dense_index_type(tmp_path, corpus, fake_encoder, fake_settings):
     ingest([corpus], tmp_path / "small", fake_settings, fake_encoder, progress=False)
     assert json.loads((tmp_path / "small" / "manifest.json").read_text())["faiss_index"] == "IndexFlatIP"
