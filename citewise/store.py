@@ -241,7 +241,7 @@ def calibrate_nprobe(index: Any, vectors: np.ndarray, target: float = 0.99, quer
     return recall
 
 
-def build_dense(vectors: np.ndarray, exact_max: int = 100_000) -> Any:
+def build_dense(vectors: np.ndarray, exact_max: int = 20_000) -> Any:
     """Exact inner-product search up to `exact_max` vectors. Above it an inverted file (Jegou, Douze
     & Schmid 2011) over 4-bit product-quantisation codes scanned with SIMD ("fast scan", Andre,
     Kermarrec & Le Scouarnec 2015; FAISS's IVF...,PQ...x4fs): dim/2 sub-quantisers, 4 bits each,
