@@ -247,19 +247,25 @@ def test_sigkill_during_ingest_leaves_the_previous_index_loadable(tmp_path, corp
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("index")) == ["index"]
 
 
+def clustered(seed: int, queries: int) -> tuple[np.ndarray, np.ndarray]:
+    """5,000 unit vectors around 50 centres, and queries near some of them (as questions near
+    their paragraphs): data on which an approximate index can be held to recall@10 >= 0.98."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(50, 64))
+    vectors = centres[rng.integers(0, 50, 5000)] + 0.6 * rng.normal(size=(5000, 64))
+    vectors = (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+    q = vectors[rng.choice(5000, queries, replace=False)] + 0.05 * rng.normal(size=(queries, 64)).astype(np.float32)
+    return vectors, (q / np.linalg.norm(q, axis=1, keepdims=True)).astype(np.float32)
+
+
 def test_large_indexes_switch_to_ivf_with_high_recall():
-    """Above exact_max the dense index is IVF over 4-bit PQ codes (fast scan); dense_scores' top 10 (its candidates rescored
-    with the exact vectors) must match exact search: recall@10 >= 0.98."""
+    """Above exact_max the dense index is IVF over 4-bit PQ codes (fast scan); dense_scores' top 10
+    (its candidates rescored with the exact vectors) must match exact search: recall@10 >= 0.98."""
     import faiss
 
     from citewise.retrieve import dense_scores
 
-    rng = np.random.default_rng(0)
-    centres = rng.normal(size=(50, 64))
-    vectors = centres[rng.integers(0, 50, 5000)] + 0.6 * rng.normal(size=(5000, 64))
-    vectors = (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
-    queries = vectors[rng.choice(5000, 200, replace=False)] + 0.05 * rng.normal(size=(200, 64)).astype(np.float32)
-    queries = (queries / np.linalg.norm(queries, axis=1, keepdims=True)).astype(np.float32)
+    vectors, queries = clustered(0, 200)
     exact = store.build_dense(vectors, exact_max=10_000)
     approx = store.build_dense(vectors, exact_max=1_000)
     assert isinstance(exact, faiss.IndexFlatIP) and isinstance(approx, faiss.IndexIVFPQFastScan)
@@ -278,12 +284,7 @@ def test_an_ivf_sq8_index_of_an_earlier_version_is_still_searched_with_high_reca
 
     from citewise.retrieve import approximate, dense_scores
 
-    rng = np.random.default_rng(1)
-    centres = rng.normal(size=(50, 64))
-    vectors = centres[rng.integers(0, 50, 5000)] + 0.6 * rng.normal(size=(5000, 64))
-    vectors = (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
-    queries = vectors[rng.choice(5000, 100, replace=False)] + 0.05 * rng.normal(size=(100, 64)).astype(np.float32)
-    queries = (queries / np.linalg.norm(queries, axis=1, keepdims=True)).astype(np.float32)
+    vectors, queries = clustered(1, 100)
     old = faiss.IndexIVFScalarQuantizer(faiss.IndexFlatIP(64), 64, 64, faiss.ScalarQuantizer.QT_8bit,
                                         faiss.METRIC_INNER_PRODUCT)
     old.train(vectors)
