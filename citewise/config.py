@@ -33,7 +33,7 @@ class Settings:
     max_tokens: int = 254
     batch_size: int = 32
     # Exact FAISS search up to this many paragraphs (3.3 ms a question on one core at 20k,
-    # 15.6 ms at 100k); IVF over 4-bit PQ codes above it, rescored exactly, with the lists probed
+    # 15.4 ms at 100k); IVF over 4-bit PQ codes above it, rescored exactly, with the lists probed
     # calibrated for recall@10 >= 0.99 (at 100k: 2.7 ms, recall 0.994 on SQuAD questions; recorded
     # in the manifest).
     exact_max: int = 20_000

@@ -218,9 +218,10 @@ def refined_top(index: Any, vectors: np.ndarray, query: np.ndarray, k: int, refi
 
 
 def calibrate_nprobe(index: Any, vectors: np.ndarray, target: float = 0.99, queries: int = 100) -> float:
-    """Set the fewest lists probed (1/16, 1/8, 1/4, 3/8, 1/2, 3/4 or all of nlist) whose refined recall@10 against exact
-    search reaches `target` on pseudo-queries, normalised sums of random pairs of indexed vectors
-    (they fall between paragraphs, as questions do: harder than an indexed vector itself).
+    """Set the fewest lists probed (1/16, 1/8, 1/4, 3/8, 1/2, 3/4 or all of nlist) whose refined
+    recall@10 against exact search reaches `target` on pseudo-queries, normalised sums of random
+    pairs of indexed vectors (they fall between paragraphs, as questions do: harder than an
+    indexed vector itself).
     How many lists a query needs depends on how clustered the vectors are, so it is measured on
     the corpus rather than fixed. Returns the recall reached."""
     rng = np.random.default_rng(0)

@@ -637,8 +637,8 @@ def markdown(rows: list[dict], meta: dict) -> str:
                   "The encoder reads at most 254 word pieces of a text. tokens_encoded: word pieces that went "
                   "through it; text share: the share of the corpus' word pieces inside some embedding window "
                   "(text past a window is never embedded, so it cannot be found by meaning). citewise embeds each "
-                  "distinct paragraph and sentence whole (a one-sentence paragraph once); llama-index embeds 1,024-token chunks, with their "
-                  "metadata lines, of which the model reads the first 254.", "",
+                  "distinct paragraph and sentence whole (a one-sentence paragraph once); llama-index embeds "
+                  "1,024-token chunks, with their metadata lines, of which the model reads the first 254.", "",
                   "| size | system | units embedded | tokens_encoded | text share |", "|---|---|---|---|---|"]
         for r in embedded:
             units = r.get("encoded_texts") or r.get("units") or r["size"]

@@ -46,7 +46,8 @@ def main() -> None:
         pipeline._embed = distinct
     for name, v in seconds.items():
         print(f"{name:17s} median {statistics.median(v):.2f} s  runs {[round(x, 2) for x in v]}")
-    print(f"speed-up {statistics.median(seconds['every string']) / statistics.median(seconds['distinct strings']):.2f}x")
+    ratio = statistics.median(seconds["every string"]) / statistics.median(seconds["distinct strings"])
+    print(f"speed-up {ratio:.2f}x")
 
 
 if __name__ == "__main__":
