@@ -115,8 +115,8 @@ def _embed(paragraphs: Sequence[Paragraph], encoder: Encoder, sentence_vectors: 
         sentences = [p.text[a:b] for p in paragraphs for a, b in p.sentences]
         if not sentences:
             return encoder.encode(texts, progress=progress), np.zeros((0, encoder.dim), np.float32)
-        unique = list(dict.fromkeys(texts))
-        known = dict(zip(unique, encoder.encode(unique, progress=progress))) if unique else {}
+        unique = list(dict.fromkeys(texts))  # not empty: sentences come from paragraphs
+        known = dict(zip(unique, encoder.encode(unique, progress=progress)))
         new = [t for t in dict.fromkeys(sentences) if t not in known]
         if new:
             known.update(zip(new, encoder.encode(new, progress=progress)))
