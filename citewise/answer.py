@@ -119,8 +119,12 @@ def answerable_probability(evidence: Evidence, model: Mapping | None = None) -> 
 def compose(question: str, hits: Sequence[Hit], sentences: Sequence[Sentence],
             scores: Sequence[float], abstain: bool, max_sentences: int = 2,
             second_ratio: float = 0.92, confidence: float | None = None,
-            typed: Sequence[bool] | None = None) -> Answer:
+            typed: Sequence[bool] | None = None,
+            read: Callable[[str, Sequence[str]], str | None] | None = None) -> Answer:
     """Build the answer from the best sentences, each followed by `[n]` for its paragraph.
+
+    The short answer is `read(question, quotes)`, a phrase of one of the citations' quotes (the
+    trained reader, citewise.reader), or without `read` the rule-based citewise.short.
 
     `typed[i]` says whether sentence i holds the kind of thing the question asks for; when the
     best sentence does not and its neighbour in the same paragraph does, the neighbour is quoted
@@ -171,8 +175,11 @@ def compose(question: str, hits: Sequence[Hit], sentences: Sequence[Sentence],
                 n=c.n, paragraph=c.paragraph, quote=c.paragraph.text[start:end],
                 quote_start=start, quote_end=end, score=max(c.score, score))
         parts.append(f"{x.text.strip()} [{numbers[x.hit]}]")
-    # The short answer comes from the best sentence, else from the others quoted with it.
-    short = next((a for a in (short_answer(question, x.text) for x in
-                              [sentences[order[0]]] + [q[0] for q in ordered]) if a), None)
+    if read is not None:
+        short = read(question, [c.quote for c in citations])
+    else:
+        # The short answer comes from the best sentence, else from the others quoted with it.
+        short = next((a for a in (short_answer(question, x.text) for x in
+                                  [sentences[order[0]]] + [q[0] for q in ordered]) if a), None)
     return Answer(question=question, answer=" ".join(parts), short_answer=short, abstained=False,
                   citations=citations, retrieved=list(hits), confidence=confidence)

@@ -8,7 +8,7 @@ import textwrap
 from pathlib import Path
 
 from .answer import ABSTAIN_LEVELS
-from .config import DEFAULT_INDEX, Settings
+from .config import DEFAULT_INDEX, SHORT_ANSWERS, Settings
 from .errors import CitewiseError, IndexNotFoundError
 from .types import Answer
 
@@ -26,6 +26,9 @@ def add_answer_options(parser: argparse.ArgumentParser) -> None:
     """The answerer options that ask, the evaluation and the UI share."""
     parser.add_argument("--abstain", choices=ABSTAIN_LEVELS, default=Settings().abstain,
                         help="how readily to answer 'the documents do not say' (default %(default)s)")
+    parser.add_argument("--short-answers", choices=SHORT_ANSWERS, default=Settings().short_answers,
+                        help="how the short answer is found: the trained span reader or the rules "
+                             "(default %(default)s)")
     parser.add_argument("--llm", choices=["openai-compatible", "local"],
                         help="write answers with an LLM (checked against the sources) instead of quoting")
     parser.add_argument("--base-url", help="with --llm openai-compatible: the server, e.g. http://127.0.0.1:11434/v1")
@@ -86,8 +89,8 @@ def main(argv: list[str] | None = None) -> int:
             if args.top_k < 1:
                 parser.error("--top-k must be at least 1")
             llm = llm_from_args(args)
-            answer = open_searcher(args.index, Settings(abstain=args.abstain)).ask(args.question, top_k=args.top_k,
-                                                                             llm=llm)
+            settings = Settings(abstain=args.abstain, short_answers=args.short_answers)
+            answer = open_searcher(args.index, settings).ask(args.question, top_k=args.top_k, llm=llm)
             if args.json:
                 print(json.dumps(answer.to_dict(), ensure_ascii=False))
             else:

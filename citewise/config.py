@@ -13,6 +13,11 @@ DEFAULT_INDEX = PROJECT_ROOT / "index"
 SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")
 
 
+# The settings an index is built with; a change to any other one needs no re-ingest.
+INGEST_FIELDS = frozenset({"model", "encoder", "sentence_vectors", "max_tokens", "batch_size", "exact_max"})
+SHORT_ANSWERS = ("reader", "rules")
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything that changes what an index holds or how a question is answered."""
@@ -67,6 +72,13 @@ class Settings:
     # abstain_threshold, when set, overrides it.
     abstain: str = "balanced"
     abstain_threshold: float | None = None
+    # The short answer: "reader" (the span reader trained on SQuAD, citewise.reader) or "rules"
+    # (phrases of the asked-for kind, citewise.short); see the README, "Short answers".
+    short_answers: str = "reader"
+
+    def ingest_dict(self) -> dict[str, Any]:
+        """The settings that shape what an index holds; the others only shape answers."""
+        return {k: v for k, v in asdict(self).items() if k in INGEST_FIELDS}
 
     def with_overrides(self, **overrides: Any) -> "Settings":
         """A copy with the given non-None fields replaced (unknown names raise ValueError)."""

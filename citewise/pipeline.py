@@ -5,6 +5,7 @@ import math
 import threading
 import time
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
@@ -17,7 +18,7 @@ from .answer import (Evidence, Sentence, abstain_threshold, answerable_probabili
 from .chunk import content_hash, split_paragraphs
 from .clean import clean
 from .dedup import collapse
-from .config import DEFAULT_INDEX, FORMAT_VERSION, SAMPLE_CORPUS, Settings
+from .config import DEFAULT_INDEX, FORMAT_VERSION, INGEST_FIELDS, SAMPLE_CORPUS, Settings
 from .embed import Encoder, get_encoder, kind_of
 from .errors import (CitewiseError, EmptyCorpusError, IndexCorruptError, IndexMismatchError, IndexNotFoundError,
                      UnreadableFileError)
@@ -172,7 +173,8 @@ def _up_to_date(index_dir: Path, old: dict | None, settings: Settings, target: s
         return False
     record = old.get("store")
     same_store = QdrantTarget.from_record(record) == target if record else target == "faiss"
-    return (old.get("format_version") == FORMAT_VERSION and old.get("settings") == settings.to_dict() and same_store
+    built_with = {k: v for k, v in (old.get("settings") or {}).items() if k in INGEST_FIELDS}
+    return (old.get("format_version") == FORMAT_VERSION and built_with == settings.ingest_dict() and same_store
             and (dim is None or old.get("dimension") == dim) and store.looks_whole(index_dir, old))
 
 
@@ -334,6 +336,7 @@ class Searcher:
         # concurrent questions use the cores instead.
         faiss.omp_set_num_threads(1)
         _ = self.index  # load now, so that a missing or mismatched index fails at start
+        _short_answerer(settings.short_answers)  # the reader too (once per process), for the same reason
 
     @property
     def encoder(self) -> Encoder:
@@ -471,7 +474,7 @@ class Searcher:
             else abstain_threshold(abstain or s.abstain)
         abstain = confidence is None or confidence < threshold
         answer = compose(question, a.retrieval.hits, a.sentences, a.scores, abstain, s.max_sentences,
-                         s.second_sentence_ratio, confidence, a.typed)
+                         s.second_sentence_ratio, confidence, a.typed, _short_answerer(s.short_answers))
         if llm is not None and not abstain:
             answer = self._llm_answer(question, answer, llm)
         answer.timings_ms = {"total": 1000 * (time.perf_counter() - t0)}
@@ -541,6 +544,28 @@ class Searcher:
         short = extractive.short_answer if extractive.short_answer and extractive.short_answer in text else None
         return replace(extractive, answer=text, citations=citations, answerer=name, claims=claims,
                        short_answer=short, fallback=False)
+
+
+@lru_cache(maxsize=1)
+def _reader():
+    from .reader import Reader
+
+    return Reader.load()  # once per process: every searcher shares it
+
+
+def _short_answerer(kind: str) -> Callable[[str, Sequence[str]], str | None] | None:
+    """compose()'s `read` for Settings.short_answers: the trained reader, or None for the rules."""
+    if kind == "rules":
+        return None
+    if kind != "reader":
+        raise ValueError(f"unknown short_answers {kind!r}; choose reader or rules")
+    reader = _reader()
+
+    def read(question: str, quotes: Sequence[str]) -> str | None:
+        span = reader.read(question, quotes)
+        return span.text if span else None
+
+    return read
 
 
 @dataclass

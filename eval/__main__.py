@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
                              "index given with --index is queried with the encoder it was built with")
     add_answer_options(parser)
     args = parser.parse_args(argv)
-    settings = Settings(abstain=args.abstain, encoder=args.encoder)
+    settings = Settings(abstain=args.abstain, encoder=args.encoder, short_answers=args.short_answers)
     gold = list(squad.read_gold(args.gold))
     if args.report and not args.compare:
         parser.error("--report goes with --compare")

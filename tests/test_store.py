@@ -142,6 +142,10 @@ def test_unchanged_corpus_is_left_as_it_is(tmp_path, corpus, fake_encoder, fake_
     assert (index_dir / store.MANIFEST).stat().st_mtime_ns == stamp  # nothing was written
     assert (index_dir / store.MANIFEST).read_bytes() == manifest
     assert "is up to date" in again.summary() and "notes.xyz" in again.summary()
+    # Settings that only shape answers leave the index as it is.
+    answers_only = fake_settings.with_overrides(abstain="strict", top_k=3, alpha=0.5, short_answers="rules")
+    assert ingest([corpus], index_dir, answers_only, enc, progress=False).up_to_date
+    assert (index_dir / store.MANIFEST).read_bytes() == manifest
     # Same size, other bytes: the file is read again.
     (corpus / "moon.txt").write_text(DOCS["moon.txt"].replace("27", "28"), encoding="utf-8")
     changed = ingest([corpus], index_dir, fake_settings, enc, progress=False)

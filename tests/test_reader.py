@@ -1,0 +1,57 @@
+"""The span reader: its decoding rule by hand, and the shipped weights on the real model."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from citewise.reader import READER_WEIGHTS, Reader, ReaderUnavailable, best_span
+
+
+def test_best_span_takes_the_best_allowed_pair_within_the_length_limit():
+    start = np.array([9.0, 1.0, 5.0, 0.0, 0.0, 0.0])
+    end = np.array([9.0, 0.0, 1.0, 3.0, 0.0, 6.0])
+    allowed = np.array([False, True, True, True, True, True])  # token 0 is the question
+    assert best_span(start, end, allowed, max_tokens=15) == (2, 5, 11.0)  # 5 + 6
+    # Too long a span is not allowed: the best short one wins instead.
+    assert best_span(start, end, allowed, max_tokens=2) == (2, 3, 8.0)
+    # An end before its start never wins, however high its logits.
+    assert best_span(np.array([0.0, 0.0, 9.0]), np.array([0.0, 9.0, 0.0]), np.array([True] * 3))[:2] == (2, 2)
+    with pytest.raises(ValueError):
+        best_span(start, end, np.zeros(6, dtype=bool))
+
+
+@pytest.fixture(scope="module")
+def reader() -> Reader:
+    return Reader.load()
+
+
+def test_shipped_reader_reads_the_asked_for_phrase(reader):
+    assert reader.read("How many people attended the meeting?",
+                       ["Seventeen people attended the meeting in Vienna."]).text == "Seventeen"
+    assert reader.read("In what year did Yang Liwei fly?", ["Yang Liwei flew into orbit in 2003."]).text == "2003"
+    span = reader.read("Who was the first Chinese astronaut?",
+                       ["The first Chinese astronaut was Yang Liwei, a former fighter pilot."])
+    assert span.text == "Yang Liwei"
+    # Offsets point into the context it was read from.
+    context = "The first Chinese astronaut was Yang Liwei, a former fighter pilot."
+    assert context[span.start:span.end] == span.text and span.context == 0
+
+
+def test_reader_chooses_among_several_quotes(reader):
+    quotes = ["The station orbits at about 400 km.", "The agency's director is Simonetta Di Pippo."]
+    span = reader.read("Who is the agency's director?", quotes)
+    assert span.context == 1 and span.text == "Simonetta Di Pippo"
+    assert reader.read("Who?", ["", "   "]) is None
+
+
+def test_reader_weights_that_do_not_fit_are_refused(tmp_path):
+    import torch
+    from safetensors.torch import save_file
+
+    with pytest.raises(ReaderUnavailable, match="missing"):
+        Reader.load(tmp_path / "none.safetensors")
+    wrong = tmp_path / "wrong.safetensors"
+    save_file({"head.weight": torch.zeros(2, 768), "head.bias": torch.zeros(2)}, str(wrong))
+    with pytest.raises(ReaderUnavailable, match="does not fit"):
+        Reader.load(wrong)
+    assert READER_WEIGHTS.is_file()
