@@ -213,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
     from citewise.config import Settings
 
     try:
-        searcher = open_searcher(args.index, Settings(abstain=args.abstain))
+        searcher = open_searcher(args.index, Settings(abstain=args.abstain, short_answers=args.short_answers))
         llm = llm_from_args(args)
     except CitewiseError as exc:
         print(f"app.py: error: {exc}", file=sys.stderr)

@@ -15,7 +15,7 @@ def test_best_span_takes_the_best_allowed_pair_within_the_length_limit():
     # Too long a span is not allowed: the best short one wins instead.
     assert best_span(start, end, allowed, max_tokens=2) == (2, 3, 8.0)
     # An end before its start never wins, however high its logits.
-    assert best_span(np.array([0.0, 0.0, 9.0]), np.array([0.0, 9.0, 0.0]), np.array([True] * 3))[:2] == (2, 2)
+    assert best_span(np.array([0.0, 0.0, 9.0]), np.array([0.0, 9.0, 1.0]), np.array([True] * 3)) == (2, 2, 10.0)
     with pytest.raises(ValueError):
         best_span(start, end, np.zeros(6, dtype=bool))
 
