@@ -24,7 +24,7 @@ import uuid
 import warnings
 from importlib import metadata
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -74,8 +74,12 @@ def is_complete(folder: Path) -> bool:
         return False
 
 
-def ensure_export(model_dir: Path, root: Path | None = None) -> Path:
+def ensure_export(model_dir: Path, root: Path | None = None, *, what: str = "onnx", key: str | None = None,
+                  build: Callable[[Path, Path], None] | None = None) -> Path:
     """The folder holding model.onnx and model-int8.onnx, exported now if missing or damaged.
+
+    `what`, `key` and `build` name another graph made from the same model (the short-answer
+    reader): its cache folder, its key and the function that writes it (default: this encoder).
 
     The export is made in a private temporary folder and renamed into place only when complete and
     checked, so a crash leaves no half-export under the key. Two processes racing both export; the
@@ -83,8 +87,8 @@ def ensure_export(model_dir: Path, root: Path | None = None) -> Path:
     process can) and removed before exporting again.
     """
     model_dir = Path(model_dir)
-    base = Path(root or cache_root()) / "onnx"
-    final = base / export_key(model_dir)
+    base = Path(root or cache_root()) / what
+    final = base / (key or export_key(model_dir))
     if is_complete(final):
         return final
     base.mkdir(parents=True, exist_ok=True)
@@ -98,7 +102,7 @@ def ensure_export(model_dir: Path, root: Path | None = None) -> Path:
     _clear_stale(base)
     tmp = Path(tempfile.mkdtemp(prefix=f"{final.name}.tmp-", dir=base))
     try:
-        export(model_dir, tmp)
+        (build or export)(model_dir, tmp)
         try:
             os.rename(tmp, final)
         except OSError:  # a complete export appeared meanwhile (another process): use that one
@@ -123,7 +127,6 @@ def export(model_dir: Path, out: Path) -> None:
     """Export the transformer to out/model.onnx, quantise it to out/model-int8.onnx, check the fp32
     graph against torch on a padded batch, and write the stamp (last: it marks completeness)."""
     import torch
-    from onnxruntime.quantization import QuantType, quantize_dynamic
     from transformers import AutoModel
 
     class LastHidden(torch.nn.Module):
@@ -157,6 +160,14 @@ def export(model_dir: Path, out: Path) -> None:
     expected = mean_pool(expected, feeds["attention_mask"])
     if not np.allclose(got, expected, atol=1e-4):
         raise ExportError(f"the ONNX export differs from torch by {np.abs(got - expected).max():.2g}")
+    finish(out, {"model_dir": str(model_dir)})
+
+
+def finish(out: Path, record: dict) -> None:
+    """Quantise out/model.onnx into out/model-int8.onnx, then write the stamp (last: it marks
+    the folder complete) with `record` and the files' sizes and hashes, and sync all three."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
     # Only the MatMuls, weights per output channel: per-tensor int8 weights (the default) put the
     # vectors at a mean cosine of 0.947 to torch's on SQuAD paragraphs, per channel at 0.994.
     level = logging.root.manager.disable
@@ -167,7 +178,7 @@ def export(model_dir: Path, out: Path) -> None:
     finally:
         logging.disable(level)
     files = {name: {"bytes": (out / name).stat().st_size, "sha256": _sha256(out / name)} for name in (FP32, INT8)}
-    stamp = {"recipe": RECIPE, "model_dir": str(model_dir), "files": files,
+    stamp = {"recipe": RECIPE, **record, "files": files,
              "versions": {p: metadata.version(p) for p in ("torch", "transformers", "onnx", "onnxruntime")},
              "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
     (out / STAMP).write_text(json.dumps(stamp, indent=2), encoding="utf-8")

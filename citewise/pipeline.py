@@ -24,6 +24,7 @@ from .errors import (CitewiseError, EmptyCorpusError, IndexCorruptError, IndexMi
                      UnreadableFileError)
 from .load import SourceFile, Skipped, discover, fingerprint, read_document
 from .retrieve import asks_about_comments, demote, hybrid, rerank
+from .short import narrow, tidy
 from .qdrant_store import QdrantTarget
 from .qtype import expected_type, holds_type, is_full_sentence
 from .text import terms
@@ -563,7 +564,8 @@ def _short_answerer(kind: str) -> Callable[[str, Sequence[str]], str | None] | N
 
     def read(question: str, quotes: Sequence[str]) -> str | None:
         span = reader.read(question, quotes)
-        return span.text if span else None
+        phrase = narrow(question, tidy(span.text)) if span else ""
+        return phrase or None
 
     return read
 

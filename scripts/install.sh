@@ -12,3 +12,5 @@ command -v "$PY" >/dev/null 2>&1 || PY=python3
 # The embedding model exported to ONNX (fp32 and int8), once, into ~/.cache/citewise (or
 # $CITEWISE_CACHE): the default encoder runs it. Without this step the first ingest makes it.
 .venv/bin/python -m citewise.onnx_encoder >/dev/null
+# The short-answer reader (citewise/reader.safetensors on the same model), exported the same way.
+.venv/bin/python -m citewise.reader >/dev/null

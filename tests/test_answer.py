@@ -133,3 +133,15 @@ def test_question_kind_from_a_question_word_anywhere_and_places_as_names():
                         "Yang Liwei landed in Inner Mongolia after 21 hours in orbit.") == "Inner Mongolia"
     assert short_answer("The Huguenots settled in which New York borough?",
                         "Most of the Huguenots settled in Brooklyn.") == "Brooklyn"
+
+
+def test_reader_phrases_are_tidied_and_narrowed_to_the_asked_for_number_or_date():
+    from citewise.short import narrow, tidy
+
+    assert tidy('"imperium') == "imperium" and tidy("UNOOSA)") == "UNOOSA" and tidy("Xinhua, ") == "Xinhua"
+    assert tidy("(UNOOSA)") == "(UNOOSA)" and tidy("“Tianwen-1”") == "“Tianwen-1”" and tidy("Chang'e-5") == "Chang'e-5"
+    assert narrow("How many people attended?", "total number of attendees was seventeen") == "seventeen"
+    assert narrow("In what year did Yang fly?", "in October 2003") == "October 2003"
+    # A name question keeps the reader's phrase; a number question whose phrase holds none too.
+    assert narrow("Who revealed the plan?", "Ma Tao, a spokesman") == "Ma Tao, a spokesman"
+    assert narrow("How many crew?", "a full crew") == "a full crew"

@@ -113,8 +113,10 @@ def test_incremental_reingest_reuses_the_vectors_and_removing_a_document_removes
     enc = CountingEncoder(get_encoder(Settings().model))
     same = ingest([SAMPLE_CORPUS], index_dir, encoder=enc, progress=False)  # no store given: keeps Qdrant
     assert same.up_to_date and enc.encoded == 0 and live_collection(index_dir) == g1 and collections(qpath) == [g1]
-    # A setting changed: a new index, and a new collection, with every vector reused.
-    again = ingest([SAMPLE_CORPUS], index_dir, Settings(top_k=7), encoder=enc, progress=False)
+    # A setting that shapes the index changed: a new index, and a new collection, with every
+    # vector reused. (One that only shapes answers, such as top_k, changes nothing.)
+    assert ingest([SAMPLE_CORPUS], index_dir, Settings(top_k=7), encoder=enc, progress=False).up_to_date
+    again = ingest([SAMPLE_CORPUS], index_dir, Settings(exact_max=19_999), encoder=enc, progress=False)
     assert not again.up_to_date and enc.encoded == 0 and again.embedded == 0 and len(again.unchanged) == 5
     g2 = live_collection(index_dir)
     assert g2.startswith("citewise-g2-") and collections(qpath) == [g2]  # the old collection is dropped

@@ -55,3 +55,22 @@ def test_reader_weights_that_do_not_fit_are_refused(tmp_path):
     with pytest.raises(ReaderUnavailable, match="does not fit"):
         Reader.load(wrong)
     assert READER_WEIGHTS.is_file()
+
+
+def test_int8_onnx_reader_reads_as_torch_does(tmp_path):
+    from citewise.onnx_encoder import is_complete
+
+    onnx = Reader.load(kind="onnx-int8", cache_dir=tmp_path)
+    folder = next((tmp_path / "reader").iterdir())
+    assert is_complete(folder)  # exported, quantised and stamped in the given cache
+    torch_reader = Reader.load(kind="torch")
+    cases = [("How many people attended the meeting?", ["Seventeen people attended the meeting in Vienna."]),
+             ("Who leads the agency?", ["The station orbits at about 400 km.",
+                                        "The agency is led by its director, Simonetta Di Pippo, since 2014."]),
+             ("When did the probe land?", ["The probe, launched in July, landed on 15 May 2021 after months in orbit."])]
+    for question, contexts in cases:
+        a, b = onnx.read(question, contexts), torch_reader.read(question, contexts)
+        assert (a.text, a.context) == (b.text, b.context)
+        assert abs(a.score - b.score) < 0.1 * abs(b.score)  # int8 weights and activations move logits a little
+    with pytest.raises(ValueError, match="unknown reader kind"):
+        Reader.load(kind="tf")
