@@ -73,7 +73,7 @@ class Settings:
     abstain: str = "balanced"
     abstain_threshold: float | None = None
     # The short answer: "reader" (the span reader trained on SQuAD, citewise.reader) or "rules"
-    # (phrases of the asked-for kind, citewise.short); see the README, "Short answers".
+    # (phrases of the asked-for kind, citewise.short); see the README, "How good is it".
     short_answers: str = "reader"
 
     def ingest_dict(self) -> dict[str, Any]:
