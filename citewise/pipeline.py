@@ -168,8 +168,9 @@ def _dense_target(dense_store: str | QdrantTarget | None, old_manifest: dict | N
 def _up_to_date(index_dir: Path, old: dict | None, settings: Settings, target: str | QdrantTarget,
                 sources: str | None, dim: int | None) -> bool:
     """Whether the live index was built from exactly these files (bytes, names and places) by this
-    code (load.fingerprint), with these settings, into this store, with vectors of this size, and
-    is whole on disk: then ingest has nothing to do."""
+    code (load.fingerprint), with the same index-shaping settings (config.INGEST_FIELDS; the others
+    only shape answers), into this store, with vectors of this size, and is whole on disk: then
+    ingest has nothing to do."""
     if not old or sources is None or old.get("sources") != sources:
         return False
     record = old.get("store")

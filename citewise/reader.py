@@ -12,6 +12,7 @@ The span choice (`best_span`) is pure; `Reader` is the model at the edge.
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 import warnings
 from dataclasses import dataclass
@@ -26,6 +27,8 @@ READER_WEIGHTS = Path(__file__).with_name("reader.safetensors")
 MAX_ANSWER_TOKENS = 15  # word pieces; SQuAD answers are short phrases
 MAX_LENGTH = 256  # word pieces of question + quoted sentences
 SCALE_SUFFIX = ".row_scale"  # int8 matrices ship with one scale per row (eval/train_reader.save)
+MAX_QUESTION_TOKENS = 64  # a longer question is cut, so that the quotes keep their room
+RECIPE = 1  # bump when the reader's export, its check or _ReaderModel changes: a fresh cache key
 
 
 @dataclass(frozen=True)
@@ -38,14 +41,10 @@ class Span:
     end: int
     score: float
     context: int = 0  # which of the contexts read it comes from
-    null: float = float("-inf")  # [CLS] start + end logit: the reader's "no answer here"
-
-    @property
-    def margin(self) -> float:
-        """How far the reader prefers this phrase over "no answer" in its context (the SQuAD 2.0
-        decision of Devlin et al. 2019, §4.3); meaningful only for weights trained with no-answer
-        examples (eval/train_reader.py --negatives)."""
-        return self.score - self.null
+    # [CLS] start + end logit, the reader's "no answer here" (Devlin et al. 2019, §4.3). Reported,
+    # not used to choose: on held-out SQuAD questions score - null separated answerable from
+    # unanswerable ones only weakly (ROC AUC 0.60-0.62; README, "How good is it").
+    null: float = float("-inf")
 
 
 def best_span(start_logits: np.ndarray, end_logits: np.ndarray, allowed: np.ndarray,
@@ -79,31 +78,42 @@ def _base() -> Path:
 
 def load_torch(weights: Path = READER_WEIGHTS):
     """The reader as a torch module: the installed model with the shipped layers and head."""
-    from safetensors import safe_open
+    from safetensors import SafetensorError, safe_open
     from transformers import AutoModel
 
     if not weights.is_file():
         raise ReaderUnavailable(f"{weights} is missing: reinstall citewise")
     model = ReaderModel(AutoModel.from_pretrained(str(_base())))
-    with safe_open(str(weights), framework="pt") as f:
-        raw = {k: f.get_tensor(k) for k in f.keys()}
+    try:
+        with safe_open(str(weights), framework="pt") as f:
+            raw = {k: f.get_tensor(k) for k in f.keys()}
+            layers = int((f.metadata() or {}).get("layers", "0"))
+    except (OSError, ValueError, SafetensorError) as exc:  # not a safetensors file, or a damaged one
+        raise ReaderUnavailable(f"{weights} cannot be read: {exc}") from exc
     tensors = {k: v.float() * raw[k + SCALE_SUFFIX].float() if k + SCALE_SUFFIX in raw else v.float()
                for k, v in raw.items() if not k.endswith(SCALE_SUFFIX)}
     own = model.state_dict()
+    n = len(model.bert.encoder.layer)
+    # Every tensor of the tuned layers and the head must be there: a partial file would leave
+    # untuned layers answering without a word of warning.
+    tuned = tuple(f"bert.encoder.layer.{i}." for i in range(n - layers, n)) + ("head.",)
+    missing = sorted(k for k in own if k.startswith(tuned) and k not in tensors)
     unknown = [k for k in tensors if k not in own or own[k].shape != tensors[k].shape]
-    if unknown or "head.weight" not in tensors:
-        raise ReaderUnavailable(f"{weights} does not fit the installed model ({len(unknown)} tensor(s) "
-                                f"unknown or misshapen, e.g. {unknown[:1]})")
+    if unknown or missing or not 0 < layers <= n:
+        raise ReaderUnavailable(f"{weights} does not fit the installed model ({len(unknown)} tensor(s) unknown "
+                                f"or misshapen, {len(missing)} missing, {layers} tuned layer(s) recorded; "
+                                f"e.g. {(unknown + missing)[:1]})")
     model.load_state_dict(tensors, strict=False)
     return model.eval()
 
 
 def export_key(weights: Path) -> str:
-    """The encoder's export key (model files, library versions) plus the reader's weights."""
+    """The encoder's export key (model files, library versions) plus the reader's weights and
+    export recipe."""
     from .onnx_encoder import _sha256
     from .onnx_encoder import export_key as model_key
 
-    return hashlib.sha256(f"{model_key(_base())}|{_sha256(weights)}".encode()).hexdigest()[:20]
+    return hashlib.sha256(f"{model_key(_base())}|{_sha256(weights)}|reader-recipe={RECIPE}".encode()).hexdigest()[:20]
 
 
 def _export(weights: Path) -> Callable[[Path, Path], None]:
@@ -135,17 +145,31 @@ def _export(weights: Path) -> Callable[[Path, Path], None]:
     return build
 
 
-def _tokenizer():
+def _tokenizer(pairs: bool = True):
+    """The model's tokenizer: for (question, context) pairs, cutting only the context at
+    MAX_LENGTH; or, with `pairs` False, for one text, uncut."""
     from tokenizers import Tokenizer
 
     tokenizer = Tokenizer.from_file(str(_base() / "tokenizer.json"))
     tokenizer.no_padding()
-    tokenizer.enable_truncation(MAX_LENGTH, strategy="only_second")
+    if pairs:
+        tokenizer.enable_truncation(MAX_LENGTH, strategy="only_second")
+    else:
+        tokenizer.no_truncation()
     return tokenizer
 
 
+def _cut_question(counter, question: str) -> str:
+    """The question cut to MAX_QUESTION_TOKENS word pieces: a pasted paragraph would otherwise
+    leave the context no room (and the tokenizer refuses to cut the question)."""
+    pieces = counter.encode(question, add_special_tokens=False).offsets
+    return question[:pieces[MAX_QUESTION_TOKENS - 1][1]] if len(pieces) > MAX_QUESTION_TOKENS else question
+
+
 def _pairs(tokenizer, question: str, contexts: Sequence[str]) -> tuple[dict[str, np.ndarray], list]:
-    """Right-padded int64 inputs for (question, context) pairs, and their encodings."""
+    """Right-padded int64 inputs for (question, context) pairs, and their encodings. A context
+    is cut at MAX_LENGTH with the question, so an answer past its first ~190 word pieces (after
+    a question of up to 64) is not found."""
     encodings = tokenizer.encode_batch([(question, c) for c in contexts])
     width = max(len(e.ids) for e in encodings)
     feeds = {k: np.zeros((len(encodings), width), dtype=np.int64) for k in INPUTS}
@@ -165,6 +189,7 @@ class Reader:
     def __init__(self, run: Callable[[dict[str, np.ndarray]], tuple[np.ndarray, np.ndarray]]) -> None:
         self._run = run
         self._tokenizer = _tokenizer()
+        self._counter = _tokenizer(pairs=False)
         # One question at a time: two concurrent forwards would only share the same two cores.
         self._lock = threading.Lock()
 
@@ -201,15 +226,19 @@ class Reader:
         kept = [k for k, c in enumerate(contexts) if c.strip()]
         if not kept:
             return None
-        feeds, encodings = _pairs(self._tokenizer, question, [contexts[k] for k in kept])
+        feeds, encodings = _pairs(self._tokenizer, _cut_question(self._counter, question),
+                                  [contexts[k] for k in kept])
         with self._lock:
             start, end = self._run(feeds)
         best: Span | None = None
         for row, (k, e) in enumerate(zip(kept, encodings)):
             allowed = np.array([sid == 1 for sid in e.sequence_ids] + [False] * (start.shape[1] - len(e.ids)))
+            if not allowed.any():  # a context of characters the tokenizer drops (zero-width, controls)
+                continue
             i, j, score = best_span(start[row], end[row], allowed)
             a, b = e.offsets[i][0], e.offsets[j][1]
-            if contexts[k][a:b].strip() and (best is None or score > best.score):
+            # A phrase must hold a letter or digit: a lone quote mark or bracket is no answer.
+            if re.search(r"\w", contexts[k][a:b]) and (best is None or score > best.score):
                 best = Span(contexts[k][a:b].strip(), a, b, score, k, float(start[row, 0] + end[row, 0]))
         return best
 

@@ -115,4 +115,10 @@ def narrow(question: str, phrase: str) -> str:
     phrases without one, are kept whole."""
     if expected_type(question) not in ("number", "date"):
         return phrase
-    return short_answer(question, phrase) or phrase
+    found = short_answer(question, phrase)
+    if not found:
+        return phrase
+    # short_answer joins words with single spaces; the slice of the phrase itself keeps the text's
+    # own line breaks and spaces, so that it is still found in the quote it came from.
+    m = re.search(r"\s+".join(map(re.escape, found.split())), phrase)
+    return phrase[m.start():m.end()] if m else phrase

@@ -7,7 +7,7 @@ scored on the last two.
 
 The bundled all-MiniLM-L6-v2 gets a linear start/end head (Devlin et al. 2019, §4.2); the top
 `--layers` transformer layers and the head are fine-tuned, the rest stays as installed, so only
-those tensors ship (fp16). Each example is a question with the sentence holding its answer, and
+those tensors ship (matrices as int8 with a scale per row, the rest fp16). Each example is a question with the sentence holding its answer, and
 with probability `--neighbour` one adjacent sentence too, because at answer time the reader reads
 the one to three sentences citewise quotes. `--holdout N` keeps the last N articles out of
 training and reports exact match and token F1 on their answerable questions, read from their

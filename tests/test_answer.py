@@ -145,3 +145,5 @@ def test_reader_phrases_are_tidied_and_narrowed_to_the_asked_for_number_or_date(
     # A name question keeps the reader's phrase; a number question whose phrase holds none too.
     assert narrow("Who revealed the plan?", "Ma Tao, a spokesman") == "Ma Tao, a spokesman"
     assert narrow("How many crew?", "a full crew") == "a full crew"
+    # Narrowed within the phrase as written, line break and all, so the quote still holds it.
+    assert narrow("When did it land?", "on 15\nMay 2021") == "15\nMay 2021"

@@ -21,8 +21,8 @@ def test_best_span_takes_the_best_allowed_pair_within_the_length_limit():
 
 
 @pytest.fixture(scope="module")
-def reader() -> Reader:
-    return Reader.load()
+def reader(tmp_path_factory) -> Reader:
+    return Reader.load(cache_dir=tmp_path_factory.mktemp("cache"))
 
 
 def test_shipped_reader_reads_the_asked_for_phrase(reader):
@@ -42,18 +42,37 @@ def test_reader_chooses_among_several_quotes(reader):
     span = reader.read("Who is the agency's director?", quotes)
     assert span.context == 1 and span.text == "Simonetta Di Pippo"
     assert reader.read("Who?", ["", "   "]) is None
+    # Characters the tokenizer drops leave nothing to read, rather than an error.
+    assert reader.read("Who?", ["\u200b\ufeff"]) is None
+
+
+def test_a_pasted_paragraph_as_question_still_gets_read(reader):
+    question = "Who is the agency's director? " + "Some context the user pasted along. " * 60
+    span = reader.read(question, ["The agency's director is Simonetta Di Pippo."])
+    assert span is not None and span.text == "Simonetta Di Pippo"
 
 
 def test_reader_weights_that_do_not_fit_are_refused(tmp_path):
     import torch
     from safetensors.torch import save_file
 
+    cache = tmp_path / "cache"
     with pytest.raises(ReaderUnavailable, match="missing"):
-        Reader.load(tmp_path / "none.safetensors")
-    wrong = tmp_path / "wrong.safetensors"
-    save_file({"head.weight": torch.zeros(2, 768), "head.bias": torch.zeros(2)}, str(wrong))
-    with pytest.raises(ReaderUnavailable, match="does not fit"):
-        Reader.load(wrong)
+        Reader.load(tmp_path / "none.safetensors", cache_dir=cache)
+    wrong = tmp_path / "wrong.safetensors"  # a head for another model size
+    save_file({"head.weight": torch.zeros(2, 768), "head.bias": torch.zeros(2)}, str(wrong), {"layers": "1"})
+    partial = tmp_path / "partial.safetensors"  # the head alone: the tuned layer is missing
+    save_file({"head.weight": torch.zeros(2, 384), "head.bias": torch.zeros(2)}, str(partial), {"layers": "1"})
+    garbage = tmp_path / "garbage.safetensors"
+    garbage.write_bytes(b"not a safetensors file")
+    for kind in ("torch", "onnx-int8"):
+        with pytest.raises(ReaderUnavailable, match="does not fit"):
+            Reader.load(wrong, kind=kind, cache_dir=cache)
+        with pytest.raises(ReaderUnavailable, match="16 missing"):
+            Reader.load(partial, kind=kind, cache_dir=cache)
+        with pytest.raises(ReaderUnavailable, match="cannot be read"):
+            Reader.load(garbage, kind=kind, cache_dir=cache)
+    assert not list((cache / "reader").glob("*/export.json"))  # no export was left for them
     assert READER_WEIGHTS.is_file()
 
 
