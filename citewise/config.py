@@ -15,6 +15,12 @@ SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")
 
 # The settings an index is built with; a change to any other one needs no re-ingest.
 INGEST_FIELDS = frozenset({"model", "encoder", "sentence_vectors", "max_tokens", "batch_size", "exact_max"})
+
+
+def ingest_settings(settings: dict[str, Any]) -> dict[str, Any]:
+    """Of a settings dict (Settings.to_dict, or a manifest's), the settings that shape what an
+    index holds; the others only shape answers."""
+    return {k: v for k, v in settings.items() if k in INGEST_FIELDS}
 SHORT_ANSWERS = ("reader", "rules")
 
 
@@ -75,10 +81,6 @@ class Settings:
     # The short answer: "reader" (the span reader trained on SQuAD, citewise.reader) or "rules"
     # (phrases of the asked-for kind, citewise.short); see the README, "How good is it".
     short_answers: str = "reader"
-
-    def ingest_dict(self) -> dict[str, Any]:
-        """The settings that shape what an index holds; the others only shape answers."""
-        return {k: v for k, v in asdict(self).items() if k in INGEST_FIELDS}
 
     def with_overrides(self, **overrides: Any) -> "Settings":
         """A copy with the given non-None fields replaced (unknown names raise ValueError)."""

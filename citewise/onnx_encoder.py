@@ -187,29 +187,31 @@ def finish(out: Path, record: dict) -> None:
             os.fsync(f.fileno())
 
 
-def _tokenizer(model_dir: Path, truncate: bool = True):
+def _tokenizer(model_dir: Path, truncate: bool = True, pairs: bool = False):
     """The model's fast tokenizer; its tokenizer.json carries a fixed 128-token padding and
-    truncation, which sentence-transformers overrides with 256 and no padding (we pad per batch)."""
+    truncation, which sentence-transformers overrides with 256 and no padding (we pad per batch).
+    With `pairs`, for (question, context) pairs: only the context is cut (citewise.reader)."""
     from tokenizers import Tokenizer
 
     tokenizer = Tokenizer.from_file(str(Path(model_dir) / "tokenizer.json"))
     tokenizer.no_padding()
     if truncate:
-        tokenizer.enable_truncation(MAX_LENGTH)
+        tokenizer.enable_truncation(MAX_LENGTH, strategy="only_second" if pairs else "longest_first")
     else:
         tokenizer.no_truncation()
     return tokenizer
 
 
 def _batch(encodings: Sequence) -> dict[str, np.ndarray]:
-    """Right-padded int64 input arrays for a batch of encodings, as wide as its longest one."""
+    """Right-padded int64 input arrays for a batch of encodings, as wide as its longest one
+    (token types are all 0 for single texts, 1 for the second text of a pair)."""
     width = max(len(e.ids) for e in encodings)
-    ids = np.zeros((len(encodings), width), dtype=np.int64)
-    mask = np.zeros_like(ids)
+    feeds = {k: np.zeros((len(encodings), width), dtype=np.int64) for k in INPUTS}
     for row, e in enumerate(encodings):
-        ids[row, :len(e.ids)] = e.ids
-        mask[row, :len(e.ids)] = 1
-    return {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        feeds["input_ids"][row, :len(e.ids)] = e.ids
+        feeds["attention_mask"][row, :len(e.ids)] = 1
+        feeds["token_type_ids"][row, :len(e.ids)] = e.type_ids
+    return feeds
 
 
 def _session(path: Path):

