@@ -120,11 +120,14 @@ def compose(question: str, hits: Sequence[Hit], sentences: Sequence[Sentence],
             scores: Sequence[float], abstain: bool, max_sentences: int = 2,
             second_ratio: float = 0.92, confidence: float | None = None,
             typed: Sequence[bool] | None = None,
-            read: Callable[[str, Sequence[str]], str | None] | None = None) -> Answer:
+            read: Callable[[str, Sequence[str]], Sequence[tuple[str, float] | None]] | None = None,
+            read_depth: int = 5, read_weight: float = 0.03) -> Answer:
     """Build the answer from the best sentences, each followed by `[n]` for its paragraph.
 
-    The short answer is `read(question, quotes)`, a phrase of one of the citations' quotes (the
-    trained reader, citewise.reader), or without `read` the rule-based citewise.short.
+    With `read` (the trained span reader, citewise.reader: for each sentence its best phrase and
+    that phrase's start + end logit, or None), the reader reads the `read_depth` best sentences;
+    the one with the highest score + read_weight * logit leads the answer, and its phrase is the
+    short answer. Without `read`, the short answer comes from the rules of citewise.short.
 
     `typed[i]` says whether sentence i holds the kind of thing the question asks for; when the
     best sentence does not and its neighbour in the same paragraph does, the neighbour is quoted
@@ -134,6 +137,19 @@ def compose(question: str, hits: Sequence[Hit], sentences: Sequence[Sentence],
         return Answer(question=question, answer=ABSTAIN_TEXT, short_answer=None, abstained=True,
                       citations=[], retrieved=list(hits), confidence=confidence)
     order = sorted(range(len(sentences)), key=lambda i: (-scores[i], i))
+    short = None
+    if read is not None:
+        top = order[:read_depth]
+        # A sentence the reader finds a confident answer in may overtake a better-matching one
+        # that does not answer (on held-out SQuAD articles the top-scored sentence held the
+        # answer for 67% of questions, one of the top five for 89%).
+        read_out = read(question, [sentences[i].text for i in top])
+        lead = max(((scores[i] + read_weight * got[1], -rank, i, got[0])
+                    for rank, (i, got) in enumerate(zip(top, read_out)) if got), default=None)
+        if lead is not None:
+            short = lead[3]
+            order.remove(lead[2])
+            order.insert(0, lead[2])
     best = scores[order[0]]
     chosen = [order[0]]
     for i in order[1:max_sentences]:
@@ -175,9 +191,7 @@ def compose(question: str, hits: Sequence[Hit], sentences: Sequence[Sentence],
                 n=c.n, paragraph=c.paragraph, quote=c.paragraph.text[start:end],
                 quote_start=start, quote_end=end, score=max(c.score, score))
         parts.append(f"{x.text.strip()} [{numbers[x.hit]}]")
-    if read is not None:
-        short = read(question, [c.quote for c in citations])
-    else:
+    if read is None:
         # The short answer comes from the best sentence, else from the others quoted with it.
         short = next((a for a in (short_answer(question, x.text) for x in
                                   [sentences[order[0]]] + [q[0] for q in ordered]) if a), None)

@@ -81,6 +81,11 @@ class Settings:
     # The short answer: "reader" (the span reader trained on SQuAD, citewise.reader) or "rules"
     # (phrases of the asked-for kind, citewise.short); see the README, "How good is it".
     short_answers: str = "reader"
+    # The reader reads this many of the best candidate sentences; the one with the highest
+    # sentence score + reader_weight * the reader's span logit leads the answer and gives the short
+    # answer (chosen on the two held-out SQuAD articles; README, "How good is it").
+    reader_sentences: int = 5
+    reader_weight: float = 0.03
 
     def with_overrides(self, **overrides: Any) -> "Settings":
         """A copy with the given non-None fields replaced (unknown names raise ValueError)."""

@@ -476,7 +476,8 @@ class Searcher:
             else abstain_threshold(abstain or s.abstain)
         abstain = confidence is None or confidence < threshold
         answer = compose(question, a.retrieval.hits, a.sentences, a.scores, abstain, s.max_sentences,
-                         s.second_sentence_ratio, confidence, a.typed, _short_answerer(s.short_answers))
+                         s.second_sentence_ratio, confidence, a.typed, _short_answerer(s.short_answers),
+                         s.reader_sentences, s.reader_weight)
         if llm is not None and not abstain:
             answer = self._llm_answer(question, answer, llm)
         answer.timings_ms = {"total": 1000 * (time.perf_counter() - t0)}
@@ -555,7 +556,7 @@ def _reader():
     return Reader.load()  # once per process: every searcher shares it
 
 
-def _short_answerer(kind: str) -> Callable[[str, Sequence[str]], str | None] | None:
+def _short_answerer(kind: str) -> Callable[[str, Sequence[str]], list[tuple[str, float] | None]] | None:
     """compose()'s `read` for Settings.short_answers: the trained reader, or None for the rules."""
     if kind == "rules":
         return None
@@ -563,10 +564,12 @@ def _short_answerer(kind: str) -> Callable[[str, Sequence[str]], str | None] | N
         raise ValueError(f"unknown short_answers {kind!r}; choose reader or rules")
     reader = _reader()
 
-    def read(question: str, quotes: Sequence[str]) -> str | None:
-        span = reader.read(question, quotes)
-        phrase = narrow(question, tidy(span.text)) if span else ""
-        return phrase or None
+    def read(question: str, sentences: Sequence[str]) -> list[tuple[str, float] | None]:
+        out: list[tuple[str, float] | None] = []
+        for span in reader.read_each(question, sentences):
+            phrase = narrow(question, tidy(span.text)) if span else ""
+            out.append((phrase, span.score) if phrase else None)
+        return out
 
     return read
 

