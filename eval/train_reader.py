@@ -1,17 +1,17 @@
 """Train the short-answer reader (citewise/reader.py) on SQuAD 2.0 JSON; write its weights.
 
-    python -m eval.train_reader ../shared/datasets/squad2/dev-half.json --holdout 2 --negatives --epochs 3
+    python -m eval.train_reader ../shared/datasets/squad2/dev-half.json --holdout 2 --negatives --plausible --epochs 3
 
-wrote the shipped weights (about 25 minutes on 2 cores): trained on the first six articles,
-scored on the last two.
+wrote the shipped weights (32 minutes of training on 2 cores): trained on the first six
+articles, scored on the last two.
 
 The bundled all-MiniLM-L6-v2 gets a linear start/end head (Devlin et al. 2019, §4.2); the top
 `--layers` transformer layers and the head are fine-tuned, the rest stays as installed, so only
-those tensors ship (matrices as int8 with a scale per row, the rest fp16). Each example is a question with the sentence holding its answer, and
-with probability `--neighbour` one adjacent sentence too, because at answer time the reader reads
-the one to three sentences citewise quotes. `--holdout N` keeps the last N articles out of
-training and reports exact match and token F1 on their answerable questions, read from their
-answer sentence.
+those tensors ship (matrices as int8 with a scale per row, the rest fp16). Each example is a
+question with the sentence holding its answer, and with probability `--neighbour` one adjacent
+sentence too (a sentence that opens with a pronoun is quoted with the one before it).
+`--holdout N` keeps the last N articles out of training and reports exact match and token F1 on
+their answerable questions, read from their answer sentence.
 """
 from __future__ import annotations
 
