@@ -124,10 +124,11 @@ def compose(question: str, hits: Sequence[Hit], sentences: Sequence[Sentence],
             read_depth: int = 5, read_weight: float = 0.03) -> Answer:
     """Build the answer from the best sentences, each followed by `[n]` for its paragraph.
 
-    With `read` (the trained span reader, citewise.reader: for each sentence its best phrase and
-    that phrase's start + end logit, or None), the reader reads the `read_depth` best sentences;
-    the one with the highest score + read_weight * logit leads the answer, and its phrase is the
-    short answer. Without `read`, the short answer comes from the rules of citewise.short.
+    With `read` (the trained span reader, citewise.reader: for each text its best phrase and that
+    phrase's start + end logit, or None), the reader reads the `read_depth` best sentences (as
+    they would be quoted); the one with the highest score + read_weight * logit is the lead: it
+    gets citation [1], it is what the second sentence's score is compared with, and its phrase is
+    the short answer. Without `read`, the short answer comes from the rules of citewise.short.
 
     `typed[i]` says whether sentence i holds the kind of thing the question asks for; when the
     best sentence does not and its neighbour in the same paragraph does, the neighbour is quoted
@@ -137,17 +138,27 @@ def compose(question: str, hits: Sequence[Hit], sentences: Sequence[Sentence],
         return Answer(question=question, answer=ABSTAIN_TEXT, short_answer=None, abstained=True,
                       citations=[], retrieved=list(hits), confidence=confidence)
     order = sorted(range(len(sentences)), key=lambda i: (-scores[i], i))
-    short = None
+    if read_depth < 1:
+        raise ValueError(f"read_depth must be at least 1, got {read_depth}")
+
+    def as_quoted(x: Sentence) -> str:
+        # What the quote will hold: a sentence that opens with "He"/"It"/... with the one before.
+        if starts_with_pronoun(x.text) and x.position > 0:
+            return hits[x.hit].paragraph.text[hits[x.hit].paragraph.sentences[x.position - 1][0]:x.end]
+        return x.text
+
+    reads: dict[int, tuple[str, float] | None] = {}
+    short, short_logit = None, -math.inf
     if read is not None:
         top = order[:read_depth]
         # A sentence the reader finds a confident answer in may overtake a better-matching one
         # that does not answer (on held-out SQuAD articles the top-scored sentence held the
         # answer for 67% of questions, one of the top five for 89%).
-        read_out = read(question, [sentences[i].text for i in top])
-        lead = max(((scores[i] + read_weight * got[1], -rank, i, got[0])
-                    for rank, (i, got) in enumerate(zip(top, read_out)) if got), default=None)
+        reads = dict(zip(top, read(question, [as_quoted(sentences[i]) for i in top]), strict=True))
+        lead = max(((scores[i] + read_weight * got[1], -rank, i) for rank, (i, got) in enumerate(reads.items())
+                    if got), default=None)
         if lead is not None:
-            short = lead[3]
+            short, short_logit = reads[lead[2]]
             order.remove(lead[2])
             order.insert(0, lead[2])
     best = scores[order[0]]
@@ -160,6 +171,12 @@ def compose(question: str, hits: Sequence[Hit], sentences: Sequence[Sentence],
         for j in (b + 1, b - 1):
             if 0 <= j < len(sentences) and sentences[j].hit == sentences[b].hit and typed[j]:
                 chosen.append(j)
+                if read is not None:
+                    # The neighbour holds the asked-for kind of thing: its phrase competes with
+                    # the lead's for the short answer.
+                    got = reads[j] if j in reads else read(question, [as_quoted(sentences[j])])[0]
+                    if got and got[1] > short_logit:
+                        short, short_logit = got
                 break
     quoted: dict[tuple[int, int], tuple[Sentence, float]] = {}
     for i in chosen:

@@ -27,8 +27,9 @@ def add_answer_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--abstain", choices=ABSTAIN_LEVELS, default=Settings().abstain,
                         help="how readily to answer 'the documents do not say' (default %(default)s)")
     parser.add_argument("--short-answers", choices=SHORT_ANSWERS, default=Settings().short_answers,
-                        help="how the short answer is found: the trained span reader or the rules "
-                             "(default %(default)s)")
+                        help="how the short answer is found: the trained span reader (which also picks the "
+                             "sentence that leads the answer; ~150 ms a question on 2 cores) or the "
+                             "rules (~15 ms) (default %(default)s)")
     parser.add_argument("--llm", choices=["openai-compatible", "local"],
                         help="write answers with an LLM (checked against the sources) instead of quoting")
     parser.add_argument("--base-url", help="with --llm openai-compatible: the server, e.g. http://127.0.0.1:11434/v1")

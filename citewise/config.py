@@ -78,8 +78,9 @@ class Settings:
     # abstain_threshold, when set, overrides it.
     abstain: str = "balanced"
     abstain_threshold: float | None = None
-    # The short answer: "reader" (the span reader trained on SQuAD, citewise.reader) or "rules"
-    # (phrases of the asked-for kind, citewise.short); see the README, "How good is it".
+    # The short answer: "reader" (the span reader trained on SQuAD, citewise.reader, which also
+    # picks the lead sentence, below) or "rules" (phrases of the asked-for kind, citewise.short);
+    # see the README, "How good is it".
     short_answers: str = "reader"
     # The reader reads this many of the best candidate sentences; the one with the highest
     # sentence score + reader_weight * the reader's span logit leads the answer and gives the short

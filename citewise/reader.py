@@ -1,4 +1,4 @@
-"""The short answer, read from the quoted sentences by a trained span reader.
+"""The short answer, read from the best candidate sentences by a trained span reader.
 
 The reader is the bundled embedding model (all-MiniLM-L6-v2) with a start/end head, all six of
 its layers fine-tuned for extractive question answering on six articles of the SQuAD 2.0 dev
@@ -28,7 +28,7 @@ from .onnx_encoder import _tokenizer as model_tokenizer
 READER_WEIGHTS = Path(__file__).with_name("reader.safetensors")
 MAX_ANSWER_TOKENS = 15  # word pieces; SQuAD answers are short phrases
 SCALE_SUFFIX = ".row_scale"  # int8 matrices ship with one scale per row (eval/train_reader.save)
-MAX_QUESTION_TOKENS = 64  # a longer question is cut, so that the quotes keep their room
+MAX_QUESTION_TOKENS = 64  # a longer question is cut, so that the sentence read keeps its room
 RECIPE = 1  # bump when the reader's export, its check or _ReaderModel changes: a fresh cache key
 
 
@@ -165,7 +165,7 @@ def _pairs(tokenizer, question: str, contexts: Sequence[str]) -> tuple[dict[str,
 
 
 class Reader:
-    """The span reader; `load()` once, then `read()` from any thread."""
+    """The span reader; `load()` once, then `read_each()` or `read()` from any thread."""
 
     def __init__(self, run: Callable[[dict[str, np.ndarray]], tuple[np.ndarray, np.ndarray]]) -> None:
         self._run = run
@@ -203,13 +203,14 @@ class Reader:
 
     def read(self, question: str, contexts: Sequence[str]) -> Span | None:
         """The best answer phrase of any of `contexts` for `question` (the one with the highest
-        start + end logit), or None when all are empty."""
+        start + end logit), or None when none has one (see read_each)."""
         spans = [x for x in self.read_each(question, contexts) if x is not None]
         return max(spans, key=lambda x: x.score, default=None)
 
     def read_each(self, question: str, contexts: Sequence[str]) -> list[Span | None]:
         """Each context's best answer phrase for `question`, None for a context with nothing to
-        answer from (empty, or only characters the tokenizer drops)."""
+        answer from (empty, or only characters the tokenizer drops) or whose best phrase holds no
+        letter or digit."""
         question = _cut_question(self._counter, question)
         out: list[Span | None] = [None] * len(contexts)
         for k, context in enumerate(contexts):

@@ -1,3 +1,5 @@
+import pytest
+
 from citewise.answer import (ABSTAIN_TEXT, Evidence, answerable_probability, candidate_sentences,
                              compose, coverage)
 from citewise.types import Hit, Paragraph
@@ -65,7 +67,9 @@ def test_a_sentence_the_reader_answers_from_leads_the_answer():
     # sentence leads and gives the short answer; the best-scored one is still quoted beside it.
     ans = compose("How many attended?", HITS, sents, [0.9, 0.7, 0.1, 0.3], abstain=False,
                   read=read, read_depth=3, read_weight=0.03, max_sentences=2, second_ratio=0.9)
-    assert seen == [["The gathering was in Beijing.", "Seventeen people attended.", "He orbited fourteen times."]]
+    # A sentence that opens with a pronoun is read as it would be quoted: with the one before it.
+    assert seen == [["The gathering was in Beijing.", "Seventeen people attended.",
+                     "Yang Liwei flew in 2003. He orbited fourteen times."]]
     assert ans.short_answer == "Seventeen"
     assert ans.answer == "The gathering was in Beijing. [1] Seventeen people attended. [1]"
     assert "Seventeen" in ans.citations[0].quote
@@ -74,9 +78,36 @@ def test_a_sentence_the_reader_answers_from_leads_the_answer():
                   read=read, read_depth=3, read_weight=0.03, max_sentences=1)
     assert ans.short_answer == "Beijing" and ans.answer == "The gathering was in Beijing. [1]"
     # Only the read_depth best sentences are read; none answering leaves no short answer.
+    seen.clear()
+
+    def read_nothing(question, texts):
+        seen.append(list(texts))
+        return [None] * len(texts)
+
     ans = compose("How many attended?", HITS, sents, [0.9, 0.2, 0.1, 0.3], abstain=False,
-                  read=lambda q, texts: [None] * len(texts), read_depth=1, max_sentences=1)
+                  read=read_nothing, read_depth=1, max_sentences=1)
+    assert seen == [["The gathering was in Beijing."]]
     assert ans.short_answer is None and ans.answer == "The gathering was in Beijing. [1]"
+    with pytest.raises(ValueError, match="read_depth"):
+        compose("q", HITS, sents, [0.9, 0.2, 0.1, 0.3], abstain=False, read=read_nothing, read_depth=0)
+
+
+def test_a_typed_neighbour_quoted_beside_the_lead_competes_for_the_short_answer():
+    sents = candidate_sentences(HITS, 2)
+    answers = {"The gathering was in Beijing.": ("Beijing", 3.0), "Seventeen people attended.": ("Seventeen", 9.0)}
+    seen = []
+
+    def read(question, texts):
+        seen.append(list(texts))
+        return [answers.get(t) for t in texts]
+
+    # Only the gathering sentence is read (depth 1) and it lacks a number; its neighbour has one,
+    # is quoted beside it, is read too, and its surer phrase is the short answer.
+    ans = compose("How many attended?", HITS, sents, [0.9, 0.2, 0.1, 0.1], abstain=False, read=read,
+                  read_depth=1, max_sentences=1, typed=[False, True, False, False])
+    assert seen == [["The gathering was in Beijing."], ["Seventeen people attended."]]
+    assert ans.answer == "The gathering was in Beijing. [1] Seventeen people attended. [1]"
+    assert ans.short_answer == "Seventeen"
 
 
 def test_abstention_lists_related_not_citations():
@@ -101,8 +132,6 @@ def test_answerable_probability_is_a_logistic_of_the_evidence():
 
 
 def test_abstention_levels_are_ordered_and_validated():
-    import pytest
-
     from citewise.answer import abstain_threshold
 
     assert abstain_threshold("strict") > abstain_threshold("balanced") > abstain_threshold("never") == 0.0
