@@ -62,6 +62,16 @@ def starts_with_pronoun(sentence: str) -> bool:
     return bool(_PRONOUN_START.match(sentence))
 
 
+def subject_sentence(hits: Sequence[Hit], x: Sentence) -> Sentence | None:
+    """The sentence before `x` when `x` opens with a pronoun ("He works as ..."): it names who or
+    what `x` is about, so it is quoted (and read) with `x`."""
+    if not starts_with_pronoun(x.text) or x.position == 0:
+        return None
+    paragraph = hits[x.hit].paragraph
+    s, e = paragraph.sentences[x.position - 1]
+    return Sentence(hit=x.hit, start=s, end=e, text=paragraph.text[s:e], position=x.position - 1)
+
+
 def sentence_scores(query_terms: Sequence[str], texts: Sequence[str], cosines: np.ndarray,
                     idf: Callable[[str], float], weight: float) -> np.ndarray:
     """weight * cosine(question, sentence) + (1 - weight) * IDF-weighted term coverage.
@@ -142,10 +152,8 @@ def compose(question: str, hits: Sequence[Hit], sentences: Sequence[Sentence],
         raise ValueError(f"read_depth must be at least 1, got {read_depth}")
 
     def as_quoted(x: Sentence) -> str:
-        # What the quote will hold: a sentence that opens with "He"/"It"/... with the one before.
-        if starts_with_pronoun(x.text) and x.position > 0:
-            return hits[x.hit].paragraph.text[hits[x.hit].paragraph.sentences[x.position - 1][0]:x.end]
-        return x.text
+        subject = subject_sentence(hits, x)
+        return hits[x.hit].paragraph.text[subject.start:x.end] if subject else x.text
 
     reads: dict[int, tuple[str, float] | None] = {}
     short, short_logit = None, -math.inf
@@ -182,13 +190,9 @@ def compose(question: str, hits: Sequence[Hit], sentences: Sequence[Sentence],
     for i in chosen:
         x = sentences[i]
         quoted[(x.hit, x.start)] = (x, scores[i])
-        # A sentence that opens with "He"/"It"/... is quoted with the sentence before it, which
-        # names who or what it is about.
-        if starts_with_pronoun(x.text) and x.position > 0:
-            ps, pe = hits[x.hit].paragraph.sentences[x.position - 1]
-            prev = Sentence(hit=x.hit, start=ps, end=pe, text=hits[x.hit].paragraph.text[ps:pe],
-                            position=x.position - 1)
-            quoted.setdefault((x.hit, ps), (prev, scores[i]))
+        subject = subject_sentence(hits, x)
+        if subject:
+            quoted.setdefault((x.hit, subject.start), (subject, scores[i]))
     # The best sentence's paragraph first; inside a paragraph, reading order.
     best_hit = sentences[order[0]].hit
     ordered = sorted(quoted.values(), key=lambda q: (q[0].hit != best_hit, q[0].hit, q[0].start))
