@@ -87,6 +87,9 @@ class Settings:
     # answer (chosen on the two held-out SQuAD articles; README, "How good is it").
     reader_sentences: int = 5
     reader_weight: float = 0.03
+    # The reader's weights file; empty: the shipped citewise/reader.safetensors. Another file (from
+    # eval/train_reader.py) lets `python -m eval --reader` score a retrained or cross-validation reader.
+    reader_weights: str = ""
 
     def with_overrides(self, **overrides: Any) -> "Settings":
         """A copy with the given non-None fields replaced (unknown names raise ValueError)."""

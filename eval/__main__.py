@@ -90,9 +90,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--encoder", choices=ENCODER_KINDS, default=Settings().encoder,
                         help="with --corpus: how the model runs when indexing (default %(default)s); an "
                              "index given with --index is queried with the encoder it was built with")
+    parser.add_argument("--reader", type=Path, default=None,
+                        help="score with this reader weights file (from eval/train_reader.py) instead of "
+                             "the shipped one")
     add_answer_options(parser)
     args = parser.parse_args(argv)
-    settings = Settings(abstain=args.abstain, encoder=args.encoder, short_answers=args.short_answers)
+    if args.reader and not args.reader.is_file():
+        parser.error(f"--reader {args.reader}: no such file")
+    settings = Settings(abstain=args.abstain, encoder=args.encoder, short_answers=args.short_answers,
+                        reader_weights=str(args.reader.resolve()) if args.reader else "")
     gold = list(squad.read_gold(args.gold))
     if args.report and not args.compare:
         parser.error("--report goes with --compare")

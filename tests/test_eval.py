@@ -2,6 +2,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from conftest import ROOT
 from eval import squad
 
@@ -46,3 +48,11 @@ def test_eval_runner_writes_predictions_and_metrics(sample_index, tmp_path):
     preds = [json.loads(line) for line in (tmp_path / "pred.jsonl").open()]
     assert [p["id"] for p in preds] == [r["id"] for r in rows]
     assert all("citations" in p and "retrieved" in p for p in preds)
+
+
+def test_eval_refuses_a_reader_file_that_is_not_there(tmp_path):
+    from eval.__main__ import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["--gold", str(ROOT / "eval/gold/sample.jsonl"), "--index", str(tmp_path), "--reader", str(tmp_path / "none")])
+    assert exc.value.code == 2

@@ -97,3 +97,34 @@ def test_int8_onnx_reader_reads_as_torch_does(tmp_path):
         assert abs(a.score - b.score) < 0.1 * abs(b.score)  # int8 weights and activations move logits a little
     with pytest.raises(ValueError, match="unknown reader kind"):
         Reader.load(kind="tf")
+
+
+def test_cross_validation_folds_hold_out_each_group_once():
+    from eval.train_reader import split
+
+    articles = [{"title": str(i)} for i in range(8)]
+    held = []
+    for fold in range(4):
+        train, out = split(articles, 2, fold)
+        assert [a["title"] for a in out] == [str(2 * fold), str(2 * fold + 1)]
+        assert not {a["title"] for a in train} & {a["title"] for a in out} and len(train) == 6
+        held += out
+    assert held == articles  # every article is held out exactly once
+    assert split(articles, 2) == (articles[:6], articles[6:])  # the default: the last two, as before
+    assert split(articles, 0) == (articles, [])
+    assert split(articles[:7], 2, -1)[1] == [articles[6]]  # a short last group
+    with pytest.raises(SystemExit, match="4 folds"):
+        split(articles, 2, 4)
+
+
+def test_searcher_reads_with_the_reader_weights_it_is_given(sample_index, tmp_path):
+    from citewise.config import Settings
+    from citewise.pipeline import Searcher
+
+    garbage = tmp_path / "garbage.safetensors"
+    garbage.write_bytes(b"not a safetensors file")
+    # The file is loaded when the searcher opens (not the shipped one), and refused there.
+    with pytest.raises(ReaderUnavailable, match="cannot be read"):
+        Searcher(sample_index, Settings(reader_weights=str(garbage)))
+    # The rules need no reader at all.
+    Searcher(sample_index, Settings(reader_weights=str(garbage), short_answers="rules"))
