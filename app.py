@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import citewise  # noqa: F401  (offline environment, analytics off, before gradio is imported)
-from citewise.cli import open_searcher, add_answer_options, llm_from_args
+from citewise.cli import add_answer_options, answer_settings, llm_from_args, open_searcher
 from citewise.config import DEFAULT_INDEX
 from citewise.errors import CitewiseError
 
@@ -213,7 +213,11 @@ def main(argv: list[str] | None = None) -> int:
     from citewise.config import Settings
 
     try:
-        searcher = open_searcher(args.index, Settings(abstain=args.abstain, short_answers=args.short_answers))
+        settings = Settings(**answer_settings(args))
+    except ValueError as exc:
+        parser.error(str(exc))
+    try:
+        searcher = open_searcher(args.index, settings)
         llm = llm_from_args(args)
     except CitewiseError as exc:
         print(f"app.py: error: {exc}", file=sys.stderr)

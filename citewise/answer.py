@@ -160,8 +160,8 @@ def compose(question: str, hits: Sequence[Hit], sentences: Sequence[Sentence],
     if read is not None:
         top = order[:read_depth]
         # A sentence the reader finds a confident answer in may overtake a better-matching one
-        # that does not answer (on held-out SQuAD articles the top-scored sentence held the
-        # answer for 67% of questions, one of the top five for 89%).
+        # that does not answer (on two SQuAD articles the top-scored sentence held the answer for
+        # 67% of questions, one of the top five for 89%).
         reads = dict(zip(top, read(question, [as_quoted(sentences[i]) for i in top]), strict=True))
         lead = max(((scores[i] + read_weight * got[1], -rank, i) for rank, (i, got) in enumerate(reads.items())
                     if got), default=None)

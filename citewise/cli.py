@@ -30,11 +30,26 @@ def add_answer_options(parser: argparse.ArgumentParser) -> None:
                         help="how the short answer is found: the trained span reader (which also picks the "
                              "sentence that leads the answer; ~150 ms a question on 2 cores) or the "
                              "rules (~15 ms) (default %(default)s)")
+    parser.add_argument("--reader", type=Path, metavar="FILE",
+                        help="with the reader: its weights from this file (eval/train_reader.py writes "
+                             "one) instead of the shipped ones")
     parser.add_argument("--llm", choices=["openai-compatible", "local"],
                         help="write answers with an LLM (checked against the sources) instead of quoting")
     parser.add_argument("--base-url", help="with --llm openai-compatible: the server, e.g. http://127.0.0.1:11434/v1")
     parser.add_argument("--model", help="with --llm: the model name the server knows")
     parser.add_argument("--api-key-env", metavar="VAR", help="with --llm: environment variable holding the API key")
+
+
+def answer_settings(args: argparse.Namespace) -> dict[str, str]:
+    """The Settings fields the answer options set; ValueError for a reader file that cannot be used."""
+    reader = getattr(args, "reader", None)
+    if reader is not None:
+        if args.short_answers != "reader":
+            raise ValueError("--reader goes with --short-answers reader")
+        if not reader.is_file():
+            raise ValueError(f"--reader {reader}: no such file")
+    return {"abstain": args.abstain, "short_answers": args.short_answers,
+            "reader_weights": str(reader.resolve()) if reader else ""}
 
 
 def llm_from_args(args: argparse.Namespace):
@@ -89,8 +104,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "ask":
             if args.top_k < 1:
                 parser.error("--top-k must be at least 1")
+            try:
+                settings = Settings(**answer_settings(args))
+            except ValueError as exc:
+                parser.error(str(exc))
             llm = llm_from_args(args)
-            settings = Settings(abstain=args.abstain, short_answers=args.short_answers)
             answer = open_searcher(args.index, settings).ask(args.question, top_k=args.top_k, llm=llm)
             if args.json:
                 print(json.dumps(answer.to_dict(), ensure_ascii=False))

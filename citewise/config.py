@@ -84,7 +84,8 @@ class Settings:
     short_answers: str = "reader"
     # The reader reads this many of the best candidate sentences; the one with the highest
     # sentence score + reader_weight * the reader's span logit leads the answer and gives the short
-    # answer (chosen on the two held-out SQuAD articles; README, "How good is it").
+    # answer (chosen with the earlier 6-article reader on the two SQuAD articles it had not seen,
+    # cross-validation fold 3; README, "How good is it").
     reader_sentences: int = 5
     reader_weight: float = 0.03
     # The reader's weights file; empty: the shipped citewise/reader.safetensors. Another file (from

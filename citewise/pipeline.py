@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 import numpy as np
 from tqdm.auto import tqdm
@@ -29,6 +29,9 @@ from .qdrant_store import QdrantTarget
 from .qtype import expected_type, holds_type, is_full_sentence
 from .text import terms
 from .types import Answer, Citation, Hit, Paragraph
+
+if TYPE_CHECKING:
+    from .reader import Reader
 
 
 @dataclass
@@ -550,23 +553,26 @@ class Searcher:
                        short_answer=short, fallback=False)
 
 
-@lru_cache(maxsize=2)
-def _reader(weights: str = ""):
-    from .reader import READER_WEIGHTS, Reader
+@lru_cache(maxsize=4)
+def _reader(weights: Path) -> "Reader":
+    from .reader import Reader
 
-    # Once per process and weights file: every searcher shares it.
-    return Reader.load(Path(weights) if weights else READER_WEIGHTS)
+    return Reader.load(weights)  # once per process and weights file: every searcher shares it
 
 
-def _short_answerer(kind: str, weights: str = "",
-                    ) -> Callable[[str, Sequence[str]], list[tuple[str, float] | None]] | None:
-    """compose()'s `read` for Settings.short_answers: the trained reader (from `weights`, else the
-    shipped file), or None for the rules."""
+ReadFn = Callable[[str, Sequence[str]], list[tuple[str, float] | None]]
+
+
+def _short_answerer(kind: str, weights: str = "") -> ReadFn | None:
+    """compose()'s `read` for Settings.short_answers: the trained reader (from the `weights` file,
+    else the shipped one), or None for the rules."""
+    from .reader import READER_WEIGHTS
+
     if kind == "rules":
         return None
     if kind != "reader":
         raise ValueError(f"unknown short_answers {kind!r}; choose reader or rules")
-    reader = _reader(weights)
+    reader = _reader(Path(weights).resolve() if weights else READER_WEIGHTS)
 
     def read(question: str, sentences: Sequence[str]) -> list[tuple[str, float] | None]:
         out: list[tuple[str, float] | None] = []

@@ -43,8 +43,8 @@ class Span:
     score: float
     context: int = 0  # which of the contexts read it comes from
     # [CLS] start + end logit, the reader's "no answer here" (Devlin et al. 2019, §4.3). Reported,
-    # not used to choose: on held-out SQuAD questions score - null separated answerable from
-    # unanswerable ones only weakly (ROC AUC 0.60-0.62; README, "How good is it").
+    # not used to choose: on two SQuAD articles an earlier reader had not seen, score - null
+    # separated answerable from unanswerable questions only weakly (ROC AUC 0.60-0.62; README).
     null: float = float("-inf")
 
 

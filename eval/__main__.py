@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 
 import citewise  # noqa: F401  (offline environment first)
-from citewise.cli import add_answer_options, llm_from_args
+from citewise.cli import add_answer_options, answer_settings, llm_from_args
 from citewise.config import DEFAULT_INDEX, Settings
 from citewise.embed import ENCODER_KINDS
 from citewise.errors import CitewiseError
@@ -90,15 +90,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--encoder", choices=ENCODER_KINDS, default=Settings().encoder,
                         help="with --corpus: how the model runs when indexing (default %(default)s); an "
                              "index given with --index is queried with the encoder it was built with")
-    parser.add_argument("--reader", type=Path, default=None,
-                        help="score with this reader weights file (from eval/train_reader.py) instead of "
-                             "the shipped one")
     add_answer_options(parser)
     args = parser.parse_args(argv)
-    if args.reader and not args.reader.is_file():
-        parser.error(f"--reader {args.reader}: no such file")
-    settings = Settings(abstain=args.abstain, encoder=args.encoder, short_answers=args.short_answers,
-                        reader_weights=str(args.reader.resolve()) if args.reader else "")
+    try:
+        settings = Settings(encoder=args.encoder, **answer_settings(args))
+    except ValueError as exc:
+        parser.error(str(exc))
     gold = list(squad.read_gold(args.gold))
     if args.report and not args.compare:
         parser.error("--report goes with --compare")

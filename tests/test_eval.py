@@ -50,9 +50,16 @@ def test_eval_runner_writes_predictions_and_metrics(sample_index, tmp_path):
     assert all("citations" in p and "retrieved" in p for p in preds)
 
 
-def test_eval_refuses_a_reader_file_that_is_not_there(tmp_path):
+def test_answer_options_refuse_a_reader_file_they_cannot_use(tmp_path, capsys):
+    from citewise.cli import main as cli_main
     from eval.__main__ import main
 
-    with pytest.raises(SystemExit) as exc:
-        main(["--gold", str(ROOT / "eval/gold/sample.jsonl"), "--index", str(tmp_path), "--reader", str(tmp_path / "none")])
-    assert exc.value.code == 2
+    gold = str(ROOT / "eval/gold/sample.jsonl")
+    for run, argv, message in (
+            (main, ["--gold", gold, "--index", str(tmp_path), "--reader", str(tmp_path / "none")], "no such file"),
+            (main, ["--gold", gold, "--index", str(tmp_path), "--reader", gold, "--short-answers", "rules"],
+             "goes with --short-answers reader"),
+            (cli_main, ["ask", "Who?", "--index", str(tmp_path), "--reader", str(tmp_path / "none")], "no such file")):
+        with pytest.raises(SystemExit) as exc:
+            run(argv)
+        assert exc.value.code == 2 and message in capsys.readouterr().err

@@ -112,19 +112,40 @@ def test_cross_validation_folds_hold_out_each_group_once():
     assert held == articles  # every article is held out exactly once
     assert split(articles, 2) == (articles[:6], articles[6:])  # the default: the last two, as before
     assert split(articles, 0) == (articles, [])
-    assert split(articles[:7], 2, -1)[1] == [articles[6]]  # a short last group
-    with pytest.raises(SystemExit, match="4 folds"):
-        split(articles, 2, 4)
+    assert split(articles[:7], 2) == (articles[:5], articles[5:7])  # the last two, also when 2 does not divide 7
+    assert split(articles[:7], 2, 3)[1] == [articles[6]]  # the short last fold
+    for holdout, fold, message in ((2, 4, "folds 0 to 3"), (0, 1, "needs --holdout"), (8, -1, "choose 1 to 7"),
+                                   (-1, -1, "choose 1 to 7")):
+        with pytest.raises(ValueError, match=message):
+            split(articles, holdout, fold)
 
 
-def test_searcher_reads_with_the_reader_weights_it_is_given(sample_index, tmp_path):
+def test_answers_are_read_with_the_reader_weights_they_are_given(sample_index, tmp_path):
+    import torch
+    from safetensors import safe_open
+    from safetensors.torch import save_file
+
     from citewise.config import Settings
     from citewise.pipeline import Searcher
 
+    question = "How many people attended the gathering at the Astronaut Centre of China?"
+    shipped = Searcher(sample_index).ask(question)
+    # The shipped weights with the start/end head zeroed: a reader that fits the model but has no
+    # preference, so it takes the first word piece of whatever it reads.
+    with safe_open(str(READER_WEIGHTS), "pt") as f:
+        tensors = {k: f.get_tensor(k) for k in f.keys()}
+        metadata = f.metadata()
+    tensors = {k: torch.zeros_like(v) if k.startswith("head.") else v for k, v in tensors.items()}
+    blank = tmp_path / "blank.safetensors"
+    save_file(tensors, str(blank), metadata)
+    other = Searcher(sample_index, Settings(reader_weights=str(blank))).ask(question)
+    assert shipped.short_answer == "seventeen"
+    assert other.short_answer != shipped.short_answer
+    assert Searcher(sample_index).ask(question).short_answer == "seventeen"  # each searcher keeps its own
+
     garbage = tmp_path / "garbage.safetensors"
     garbage.write_bytes(b"not a safetensors file")
-    # The file is loaded when the searcher opens (not the shipped one), and refused there.
+    # A file that is not a reader is refused when the searcher opens, not at the first question.
     with pytest.raises(ReaderUnavailable, match="cannot be read"):
         Searcher(sample_index, Settings(reader_weights=str(garbage)))
-    # The rules need no reader at all.
-    Searcher(sample_index, Settings(reader_weights=str(garbage), short_answers="rules"))
+    Searcher(sample_index, Settings(reader_weights=str(garbage), short_answers="rules"))  # the rules read none
