@@ -12,13 +12,22 @@ from .qtype import MONTHS, NUMBER_WORDS, expected_type
 from .text import fold, stopwords
 
 _NUM = r"(?:\$|€|£)?\d[\d,]*(?:\.\d+)?%?|(?:" + "|".join(NUMBER_WORDS) + r")(?:[- ](?:" + "|".join(NUMBER_WORDS) + r"))*"
-_NUMBER_PHRASE = re.compile(r"\b(?:" + _NUM + r")(?:\s+(?:percent|per cent|million|billion|trillion|thousand|"
+# A range is one answer: "12 to 15 million", "five to ten years", "1562 to 1598", "between 3 and 4".
+_TO = r"\s*(?:-|–|—|to|until)\s*"
+
+
+def _range(one: str) -> str:
+    return r"(?:between\s+(?:" + one + r")\s+and\s+(?:" + one + r")|(?:" + one + r")(?:" + _TO + r"(?:" + one + r"))?)"
+
+
+_NUMBER_PHRASE = re.compile(r"\b" + _range(_NUM) + r"(?:\s+(?:percent|per cent|million|billion|trillion|thousand|"
                             r"hundred|km|kilometres|kilometers|miles|metres|meters|kg|tonnes|tons|years|days|"
                             r"hours|minutes|people|countries))?\b", re.I)
 _MONTH = "(?:" + "|".join(MONTHS) + r")\.?"
-_DATE_PHRASE = re.compile(r"\b(?:(?:early |late |mid-?)?" + _MONTH + r"(?:\s+\d{1,2}(?:st|nd|rd|th)?)?(?:,?\s+\d{4})?"
-                          r"|\d{1,2}(?:st|nd|rd|th)?\s+" + _MONTH + r"(?:,?\s+\d{4})?"
-                          r"|(?:the\s+)?\d{4}s?|(?:the\s+)?\d{1,2}(?:st|nd|rd|th)\s+century)\b", re.I)
+_DATE = (r"(?:(?:early |late |mid-?)?" + _MONTH + r"(?:\s+\d{1,2}(?:st|nd|rd|th)?)?(?:,?\s+\d{4})?"
+         r"|\d{1,2}(?:st|nd|rd|th)?\s+" + _MONTH + r"(?:,?\s+\d{4})?"
+         r"|(?:the\s+)?\d{4}s?|(?:the\s+)?\d{1,2}(?:st|nd|rd|th)\s+century)")
+_DATE_PHRASE = re.compile(r"\b" + _range(_DATE) + r"\b", re.I)
 _CAP = r"[A-Z][\w’'.-]*"
 _ONE_NAME = _CAP + r"(?:\s+(?:(?:of|the|for|de|da|van|von|al)\s+)*" + _CAP + r")*"
 _SERIAL = r"\d{1,3}[A-Za-z]?"  # the number a name may end in: "Shenzhou 6", "Long March 5", "Falcon 9B"
@@ -118,6 +127,13 @@ def narrow(question: str, phrase: str) -> str:
     found = short_answer(question, phrase)
     if not found:
         return phrase
+    # A life span answers "born" with its first end and "died" with its last: "(1249–1314)".
+    ends = re.split(_TO, found, maxsplit=1)
+    if len(ends) == 2 and all(re.search(r"\d", e) for e in ends) and expected_type(question) == "date":
+        if re.search(r"\b(born|birth)\b", question, re.I):
+            found = ends[0]
+        elif re.search(r"\b(die|died|death)\b", question, re.I):
+            found = ends[1]
     # short_answer joins words with single spaces; the slice of the phrase itself keeps the text's
     # own line breaks and spaces, so that it is still found in the quote it came from.
     m = re.search(r"\s+".join(map(re.escape, found.split())), phrase)
