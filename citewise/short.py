@@ -20,14 +20,16 @@ def _range(one: str) -> str:
     return r"(?:between\s+(?:" + one + r")\s+and\s+(?:" + one + r")|(?:" + one + r")(?:" + _TO + r"(?:" + one + r"))?)"
 
 
-_NUMBER_PHRASE = re.compile(r"\b" + _range(_NUM) + r"(?:\s+(?:percent|per cent|million|billion|trillion|thousand|"
-                            r"hundred|km|kilometres|kilometers|miles|metres|meters|kg|tonnes|tons|years|days|"
-                            r"hours|minutes|people|countries))?\b", re.I)
+_UNIT = (r"(?:\s+(?:percent|per cent|million|billion|trillion|thousand|hundred|km|kilometres|kilometers|miles|"
+         r"metres|meters|kg|tonnes|tons|years|days|hours|minutes|people|countries))?")
+_NUMBER_PHRASE = re.compile(r"\b" + _range(_NUM) + _UNIT + r"\b", re.I)
+_ONE_NUMBER = re.compile(r"\b(?:" + _NUM + r")" + _UNIT + r"\b", re.I)
 _MONTH = "(?:" + "|".join(MONTHS) + r")\.?"
 _DATE = (r"(?:(?:early |late |mid-?)?" + _MONTH + r"(?:\s+\d{1,2}(?:st|nd|rd|th)?)?(?:,?\s+\d{4})?"
          r"|\d{1,2}(?:st|nd|rd|th)?\s+" + _MONTH + r"(?:,?\s+\d{4})?"
          r"|(?:the\s+)?\d{4}s?|(?:the\s+)?\d{1,2}(?:st|nd|rd|th)\s+century)")
 _DATE_PHRASE = re.compile(r"\b" + _range(_DATE) + r"\b", re.I)
+_ONE_DATE = re.compile(r"\b" + _DATE + r"\b", re.I)
 _CAP = r"[A-Z][\w’'.-]*"
 _ONE_NAME = _CAP + r"(?:\s+(?:(?:of|the|for|de|da|van|von|al)\s+)*" + _CAP + r")*"
 _SERIAL = r"\d{1,3}[A-Za-z]?"  # the number a name may end in: "Shenzhou 6", "Long March 5", "Falcon 9B"
@@ -48,14 +50,23 @@ def _question_words(question: str) -> set[str]:
     return words | {re.sub(r"['’]s?$", "", w) for w in words}
 
 
-def _candidates(sentence: str, kind: str) -> list[re.Match]:
-    if kind == "number":
-        return list(_NUMBER_PHRASE.finditer(sentence))
-    if kind == "date":
-        return list(_DATE_PHRASE.finditer(sentence))
+def _candidates(sentence: str, kind: str, asked: set[str]) -> list[re.Match]:
     if kind == "name":
         return list(_NAME_PHRASE.finditer(sentence))
-    return []
+    if kind not in ("number", "date"):
+        return []
+    ranges, one = (_NUMBER_PHRASE, _ONE_NUMBER) if kind == "number" else (_DATE_PHRASE, _ONE_DATE)
+    out: list[re.Match] = []
+    for m in ranges.finditer(sentence):
+        ends = list(one.finditer(sentence, m.start(), m.end()))
+        # Not one answer but several: a range with an end the question already names ("the 2008
+        # crisis" in "2008 - 2009"), and numbers that change "from 30 to 40".
+        if len(ends) > 1 and (any(not _trim(e.group(), asked) for e in ends)
+                              or (kind == "number" and re.search(r"\bfrom\s+$", sentence[:m.start()], re.I))):
+            out += ends
+        else:
+            out.append(m)
+    return out
 
 
 def _trim(phrase: str, asked: set[str]) -> str:
@@ -82,7 +93,7 @@ def short_answer(question: str, sentence: str) -> str | None:
     anchors = [m.start() for m in re.finditer(r"[\w'-]+", sentence)
                if fold(m.group()) in asked and fold(m.group()) not in stopwords()]
     best, best_distance = None, None
-    for m in _candidates(sentence, kind):
+    for m in _candidates(sentence, kind, asked):
         phrase = _trim(m.group(), asked)
         if not phrase or all(fold(w).strip(".,") in asked for w in phrase.split()):
             continue
@@ -128,11 +139,11 @@ def narrow(question: str, phrase: str) -> str:
     if not found:
         return phrase
     # A life span answers "born" with its first end and "died" with its last: "(1249–1314)".
-    ends = re.split(_TO, found, maxsplit=1)
+    ends = re.split(_TO + r"|\s+and\s+", found, maxsplit=1, flags=re.I)
     if len(ends) == 2 and all(re.search(r"\d", e) for e in ends) and expected_type(question) == "date":
-        if re.search(r"\b(born|birth)\b", question, re.I):
+        if re.search(r"\bborn\b|\bbirth\b(?!\s+rate)", question, re.I):
             found = ends[0]
-        elif re.search(r"\b(die|died|death)\b", question, re.I):
+        elif re.search(r"\b(die|died)\b|\bdeath\b(?!\s+(toll|rate|penalty))", question, re.I):
             found = ends[1]
     # short_answer joins words with single spaces; the slice of the phrase itself keeps the text's
     # own line breaks and spaces, so that it is still found in the quote it came from.

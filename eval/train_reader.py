@@ -247,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", type=Path, default=READER_WEIGHTS, help="weights file (default: %(default)s)")
     args = ap.parse_args(argv)
-    if args.fold != -1 and args.out == READER_WEIGHTS:
+    if args.fold != -1 and args.out.resolve() == READER_WEIGHTS.resolve():
         ap.error("a cross-validation fold's weights go elsewhere: give --out FILE")
     if args.device.startswith("cuda"):
         import torch

@@ -211,10 +211,27 @@ def test_reader_phrases_are_tidied_and_narrowed_to_the_asked_for_number_or_date(
         # A life span answers "born" with its first end and "died" with its last.
         ("When was Zhu Shijie born?", "(1249–1314)", "1249"),
         ("When did Wei Yilin die?", "Wei Yilin (1277–1347)", "1347"),
-        # A hyphen that joins a number to a word is no range.
-        ("In what year was the plan made?", "the five-year plan of 2001", "2001"),
+        ("When did he die?", "between 1562 and 1598", "1598"),
+        ("When did the death toll peak?", "in 1918-1919", "1918-1919"),  # a death toll has no life span
+        # A range one of whose ends the question names is no range: the other end answers.
+        ("In what year did the 2008 crisis end?", "2008 – 2009", "2009"),
         # Narrowed within the phrase as written, line break and all, so the quote still holds it.
         ("When did it land?", "on 15\nMay 2021", "15\nMay 2021"),
     ]
     for question, phrase, expected in cases:
         assert narrow(question, phrase) == expected, (question, phrase)
+
+
+def test_the_rules_take_a_range_whole_unless_it_is_a_change_or_an_end_is_asked():
+    from citewise.short import short_answer
+
+    cases = [
+        ("How many Africans were brought over?", "Some 12 to 15 million Africans were brought over.",
+         "12 to 15 million"),
+        ("When were the wars fought?", "The wars were fought from 1562 to 1598.", "1562 to 1598"),
+        ("How many people lived there in 2005?", "In 2005 – 2006 there were 400 people.", "400"),
+        ("How many were there in 1990?", "There were 5 in 1990 to 1995.", "5"),
+        ("How much did prices rise?", "Prices rose from 30 to 40 percent.", "30"),  # a change: each end alone
+    ]
+    for question, sentence, expected in cases:
+        assert short_answer(question, sentence) == expected, (question, sentence)
