@@ -17,7 +17,9 @@ _TO = r"\s*(?:-|–|—|to|until)\s*"
 
 
 def _range(one: str) -> str:
-    return r"(?:between\s+(?:" + one + r")\s+and\s+(?:" + one + r")|(?:" + one + r")(?:" + _TO + r"(?:" + one + r"))?)"
+    """A pattern for one thing of pattern `one`, or a range of two ("X to Y", "X-Y", "between X and Y")."""
+    between = r"between\s+(?:" + one + r")\s+and\s+(?:" + one + r")"
+    return r"(?:" + between + r"|(?:" + one + r")(?:" + _TO + r"(?:" + one + r"))?)"
 
 
 _UNIT = (r"(?:\s+(?:percent|per cent|million|billion|trillion|thousand|hundred|km|kilometres|kilometers|miles|"

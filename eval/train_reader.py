@@ -3,9 +3,9 @@
     python -m eval.train_reader ../shared/datasets/squad2/dev-half.json --negatives --plausible --epochs 5
 
 is the shipped weights' recipe: all eight dev-half articles (5,626 examples; about 70 minutes on
-2 CPU cores at 2.4 s a step, half a minute with `--device cuda` on the H200 that trained them). How well the
-recipe reads articles it has not seen comes from 4-fold cross-validation, each fold holding out two
-consecutive articles and writing its weights elsewhere:
+2 CPU cores at 2.4 s a step, half a minute with `--device cuda` on the H200 that trained them).
+How well the recipe reads articles it has not seen comes from 4-fold cross-validation, each fold
+holding out two consecutive articles and writing its weights elsewhere:
 
     python -m eval.train_reader ../shared/datasets/squad2/dev-half.json --negatives --plausible \
         --epochs 5 --holdout 2 --fold 0 --out /tmp/reader-f0.safetensors      # ... --fold 3
@@ -45,8 +45,9 @@ def examples(articles: Sequence[dict[str, Any]], rng: random.Random | None = Non
     its plausible answer (the adversarial near miss), else the sentence sharing most of its words.
     With `plausible`, SQuAD's unanswerable questions are instead span examples on their annotated
     plausible answer (1,122 more answer boundaries in the first six articles): abstention is
-    decided elsewhere, and on the last two articles (6-article reader) this lifted F1 from the answer sentence from
-    0.648 to 0.685, although it also makes the reader surer of near-miss sentences.
+    decided elsewhere, and on the last two articles (6-article reader) this lifted F1 from the
+    answer sentence from 0.648 to 0.685, although it also makes the reader surer of near-miss
+    sentences.
     Pure but for `rng`."""
     out = []
     for article in articles:
