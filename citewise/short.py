@@ -141,7 +141,7 @@ def narrow(question: str, phrase: str) -> str:
     if not found:
         return phrase
     # A life span answers "born" with its first end and "died" with its last: "(1249–1314)".
-    ends = re.split(_TO + r"|\s+and\s+", found, maxsplit=1, flags=re.I)
+    ends = [m.group() for m in _ONE_DATE.finditer(found)]  # a range's ends, as _candidates finds them
     if len(ends) == 2 and all(re.search(r"\d", e) for e in ends) and expected_type(question) == "date":
         if re.search(r"\bborn\b|\bbirth\b(?!\s+rate)", question, re.I):
             found = ends[0]
