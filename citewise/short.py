@@ -131,6 +131,34 @@ def tidy(phrase: str) -> str:
     return phrase.strip(",;:").strip()
 
 
+_WORD_BEFORE = re.compile(r"(" + _CAP + r")[ \t]+$")
+_WORD_AFTER = re.compile(r"[ \t]+(" + _CAP + r")")
+
+
+def _name_word(word: str) -> bool:
+    """A capitalised word that can be part of a name: not a function word ("The", "He"), a
+    sentence opener ("However") or a possessive ("China's" owns the name after it)."""
+    w = fold(word).rstrip(".")
+    return w not in stopwords() and w not in _OPENERS and not re.search(r"['’]s?$", w)
+
+
+def whole_names(sentence: str, start: int, end: int) -> tuple[int, int]:
+    """The span `sentence[start:end]` widened so that it neither starts nor ends inside a run of
+    capitalised words: a reader's "Junlong" of "Fei Junlong" becomes "Fei Junlong". Spans that
+    start (or end) with a lower-case word are left as they are on that side."""
+    while start < end and sentence[start].isspace():
+        start += 1
+    while end > start and sentence[end - 1].isspace():
+        end -= 1
+    if sentence[start:end][:1].isupper():
+        while (m := _WORD_BEFORE.search(sentence, 0, start)) and _name_word(m.group(1)):
+            start = m.start(1)
+    if re.search(_CAP + r"$", sentence[start:end]):
+        while (m := _WORD_AFTER.match(sentence, end)) and _name_word(m.group(1).rstrip(".")):
+            end = m.end(1) - (1 if m.group(1).endswith(".") else 0)
+    return start, end
+
+
 def narrow(question: str, phrase: str) -> str:
     """A reader's phrase for a question asking for a number or a date, narrowed to the number or
     date it holds ("total number of attendees was seventeen" -> "seventeen"); other phrases, and

@@ -235,3 +235,26 @@ def test_the_rules_take_a_range_whole_unless_it_is_a_change_or_an_end_is_asked()
     ]
     for question, sentence, expected in cases:
         assert short_answer(question, sentence) == expected, (question, sentence)
+
+
+def test_a_reader_span_that_cuts_a_name_is_widened_to_the_whole_name():
+    from citewise.short import whole_names
+
+    cases = [
+        ("Fei Junlong, deputy director of the centre, spoke.", "Junlong", "Fei Junlong"),
+        ("The deputy director is Fei Junlong.", "Fei", "Fei Junlong"),
+        ("It was ruled by Count Ludwig von Nassau-Saarbrücken.", "Ludwig von Nassau-Saarbrücken",
+         "Count Ludwig von Nassau-Saarbrücken"),
+        # Not across a function word, an opener, a possessive or punctuation.
+        ("The Moon was reached.", "Moon", "Moon"),
+        ("However Smith said no.", "Smith", "Smith"),
+        ("China's Yang Liwei flew in 2003.", "Yang Liwei", "Yang Liwei"),
+        ("Yang, China's first astronaut, flew.", "Yang", "Yang"),
+        # A lower-case edge stays where the reader put it; a span's own spaces are dropped.
+        ("a joint rescue operation with Russia", "rescue operation", "rescue operation"),
+        ("Zhou Jianping said the Tianhe module works.", " Jianping ", "Zhou Jianping"),
+    ]
+    for sentence, span, expected in cases:
+        start = sentence.find(span.strip()) - (len(span) - len(span.lstrip()))
+        a, b = whole_names(sentence, start, start + len(span))
+        assert sentence[a:b] == expected, (sentence, span)
