@@ -60,7 +60,9 @@ def build(searcher, llm: Any = None, max_upload_mb: float = 20.0) -> Any:
     def ask_ui(question: str, top_k: int, abstain: str, answerer: str):
         """The page's handler: an LLM's reply streams in as a draft, then the checked answer."""
         if not question or not question.strip():
-            raise gr.Error("Type a question first.")
+            # Said in the answer's place, not as an error toast over the previous answer.
+            yield None, '<div class="cw-meta" data-testid="no-question">Type a question first.</div>', ""
+            return
         use_llm = answerer == "llm" and llm is not None
         try:
             for part in searcher.ask_stream(question, top_k=max(1, int(top_k)), llm=llm if use_llm else None,
@@ -76,13 +78,15 @@ def build(searcher, llm: Any = None, max_upload_mb: float = 20.0) -> Any:
         except CitewiseError as exc:
             raise gr.Error(str(exc)) from exc
 
-    def remember(result: dict, past: list) -> tuple[list, str]:
+    def remember(result: dict | None, past: list) -> tuple[list, str]:
+        if not result or (past and past[0]["result"] == result):  # no new answer (an empty question)
+            return past, history_html(past)
         past = ([{"question": result["question"], "result": result}] + list(past or []))[:HISTORY]
         return past, history_html(past)
 
     def restore(past: list):
         if not past:
-            return None, "", "", ""
+            return None, "", "", history_html([])
         last = past[0]["result"]
         return last, answer_html(last), sources_html(last), history_html(past)
 
@@ -156,7 +160,7 @@ def build(searcher, llm: Any = None, max_upload_mb: float = 20.0) -> Any:
             progress(0.1, desc="Saving uploads")
             uploads = [(Path(p).name, Path(p)) for p in paths]
             saved, skipped = save_uploads(uploads, upload_dir, int(max_upload_mb * 1e6))
-            lines = [f"- skipped **{html.escape(s.path)}**: {html.escape(s.reason)}" for s in skipped]
+            lines = [f"- skipped **{html.escape(Path(s.path).name)}**: {html.escape(s.reason)}" for s in skipped]
             if saved:
                 progress(0.3, desc=f"Indexing {len(saved)} file(s)")
                 with ingest_lock:
@@ -164,30 +168,38 @@ def build(searcher, llm: Any = None, max_upload_mb: float = 20.0) -> Any:
                         report = add_documents(searcher.index_dir, saved, searcher.settings, searcher.encoder)
                     except CitewiseError as exc:
                         raise gr.Error(str(exc)) from exc
+                same = [d for d in report.unchanged if d in {f.doc for f in saved}]
                 lines = [f"Added {len(report.added)}, replaced {len(report.changed)} document(s); embedded "
                          f"{report.embedded} paragraph(s) in {report.seconds:.1f}s; the index now holds "
                          f"{report.documents} documents, {report.paragraphs} paragraphs."] + \
-                    [f"- added **{html.escape(d)}**" for d in report.added + report.changed] + lines + \
-                    [f"- skipped **{html.escape(s.path)}**: {html.escape(s.reason)}" for s in report.skipped]
+                    [f"- added **{html.escape(d)}**" for d in report.added + report.changed] + \
+                    [f"- unchanged **{html.escape(d)}**: already in the index as it is" for d in same] + lines + \
+                    [f"- skipped **{html.escape(Path(s.path).name)}**: {html.escape(s.reason)}"
+                     for s in report.skipped]
             progress(1.0)
-            return refreshed("\n".join(lines) or "Nothing added.")
+            # The drop zone is emptied, so that a second click does not send the same files again.
+            return *refreshed("\n".join(lines) or "Nothing added."), None
 
         def remove(name: str | None):
-            if not name:
-                raise gr.Error("Choose a document first.")
+            if not name:  # none chosen, or the page's "are you sure?" was answered no
+                return "Nothing removed.", gr.update(), gr.update(), gr.update(), gr.update()
             with ingest_lock:
                 try:
                     report = remove_document(searcher.index_dir, name, searcher.settings, searcher.encoder)
                 except CitewiseError as exc:
                     raise gr.Error(str(exc)) from exc
-            return refreshed(f"Removed **{html.escape(name)}**; the index now holds {report.documents} "
-                             f"documents, {report.paragraphs} paragraphs.")
+            # An answer on screen may cite the removed document: it is cleared rather than left standing.
+            return *refreshed(f"Removed **{html.escape(name)}**; the index now holds {report.documents} "
+                              f"documents, {report.paragraphs} paragraphs."), "", ""
 
         # Callable by clients (same limits and safe names as the page), not advertised in the API docs.
-        add_button.click(add, inputs=files, outputs=[status, docs_table, doc], api_name="ui_add",
+        add_button.click(add, inputs=files, outputs=[status, docs_table, doc, files], api_name="ui_add",
                          api_visibility="undocumented")
-        remove_button.click(remove, inputs=doc, outputs=[status, docs_table, doc], api_name="ui_remove",
-                            api_visibility="private")
+        # Removing is asked about first in the page: a wrong click in the dropdown above must not cost a document.
+        remove_button.click(remove, inputs=doc, outputs=[status, docs_table, doc, answer, sources],
+                            api_name="ui_remove", api_visibility="private",
+                            js="(name) => (name && confirm('Remove ' + name + ' from the index? Its paragraphs are "
+                               "deleted from the index (the file itself is not touched).')) ? name : null")
         for i, trigger in enumerate((button.click, question.submit)):
             trigger(ask_ui, inputs=[question, top_k, abstain, answerer], outputs=[raw, answer, sources],
                     api_name=f"ui_ask_{i}", api_visibility="private").then(

@@ -198,7 +198,7 @@ def compose(question: str, hits: Sequence[Hit], sentences: Sequence[Sentence],
     ordered = sorted(quoted.values(), key=lambda q: (q[0].hit != best_hit, q[0].hit, q[0].start))
     citations: list[Citation] = []
     numbers: dict[int, int] = {}
-    parts = []
+    parts: list[tuple[str, int]] = []
     for x, score in ordered:
         if x.hit not in numbers:
             numbers[x.hit] = len(numbers) + 1
@@ -211,10 +211,11 @@ def compose(question: str, hits: Sequence[Hit], sentences: Sequence[Sentence],
             citations[numbers[x.hit] - 1] = Citation(
                 n=c.n, paragraph=c.paragraph, quote=c.paragraph.text[start:end],
                 quote_start=start, quote_end=end, score=max(c.score, score))
-        parts.append(f"{x.text.strip()} [{numbers[x.hit]}]")
+        parts.append((x.text.strip(), numbers[x.hit]))
     if read is None:
         # The short answer comes from the best sentence, else from the others quoted with it.
         short = next((a for a in (short_answer(question, x.text) for x in
                                   [sentences[order[0]]] + [q[0] for q in ordered]) if a), None)
-    return Answer(question=question, answer=" ".join(parts), short_answer=short, abstained=False,
-                  citations=citations, retrieved=list(hits), confidence=confidence)
+    return Answer(question=question, answer=" ".join(f"{t} [{n}]" for t, n in parts), short_answer=short,
+                  abstained=False, citations=citations, retrieved=list(hits), confidence=confidence,
+                  sentences=parts)

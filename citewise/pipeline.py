@@ -550,7 +550,7 @@ class Searcher:
         text = render(claims)
         short = extractive.short_answer if extractive.short_answer and extractive.short_answer in text else None
         return replace(extractive, answer=text, citations=citations, answerer=name, claims=claims,
-                       short_answer=short, fallback=False)
+                       short_answer=short, fallback=False, sentences=[])
 
 
 @lru_cache(maxsize=4)

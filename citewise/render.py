@@ -60,8 +60,20 @@ def answer_html(result: dict[str, Any]) -> str:
     text = html.escape(result["answer"])
     if result["abstained"]:
         return f'<div class="cw-answer cw-abstain" data-testid="abstained">{text}</div>'
-    link = lambda n: f'<a class="cw-cite" href="#cw-cite-{n}" data-cite="{n}">[{n}]</a>'  # noqa: E731
-    linked = _MARKER.sub(lambda m: link(m.group(1)), text)
+    where = {c["n"]: f'{c["doc"]} paragraph {c["paragraph"]}' for c in result.get("citations", [])}
+
+    def link(n: int | str) -> str:
+        # Every link reads "[n]"; a screen reader also hears which source it leads to.
+        label = html.escape(f"source {n}" + (f": {where[int(n)]}" if int(n) in where else ""), quote=True)
+        return f'<a class="cw-cite" href="#cw-cite-{n}" data-cite="{n}" aria-label="{label}">[{n}]</a>'
+
+    if "sentences" in result:
+        # Only the markers citewise placed are links: a "[2]" inside a quoted sentence is the
+        # document's own text.
+        linked = " ".join(f"{html.escape(t)} {link(n)}" for t, n in
+                          ((s["text"], s["citation"]) for s in result["sentences"]))
+    else:  # a result saved before answers listed their sentences (the UI's stored history)
+        linked = _MARKER.sub(lambda m: link(m.group(1)), text)
     if result.get("claims") and not result.get("fallback"):
         # An LLM's answer: each sentence with its checked citations; unsupported ones flagged.
         parts = []
@@ -123,6 +135,7 @@ def history_html(past: list[dict[str, Any]]) -> str:
         r = entry["result"]
         cited = ", ".join(f'{c["doc"]} ¶{c["paragraph"]}' for c in r.get("citations", []))
         kind = "cw-abstain" if r.get("abstained") else ""
-        items.append(f'<li class="{kind}"><strong>{html.escape(r["question"])}</strong><br>'
+        question = r["question"] if len(r["question"]) <= 300 else r["question"][:300].rstrip() + " …"
+        items.append(f'<li class="{kind}"><strong>{html.escape(question)}</strong><br>'
                      f'{html.escape(r["answer"])}<div class="cw-meta">{html.escape(cited)}</div></li>')
     return f'<ol class="cw-history" data-testid="history">{"".join(items)}</ol>'

@@ -106,6 +106,9 @@ class Answer:
     answerer: str = "extractive"  # or "llm:<model>"
     claims: list[Any] | None = None  # LLM answers: each sentence, its citations, whether supported
     fallback: bool = False  # an LLM answer failed its check; the extractive answer stands in
+    # An extractive answer's quoted sentences, each with its citation number: `answer` is them
+    # joined with their markers. Kept apart so that a "[2]" inside a quote is never taken for one.
+    sentences: list[tuple[str, int]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -122,4 +125,5 @@ class Answer:
             "answerer": self.answerer,
             "claims": None if self.claims is None else [c.to_dict() for c in self.claims],
             "fallback": self.fallback,
+            "sentences": [{"text": t, "citation": n} for t, n in self.sentences],
         }

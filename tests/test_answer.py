@@ -258,3 +258,18 @@ def test_a_reader_span_that_cuts_a_name_is_widened_to_the_whole_name():
         start = sentence.find(span.strip()) - (len(span) - len(span.lstrip()))
         a, b = whole_names(sentence, start, start + len(span))
         assert sentence[a:b] == expected, (sentence, span)
+
+
+def test_a_bracketed_number_inside_a_quote_is_the_documents_text_not_a_citation():
+    from citewise.render import answer_html
+
+    hits = [_hit(1, "The base will cost twelve billion dollars [2], the agency said.|It opens in 2040.")]
+    ans = compose("How much will the base cost?", hits, candidate_sentences(hits, 1), [0.9, 0.1], abstain=False)
+    d = ans.to_dict()
+    assert d["answer"] == "The base will cost twelve billion dollars [2], the agency said. [1]"
+    assert d["sentences"] == [{"text": "The base will cost twelve billion dollars [2], the agency said.",
+                               "citation": 1}]
+    page = answer_html(d)
+    assert page.count('class="cw-cite"') == 1 + (d["short_answer"] is not None)  # the sentence's and the short answer's
+    assert 'data-cite="2"' not in page and "dollars [2], the agency" in page
+    assert 'aria-label="source 1: doc.txt paragraph 1"' in page

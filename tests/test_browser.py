@@ -191,7 +191,8 @@ def test_upload_a_document_then_ask_it_and_remove_it(sample_index, tmp_path, bro
     shutil.copytree(sample_index, index)  # the session index stays as it is
     other = tmp_path / "elsewhere"
     other.mkdir()
-    (other / "comet report.md").write_text("# Comet Zorya\n\nThe comet Zorya was discovered in 2031 by the "
+    # "[2]" is the document's own footnote mark: shown as text, never as a citation link.
+    (other / "comet report.md").write_text("# Comet Zorya\n\nThe comet Zorya was discovered in 2031 [2] by the "
                                            "Atacama survey telescope.\n")
     proc, url = _serve(index)
     try:
@@ -210,11 +211,33 @@ def test_upload_a_document_then_ask_it_and_remove_it(sample_index, tmp_path, bro
         card = page.locator("[data-testid=citation]").first
         card.wait_for(timeout=60_000)
         assert "uploads/comet report.md" in card.inner_text() and "Atacama" in card.inner_text()
+        answer = page.locator("#cw-answer")
+        assert "2031 [2] by" in answer.inner_text()
+        links = answer.locator("a.cw-cite")
+        assert links.count() >= 1
+        assert {links.nth(i).get_attribute("data-cite") for i in range(links.count())} == {"1"}
+        assert "comet report.md" in (links.first.get_attribute("aria-label") or "")
+        # The upload zone was emptied after the add; removing asks first, and "no" removes nothing.
+        assert page.locator("#cw-upload").get_by_text("comet report.md").count() == 0
         page.locator("#cw-removed-doc input").click()
         page.get_by_role("option", name="uploads/comet report.md").click()
+        asked = []
+        page.once("dialog", lambda d: (asked.append(d.message), d.dismiss()))
+        page.locator("#cw-remove").click()
+        expect(page.locator("#cw-ingest-status")).to_contain_text("Nothing removed", timeout=60_000)
+        assert asked and "comet report.md" in asked[0]
+        expect(page.locator("#cw-docs-table")).to_contain_text("comet report")
+        page.once("dialog", lambda d: d.accept())
         page.locator("#cw-remove").click()
         expect(page.locator("#cw-ingest-status")).to_contain_text("Removed", timeout=120_000)
         expect(page.locator("#cw-docs-table")).not_to_contain_text("comet report")
+        # The answer that cited the removed document is gone from the page.
+        expect(page.locator("[data-testid=citation]")).to_have_count(0)
+        # An empty question is answered in place: no error badge, nothing added to the history.
+        page.locator("#cw-question textarea").fill("")
+        page.locator("#cw-ask").click()
+        expect(page.locator("[data-testid=no-question]")).to_be_visible(timeout=30_000)
+        assert page.locator("[data-testid=history] li").count() == 1
         page.close()
     finally:
         proc.terminate()
