@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from .qtype import MONTHS, NUMBER_WORDS, expected_type
-from .text import fold, stopwords
+from .text import fold, stopwords, terms
 
 _NUM = r"(?:\$|€|£)?\d[\d,]*(?:\.\d+)?%?|(?:" + "|".join(NUMBER_WORDS) + r")(?:[- ](?:" + "|".join(NUMBER_WORDS) + r"))*"
 # A range is one answer: "12 to 15 million", "five to ten years", "1562 to 1598", "between 3 and 4".
@@ -157,6 +157,19 @@ def whole_names(sentence: str, start: int, end: int) -> tuple[int, int]:
         while (m := _WORD_AFTER.match(sentence, end)) and _name_word(m.group(1).rstrip(".")):
             end = m.end(1) - (1 if m.group(1).endswith(".") else 0)
     return start, end
+
+
+def counted(question: str, sentence: str) -> str | None:
+    """For "How many X ...?", the one number of `sentence` that counts X ("nine international
+    projects from 17 countries" -> "nine" for "How many projects ..."), else None (no such
+    question, or no number or several different numbers next to X)."""
+    m = re.search(r"\bhow many\s+((?:[\w'-]+\s+){0,2}[\w'-]+)", question, re.I)
+    asked = set(terms(m.group(1))) if m else set()
+    if not asked:
+        return None
+    found = {n.group() for n in _ONE_NUMBER.finditer(sentence)
+             if asked & set(terms(n.group() + " " + " ".join(sentence[n.end():].split()[:3])))}
+    return found.pop() if len(found) == 1 else None
 
 
 def narrow(question: str, phrase: str) -> str:

@@ -273,3 +273,19 @@ def test_a_bracketed_number_inside_a_quote_is_the_documents_text_not_a_citation(
     assert page.count('class="cw-cite"') == 1 + (d["short_answer"] is not None)  # the sentence's and the short answer's
     assert 'data-cite="2"' not in page and "dollars [2], the agency" in page
     assert 'aria-label="source 1: doc.txt paragraph 1"' in page
+
+
+def test_how_many_takes_the_number_that_counts_the_asked_thing():
+    from citewise.short import counted
+
+    sentence = "The station will host nine international projects from 17 countries within 28 days."
+    cases = [
+        ("How many international projects will the station host?", "nine"),
+        ("How many countries do the projects come from?", "17 countries"),
+        ("How many days will it take?", "28 days"),
+        ("How many astronauts will fly?", None),  # nothing counts astronauts
+        ("When will the station open?", None),  # not a "how many" question
+    ]
+    for question, expected in cases:
+        assert counted(question, sentence) == expected, question
+    assert counted("How many people came?", "3 people came on Monday and 4 people on Tuesday.") is None  # two counts
