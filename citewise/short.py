@@ -167,8 +167,13 @@ def counted(question: str, sentence: str) -> str | None:
     asked = set(terms(m.group(1))) if m else set()
     if not asked:
         return None
-    found = {n.group() for n in _ONE_NUMBER.finditer(sentence)
-             if asked & set(terms(n.group() + " " + " ".join(sentence[n.end():].split()[:3])))}
+    numbers = list(_ONE_NUMBER.finditer(sentence))
+    found = set()
+    for i, n in enumerate(numbers):
+        # The words a number counts: up to three after it, not reaching into the next number.
+        until = numbers[i + 1].start() if i + 1 < len(numbers) else len(sentence)
+        if asked & set(terms(n.group() + " " + " ".join(sentence[n.end():until].split()[:3]))):
+            found.add(n.group())
     return found.pop() if len(found) == 1 else None
 
 
