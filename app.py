@@ -182,7 +182,7 @@ def build(searcher, llm: Any = None, max_upload_mb: float = 20.0) -> Any:
 
         def remove(name: str | None):
             if not name:  # none chosen, or the page's "are you sure?" was answered no
-                return "Nothing removed.", gr.update(), gr.update(), gr.update(), gr.update()
+                return "Nothing removed.", gr.update(), gr.update(), gr.update(), gr.update(), gr.update()
             with ingest_lock:
                 try:
                     report = remove_document(searcher.index_dir, name, searcher.settings, searcher.encoder)
@@ -190,13 +190,13 @@ def build(searcher, llm: Any = None, max_upload_mb: float = 20.0) -> Any:
                     raise gr.Error(str(exc)) from exc
             # An answer on screen may cite the removed document: it is cleared rather than left standing.
             return *refreshed(f"Removed **{html.escape(name)}**; the index now holds {report.documents} "
-                              f"documents, {report.paragraphs} paragraphs."), "", ""
+                              f"documents, {report.paragraphs} paragraphs."), "", "", None
 
         # Callable by clients (same limits and safe names as the page), not advertised in the API docs.
         add_button.click(add, inputs=files, outputs=[status, docs_table, doc, files], api_name="ui_add",
                          api_visibility="undocumented")
         # Removing is asked about first in the page: a wrong click in the dropdown above must not cost a document.
-        remove_button.click(remove, inputs=doc, outputs=[status, docs_table, doc, answer, sources],
+        remove_button.click(remove, inputs=doc, outputs=[status, docs_table, doc, answer, sources, raw],
                             api_name="ui_remove", api_visibility="private",
                             js="(name) => (name && confirm('Remove ' + name + ' from the index? Its paragraphs are "
                                "deleted from the index (the file itself is not touched).')) ? name : null")

@@ -24,7 +24,7 @@ from .errors import (CitewiseError, EmptyCorpusError, IndexCorruptError, IndexMi
                      UnreadableFileError)
 from .load import SourceFile, Skipped, discover, fingerprint, read_document
 from .retrieve import asks_about_comments, demote, hybrid, rerank
-from .short import counted, narrow, tidy, whole_names
+from .short import reader_phrase
 from .qdrant_store import QdrantTarget
 from .qtype import expected_type, holds_type, is_full_sentence
 from .text import terms
@@ -577,18 +577,11 @@ def _short_answerer(kind: str, weights: str = "") -> ReadFn | None:
     def read(question: str, sentences: Sequence[str]) -> list[tuple[str, float] | None]:
         out: list[tuple[str, float] | None] = []
         for sentence, span in zip(sentences, reader.read_each(question, sentences)):
-            # The reader sometimes cuts a name ("Junlong" of "Fei Junlong"): widen to the whole run
-            # of capitalised words (+0.002 short F1 on every cross-validation fold).
             if span is None:
                 out.append(None)
                 continue
-            start, end = whole_names(sentence, span.start, span.end)
-            phrase = narrow(question, tidy(sentence[start:end]))
-            # "How many projects ...": the reader at times takes another count of the sentence
-            # ("17 countries"); the number next to the counted word wins (+0.001 cross-validated F1).
-            count = counted(question, sentence)
-            if count and count not in phrase:
-                phrase = count
+            # Whole names ("Junlong" -> "Fei Junlong"), tidied, narrowed, the count asked for.
+            phrase = reader_phrase(question, sentence, span.start, span.end)
             out.append((phrase, span.score) if phrase else None)
         return out
 

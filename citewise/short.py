@@ -131,50 +131,92 @@ def tidy(phrase: str) -> str:
     return phrase.strip(",;:").strip()
 
 
-_WORD_BEFORE = re.compile(r"(" + _CAP + r")[ \t]+$")
-_WORD_AFTER = re.compile(r"[ \t]+(" + _CAP + r")")
+# One word of a name: a capital (any script's) and no sentence-ending period; a word before the span
+# must start a word ("iPhone" holds no "Phone").
+_NAME_WORD = r"[^\W\d_](?:[\w’'-]*\w)?"
+_WORD_BEFORE = re.compile(r"(?<![\w’'.-])(" + _NAME_WORD + r")[ \t]+$")
+_WORD_AFTER = re.compile(r"[ \t]+(" + _NAME_WORD + r")(?![\w’'-])")
+_DAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
 
 
 def _name_word(word: str) -> bool:
     """A capitalised word that can be part of a name: not a function word ("The", "He"), a
-    sentence opener ("However") or a possessive ("China's" owns the name after it)."""
-    w = fold(word).rstrip(".")
-    return w not in stopwords() and w not in _OPENERS and not re.search(r"['’]s?$", w)
+    sentence opener ("However"), a month or weekday ("In March China ...") or a possessive
+    ("China's" owns the name after it)."""
+    w = fold(word)
+    return (word[:1].isupper() and w not in stopwords() and w not in _OPENERS and w not in MONTHS
+            and w not in _DAYS and not re.search(r"['’]s?$", w))
+
+
+def _headline(sentence: str) -> bool:
+    """Most words capitalised (a title, a headline, all caps): capitals mark no name there."""
+    words = re.findall(r"[^\W\d_][\w’'-]*", sentence)
+    return len(words) >= 3 and sum(w[0].isupper() for w in words) > 0.6 * len(words)
 
 
 def whole_names(sentence: str, start: int, end: int) -> tuple[int, int]:
     """The span `sentence[start:end]` widened so that it neither starts nor ends inside a run of
-    capitalised words: a reader's "Junlong" of "Fei Junlong" becomes "Fei Junlong". Spans that
-    start (or end) with a lower-case word are left as they are on that side."""
+    capitalised words: a reader's "Junlong" of "Fei Junlong" becomes "Fei Junlong". A side that
+    is lower case is left as it is, and so is a headline; a widening never crosses punctuation
+    (a comma, a sentence's end)."""
     while start < end and sentence[start].isspace():
         start += 1
     while end > start and sentence[end - 1].isspace():
         end -= 1
-    if sentence[start:end][:1].isupper():
+    if start == end or _headline(sentence):
+        return start, end
+    if sentence[start].isupper():
         while (m := _WORD_BEFORE.search(sentence, 0, start)) and _name_word(m.group(1)):
             start = m.start(1)
-    if re.search(_CAP + r"$", sentence[start:end]):
-        while (m := _WORD_AFTER.match(sentence, end)) and _name_word(m.group(1).rstrip(".")):
-            end = m.end(1) - (1 if m.group(1).endswith(".") else 0)
+    last = sentence[start:end].split()[-1]
+    if last[0].isupper() and re.fullmatch(_NAME_WORD, last):
+        while (m := _WORD_AFTER.match(sentence, end)) and _name_word(m.group(1)):
+            end = m.end(1)
     return start, end
+
+
+_AUXILIARY = frozenset("is are was were be been do does did will would shall should can could may might must "
+                       "has have had".split())
 
 
 def counted(question: str, sentence: str) -> str | None:
     """For "How many X ...?", the one number of `sentence` that counts X ("nine international
     projects from 17 countries" -> "nine" for "How many projects ..."), else None (no such
-    question, or no number or several different numbers next to X)."""
-    m = re.search(r"\bhow many\s+((?:[\w'-]+\s+){0,2}[\w'-]+)", question, re.I)
-    asked = set(terms(m.group(1))) if m else set()
-    if not asked:
+    question, or no number, or several different numbers, next to X). X is what the question
+    counts: its words after "how many" up to the verb ("people" in "How many people were
+    killed ..."); numbers the question itself holds ("of the 50 states") are never the answer."""
+    m = re.search(r"\bhow many\s+(.*)", question, re.I)
+    if not m:
         return None
+    words = []
+    for w in re.findall(r"[\w'-]+", m.group(1)):
+        if fold(w) in _AUXILIARY:
+            break
+        words.append(w)
+    asked = {t for t in terms(" ".join(words)) if not t[0].isdigit()}
+    said = set(terms(question))
     numbers = list(_ONE_NUMBER.finditer(sentence))
     found = set()
     for i, n in enumerate(numbers):
+        if set(terms(n.group())) & said - asked:  # the question's own number
+            continue
         # The words a number counts: up to three after it, not reaching into the next number.
         until = numbers[i + 1].start() if i + 1 < len(numbers) else len(sentence)
         if asked & set(terms(n.group() + " " + " ".join(sentence[n.end():until].split()[:3]))):
             found.add(n.group())
     return found.pop() if len(found) == 1 else None
+
+
+def reader_phrase(question: str, sentence: str, start: int, end: int) -> str:
+    """The short answer from a reader's span `sentence[start:end]`: widened to whole names, tidied,
+    narrowed to the asked-for number or date, and for "How many X" the number that counts X when
+    the span holds another ("" when nothing is left)."""
+    start, end = whole_names(sentence, start, end)
+    phrase = narrow(question, tidy(sentence[start:end]))
+    count = counted(question, sentence)
+    if count and not re.search(r"(?<!\w)" + re.escape(count) + r"(?!\w)", phrase):
+        phrase = count
+    return phrase
 
 
 def narrow(question: str, phrase: str) -> str:

@@ -17,6 +17,7 @@ import argparse
 import json
 import tempfile
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 
@@ -34,20 +35,13 @@ def features(searcher: Searcher, rows: list[dict]) -> np.ndarray:
     return np.array([searcher.analyse(g["question"]).evidence.vector() for g in rows]).reshape(-1, len(FEATURES))
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--squad-dir", type=Path, required=True, help="output of `python -m eval squad`")
-    ap.add_argument("--balanced", type=float, default=0.04,
-                    help="share of answerable dev questions that --abstain balanced may refuse")
-    ap.add_argument("--strict", type=float, default=0.10,
-                    help="share of answerable dev questions that --abstain strict may refuse")
-    ap.add_argument("--held-out-share", type=float, default=0.25)
-    args = ap.parse_args()
-    from sklearn.linear_model import LogisticRegression
-
-    gold = list(squad.read_gold(args.squad_dir / "gold.jsonl"))
+def fit_data(squad_dir: Path, held_out_share: float = 0.25) -> Iterator[tuple[Searcher, list[dict], int, str, int]]:
+    """The questions the model is fitted on, as (searcher, questions, label, kind, fold): for each
+    half of the articles, an index of that half with `held_out_share` of its paragraphs left out,
+    and its answerable, held-out, outside and impossible questions (module docstring). The
+    searcher is valid until the next item is drawn (its index lives in a temporary folder)."""
+    gold = list(squad.read_gold(squad_dir / "gold.jsonl"))
     articles = sorted({g["article"] for g in gold})
-    X, y, group = [], [], []
     for fold, indexed in enumerate([articles[0::2], articles[1::2]]):
         rng = np.random.default_rng(fold)
         with tempfile.TemporaryDirectory() as tmp:
@@ -56,9 +50,9 @@ def main() -> None:
             kept_text: list[str] = []
             for a in indexed:
                 name = f"{squad._slug(a)}.txt"
-                text = (args.squad_dir / "corpus" / name).read_text(encoding="utf-8")
+                text = (squad_dir / "corpus" / name).read_text(encoding="utf-8")
                 paras = [text[s:e] for s, e in blocks(text)]
-                drop = set(rng.choice(len(paras), size=int(len(paras) * args.held_out_share), replace=False))
+                drop = set(rng.choice(len(paras), size=int(len(paras) * held_out_share), replace=False))
                 kept = [p for i, p in enumerate(paras) if i not in drop]
                 kept_text += kept
                 (corpus / name).write_text("\n\n".join(kept) + "\n", encoding="utf-8")
@@ -79,9 +73,25 @@ def main() -> None:
             outside = list(rng.choice(outside, size=min(len(outside), len(held_out)), replace=False))
             for rows, label, kind in ((answerable, 1, "answerable"), (held_out, 0, "held-out"),
                                       (outside, 0, "outside"), (impossible, 0, "impossible")):
-                X.append(features(s, rows))
-                y += [label] * len(rows)
-                group += [kind] * len(rows)
+                yield s, rows, label, kind, fold
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--squad-dir", type=Path, required=True, help="output of `python -m eval squad`")
+    ap.add_argument("--balanced", type=float, default=0.04,
+                    help="share of answerable dev questions that --abstain balanced may refuse")
+    ap.add_argument("--strict", type=float, default=0.10,
+                    help="share of answerable dev questions that --abstain strict may refuse")
+    ap.add_argument("--held-out-share", type=float, default=0.25)
+    args = ap.parse_args()
+    from sklearn.linear_model import LogisticRegression
+
+    X, y, group = [], [], []
+    for s, rows, label, kind, _ in fit_data(args.squad_dir, args.held_out_share):
+        X.append(features(s, rows))
+        y += [label] * len(rows)
+        group += [kind] * len(rows)
     X, y, group = np.vstack(X), np.array(y), np.array(group)
     clf = LogisticRegression(C=1.0, class_weight="balanced", max_iter=2000).fit(X, y)
     p = clf.predict_proba(X)[:, 1]

@@ -253,6 +253,14 @@ def test_a_reader_span_that_cuts_a_name_is_widened_to_the_whole_name():
         # A lower-case edge stays where the reader put it; a span's own spaces are dropped.
         ("a joint rescue operation with Russia", "rescue operation", "rescue operation"),
         ("Zhou Jianping said the Tianhe module works.", " Jianping ", "Zhou Jianping"),
+        # Not across a sentence's end, a month or weekday, into a word, or in a headline.
+        ("It was run by NASA. Smith said it worked.", "Smith", "Smith"),
+        ("In March China launched it.", "China", "China"),
+        ("On Monday NASA said so.", "NASA", "NASA"),
+        ("the new iPhone Pro is out", "Pro", "Pro"),
+        ("The Three-Body Problem Wins Hugo Award For Best Novel", "Hugo Award", "Hugo Award"),
+        ("CHINA LAUNCHES SHENZHOU CREW TO STATION", "SHENZHOU", "SHENZHOU"),
+        ("He met Émile Zola there.", "Zola", "Émile Zola"),  # capitals of any script
     ]
     for sentence, span, expected in cases:
         start = sentence.find(span.strip()) - (len(span) - len(span.lstrip()))
@@ -289,3 +297,25 @@ def test_how_many_takes_the_number_that_counts_the_asked_thing():
     for question, expected in cases:
         assert counted(question, sentence) == expected, question
     assert counted("How many people came?", "3 people came on Monday and 4 people on Tuesday.") is None  # two counts
+    # What is counted ends at the verb; the question's own numbers are never the count.
+    assert counted("How many people were killed?", "The 2010 earthquake killed over 200,000.") is None
+    assert counted("How many of the 50 states have ratified it?", "Of the 50 states, 38 have ratified it.") is None
+
+
+def test_a_reader_span_becomes_the_short_answer():
+    from citewise.short import reader_phrase
+
+    def read(question, sentence, span):
+        start = sentence.index(span)
+        return reader_phrase(question, sentence, start, start + len(span))
+
+    assert read("Who is the deputy director?", "The deputy director is Fei Junlong.", "Junlong") == "Fei Junlong"
+    assert read("How many people attended?", "The total number of attendees was seventeen.",
+                "attendees was seventeen") == "seventeen"
+    # The count of the asked thing replaces another count; "six" is no part of "sixteen".
+    assert read("How many projects will it host?", "It will host six projects from sixteen countries.",
+                "sixteen countries") == "six"
+    assert read("How many projects will it host?", "It will host six projects from 16 countries.",
+                "six projects") == "six"
+    assert read("How many of the 50 states have ratified it?", "Of the 50 states, 38 have ratified it.",
+                "38") == "38"
