@@ -57,9 +57,18 @@ def stopwords() -> frozenset[str]:
     return frozenset(globals_helper.stopwords)
 
 
+def words(text: str, drop_stopwords: bool = True) -> list[str]:
+    """The folded words of `text` that terms() stems."""
+    found = [w.replace("’", "'").strip("'.") for w in _TOKEN.findall(fold(text))]
+    stop = stopwords() if drop_stopwords else frozenset()
+    return [w for w in found if w and w not in stop]
+
+
+def stem(word: str) -> str:
+    """The term of one folded word (Snowball English)."""
+    return _stemmer().stemWord(word)
+
+
 def terms(text: str, drop_stopwords: bool = True) -> list[str]:
     """Stemmed word terms of `text`, the unit of lexical matching everywhere in citewise."""
-    words = [w.replace("’", "'").strip("'.") for w in _TOKEN.findall(fold(text))]
-    stop = stopwords() if drop_stopwords else frozenset()
-    words = [w for w in words if w and w not in stop]
-    return _stemmer().stemWords(words)
+    return _stemmer().stemWords(words(text, drop_stopwords))

@@ -63,3 +63,40 @@ def test_answer_options_refuse_a_reader_file_they_cannot_use(tmp_path, capsys):
         with pytest.raises(SystemExit) as exc:
             run(argv)
         assert exc.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_soft_coverage_finds_a_word_by_its_stem_its_meaning_or_its_prefix():
+    import numpy as np
+
+    from eval.abstention_signals import prefix_ratio, soft_coverage
+
+    assert prefix_ratio("direct", "director") == 0.75 and prefix_ratio("moon", "lunar") == 0.0
+    unit = np.eye(4)
+    vectors = {"moon": unit[0], "lunar": 0.9 * unit[0] + np.sqrt(1 - 0.81) * unit[1], "woman": unit[2],
+               "landed": unit[3], "landing": unit[3], "probe": unit[1], "attended": unit[1], "attendees": unit[1]}
+    idf = {"moon": 2.0, "woman": 4.0, "land": 1.0, "attend": 1.0}.get
+    text = ["probe", "landed", "lunar"]
+    found, worst = soft_coverage(["moon", "landing"], text, vectors, lambda t: idf(t, 1.0), 4.0)
+    assert found == pytest.approx((2.0 * 0.9 + 1.0 * 1.0) / 3.0)  # "moon" by meaning, "landing" by stem
+    assert worst == pytest.approx(2.0 / 4.0 * 0.1)
+    found, worst = soft_coverage(["woman", "moon"], text, vectors, lambda t: idf(t, 1.0), 4.0)
+    assert found == pytest.approx(2.0 * 0.9 / 6.0) and worst == pytest.approx(1.0)  # "woman" nowhere
+    assert soft_coverage(["attended"], ["attendees"], {"attended": unit[2], "attendees": unit[3]},
+                         lambda t: 1.0, 1.0)[0] == pytest.approx(prefix_ratio("attended", "attendees"))
+
+
+def test_cross_fit_scores_each_half_with_the_model_fitted_on_the_other():
+    import numpy as np
+
+    from eval.abstention_signals import cross_fit
+
+    rng = np.random.default_rng(0)
+    kind = np.array((["answerable"] * 200 + ["held-out"] * 50 + ["outside"] * 50 + ["impossible"] * 50) * 2)
+    y = (kind == "answerable").astype(int)
+    fold = np.repeat([0, 1], 350)
+    noise = rng.normal(size=(700, 1))
+    signal = np.where(y == 1, 1.0, -1.0)[:, None] + 0.1 * rng.normal(size=(700, 1))
+    good = cross_fit(np.hstack([signal, noise]), y, fold, kind)
+    assert good["auc_held_out"] > 0.99 and good["balanced"]["held-out"] == 1.0
+    assert 0.0 < good["strict"]["answerable"] <= 0.15  # about the 10% the strict level allows
+    assert 0.35 < cross_fit(noise, y, fold, kind)["auc_held_out"] < 0.65  # noise separates nothing
