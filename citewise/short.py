@@ -214,7 +214,9 @@ def reader_phrase(question: str, sentence: str, start: int, end: int) -> str:
     start, end = whole_names(sentence, start, end)
     phrase = narrow(question, tidy(sentence[start:end]))
     count = counted(question, sentence)
-    if count and not re.search(r"(?<!\w)" + re.escape(count) + r"(?!\w)", phrase):
+    # Only a phrase without the count's number is replaced: "17" keeps its form for "17 countries".
+    number = re.match(_NUM, count, re.I).group() if count else ""
+    if count and not re.search(r"(?<!\w)" + re.escape(number) + r"(?!\w)", phrase, re.I):
         phrase = count
     return phrase
 

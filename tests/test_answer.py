@@ -319,3 +319,5 @@ def test_a_reader_span_becomes_the_short_answer():
                 "six projects") == "six"
     assert read("How many of the 50 states have ratified it?", "Of the 50 states, 38 have ratified it.",
                 "38") == "38"
+    # A phrase that holds the counted number keeps its own form.
+    assert read("How many countries do they come from?", "Nine projects from 17 countries.", "17") == "17"
