@@ -8,7 +8,7 @@ not the strings of one site:
   - donation and subscription appeals, share and comment-login widgets;
   - "related" / "read more" / "similar posts" headers and runs of three or more short,
     title-like lines without sentence punctuation (link lists), once the article has begun;
-  - byline-only lines ("by Staff Writers").
+  - byline-only lines ("by Staff Writers") and staff credit lines ("Editor: Yu Hui").
 A long "related story" teaser that ends in "read more" carries facts: it is kept as kind
 "teaser" (without the "read more"). A bullet followed by a short name starts a reader comment:
 the lines after it are kind "comment" with that author.
@@ -53,7 +53,10 @@ _WIDGET = re.compile(r"\b(share (this|on|via)|comment using|log ?in|facebook|twi
 _RELATED = re.compile(r"^\W*(related (links?|posts?|stories|articles|news)|similar posts?|you may (also )?like|"
                       r"more (news|stories)|just in|read (the full story|more)|recommended)\b", re.I)
 _READ_MORE = re.compile(r"\s*(\.\.\.|…)?\s*read more\W*$", re.I)
-_BYLINE = re.compile(r"^\W*by\s+[A-Z][\w.'-]*(\s+[A-Z][\w.'-]*){0,4}\W*$")
+# "by Staff Writers", and credit lines that name staff ("Editor:Yu Hui", "Reporter: Li Na"); not
+# "Source: ...", which says where a story comes from.
+_BYLINE = re.compile(r"^\W*(?:(?i:(?:edited |written |reported )?by)\s+|(?i:editors?|reporters?|writers?|authors?|"
+                     r"translators?|photographers?|photo)\s*:\s*)[A-Z][\w.'-]*(\s+[A-Z][\w.'-]*){0,4}\W*$")
 _COMMENTER = re.compile(r"^\s*[•·▪●*]\s+(\S[^.!?]{0,48})\s*$")
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
 

@@ -28,6 +28,8 @@ A rocket lifted off with the probe on board in March, carrying it towards the Mo
 Share this article via these popular social media networks
 
 Copyright 2024 Example News. All rights reserved.
+Editor:Yu Hui
+Source: Example News Agency
 """
 
 
@@ -38,6 +40,8 @@ def test_page_furniture_is_removed_with_reasons_and_article_kept():
     assert "Probe lands on the Moon" in texts  # the title, before the article starts, stays
     reasons = {r.text: r.reason for r in removed}
     assert reasons["by Staff Writers"] == "byline"
+    assert reasons["Editor:Yu Hui"] == "byline"  # a staff credit
+    assert "Source: Example News Agency" in texts  # where the story comes from is a fact
     assert reasons["A photo of the lander. (Credit: Agency)"].startswith("repeated line")
     assert texts.count("A photo of the lander. (Credit: Agency)") == 1
     assert reasons["Related Links"].startswith("related-links")

@@ -111,8 +111,9 @@ def test_cli_inspect_removed_shows_what_was_dropped(sample_index):
     out = _cli("inspect", "--index", str(sample_index), "--removed", "004_85d859092cc8430c.txt")
     assert out.returncode == 0, out.stderr
     rows = [json.loads(line) for line in out.stdout.splitlines()]
-    assert [r["reason"] for r in rows] == ["copyright or legal footer", "repeated line (printed twice on the page)"]
-    assert rows[0]["text"] == "Copyright©2023 CSSN All Rights Reserved"
+    assert [r["reason"] for r in rows] == ["byline", "copyright or legal footer",
+                                          "repeated line (printed twice on the page)"]
+    assert [r["text"] for r in rows[:2]] == ["Editor:Yu Hui", "Copyright©2023 CSSN All Rights Reserved"]
 
 
 def test_lazy_memory_mapped_index_answers_as_an_index_held_in_memory(sample_index, searcher):
