@@ -444,22 +444,23 @@ class Searcher:
                   + (s.type_bonus if typed[j] and kind != "other" else 0.0)
                   - (0.0 if is_full_sentence(x.text) else s.title_penalty)
                   for j, x in enumerate(sentences)]
-        evidence = None
-        if sentences:
-            best = int(np.argmax(scores))
-            x = sentences[best]
-            best_hit = hits[x.hit]
-            evidence = Evidence(
-                sentence_cosine=float(r.sentence_cosines[best_hit.row][x.position]),
-                sentence_coverage=coverage(r.terms, set(terms(x.text)), self.idf),
-                paragraph_coverage=coverage(r.terms, set(terms(best_hit.paragraph.text)), self.idf),
-                corpus_coverage=coverage(r.terms, {t for t in r.terms if t in self._df}, self.idf),
-                dense_top=max((h.dense or 0.0) for h in hits),
-                type_match=float(typed[best]),
-                rarest_missing=max((self.idf(t) for t in set(r.terms) - set(terms(best_hit.paragraph.text))),
-                                   default=0.0) / self.max_idf(),
-            )
+        evidence = self.evidence(r, sentences, typed, int(np.argmax(scores))) if sentences else None
         return Analysis(r, sentences, scores, evidence, typed)
+
+    def evidence(self, r: "Retrieval", sentences: Sequence[Sentence], typed: Sequence[bool], i: int) -> Evidence:
+        """What abstention reads, taken at candidate sentence i (analyse(): the best-scored one)."""
+        x = sentences[i]
+        hit = r.hits[x.hit]
+        return Evidence(
+            sentence_cosine=float(r.sentence_cosines[hit.row][x.position]),
+            sentence_coverage=coverage(r.terms, set(terms(x.text)), self.idf),
+            paragraph_coverage=coverage(r.terms, set(terms(hit.paragraph.text)), self.idf),
+            corpus_coverage=coverage(r.terms, {t for t in r.terms if t in self._df}, self.idf),
+            dense_top=max((h.dense or 0.0) for h in r.hits),
+            type_match=float(typed[i]),
+            rarest_missing=max((self.idf(t) for t in set(r.terms) - set(terms(hit.paragraph.text))),
+                               default=0.0) / self.max_idf(),
+        )
 
     def ask(self, question: str, top_k: int | None = None, llm: Any = None, abstain: str | None = None) -> Answer:
         """Retrieve, pick the supporting sentences, decide whether to abstain, cite.

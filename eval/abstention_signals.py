@@ -16,7 +16,9 @@ Candidates:
     worst-found word times how far it is from found;
   - reader margin (with --fold-readers): the span reader's best span minus no-answer logit on the
     best sentence, each question read by a reader trained without its article
-    (eval/train_reader.py --holdout 2 --fold K), as the shipped reader has seen them all.
+    (eval/train_reader.py --holdout 2 --fold K), as the shipped reader has seen them all;
+  - (with --fold-readers) the same evidence taken at the sentence the answer leads with (the
+    reader's choice among the best few) instead of the best-scored one.
 
     python -m eval squad ../shared/datasets/squad2/dev-half.json --out /tmp/squad
     python -m eval.abstention_signals --squad-dir /tmp/squad [--fold-readers /tmp/reader-f{k}.safetensors]
@@ -30,6 +32,7 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 
 import citewise  # noqa: F401  (sets the offline environment)
+from citewise.answer import subject_sentence
 from citewise.text import stem, words
 
 from . import squad
@@ -89,6 +92,12 @@ def cross_fit(X: np.ndarray, y: np.ndarray, fold: np.ndarray, kind: np.ndarray) 
     return out
 
 
+def _as_quoted(analysis, x) -> str:
+    """The sentence as the answer would quote it (with the one before when it opens with a pronoun)."""
+    subject = subject_sentence(analysis.retrieval.hits, x)
+    return analysis.retrieval.hits[x.hit].paragraph.text[subject.start:x.end] if subject else x.text
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--squad-dir", type=Path, required=True, help="output of `python -m eval squad`")
@@ -109,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
             readers[k] = Reader.load(path)
             reader_fold.update({t: k for t in split(titles, args.holdout, k)[1]})
 
-    base, soft, margin, y, fold, kind = [], [], [], [], [], []
+    base, soft, margin, at_lead, y, fold, kind = [], [], [], [], [], [], []
     vectors: dict[str, np.ndarray] = {}
     for s, rows, label, k, f in fit_data(args.squad_dir):
         max_idf = s.max_idf()
@@ -123,8 +132,16 @@ def main(argv: list[str] | None = None) -> int:
             base.append(a.evidence.vector())
             soft.append(soft_coverage(q_words, p_words, vectors, s.idf, max_idf))
             if readers:
-                span = readers[reader_fold[g["article"]]].read_each(g["question"], [x.text])[0]
+                reader = readers[reader_fold[g["article"]]]
+                span = reader.read_each(g["question"], [x.text])[0]
                 margin.append([(span.score - span.null) / 10.0 if span else -2.0])
+                # The sentence the answer would lead with (compose(): score + weight * span logit
+                # among the best `reader_sentences`), and the evidence taken there instead.
+                top = sorted(range(len(a.scores)), key=lambda i: (-a.scores[i], i))[:s.settings.reader_sentences]
+                spans = reader.read_each(g["question"], [_as_quoted(a, a.sentences[i]) for i in top])
+                lead = max(((a.scores[i] + s.settings.reader_weight * sp.score, -rank, i)
+                            for rank, (i, sp) in enumerate(zip(top, spans)) if sp), default=(0, 0, top[0]))[2]
+                at_lead.append(s.evidence(a.retrieval, a.sentences, a.typed, lead).vector())
             y.append(label)
             fold.append(f)
             kind.append(k)
@@ -135,6 +152,8 @@ def main(argv: list[str] | None = None) -> int:
     if readers:
         sets["+ reader margin"] = np.hstack([base, margin])
         sets["+ both"] = np.hstack([base, soft, margin])
+        sets["evidence at the reader's lead sentence"] = np.array(at_lead)
+        sets["evidence at the lead + soft coverage + margin"] = np.hstack([at_lead, soft, margin])
     print(f"\n{len(Y)} questions: " + ", ".join(f"{k} {int((K == k).sum())}" for k in ("answerable",) + KINDS))
     print("| signals | AUC answerable vs held-out | " + " | ".join(
         f"{level}: false, {', '.join(KINDS)}" for level in RATES) + " |")
