@@ -86,6 +86,12 @@ def sentence_scores(query_terms: Sequence[str], texts: Sequence[str], cosines: n
     return weight * np.asarray(cosines, dtype=np.float32) + (1.0 - weight) * cov
 
 
+def as_quoted(hits: Sequence[Hit], x: Sentence) -> str:
+    """The sentence as the answer quotes it: with the one before when it opens with a pronoun."""
+    subject = subject_sentence(hits, x)
+    return hits[x.hit].paragraph.text[subject.start:x.end] if subject else x.text
+
+
 @dataclass(frozen=True)
 class Evidence:
     """Signals the abstention decision reads (all on comparable 0..1 scales)."""
@@ -151,10 +157,6 @@ def compose(question: str, hits: Sequence[Hit], sentences: Sequence[Sentence],
     if read_depth < 1:
         raise ValueError(f"read_depth must be at least 1, got {read_depth}")
 
-    def as_quoted(x: Sentence) -> str:
-        subject = subject_sentence(hits, x)
-        return hits[x.hit].paragraph.text[subject.start:x.end] if subject else x.text
-
     reads: dict[int, tuple[str, float] | None] = {}
     short, short_logit = None, -math.inf
     if read is not None:
@@ -162,7 +164,7 @@ def compose(question: str, hits: Sequence[Hit], sentences: Sequence[Sentence],
         # A sentence the reader finds a confident answer in may overtake a better-matching one
         # that does not answer (on two SQuAD articles the top-scored sentence held the answer for
         # 67% of questions, one of the top five for 89%).
-        reads = dict(zip(top, read(question, [as_quoted(sentences[i]) for i in top]), strict=True))
+        reads = dict(zip(top, read(question, [as_quoted(hits, sentences[i]) for i in top]), strict=True))
         lead = max(((scores[i] + read_weight * got[1], -rank, i) for rank, (i, got) in enumerate(reads.items())
                     if got), default=None)
         if lead is not None:
@@ -182,7 +184,7 @@ def compose(question: str, hits: Sequence[Hit], sentences: Sequence[Sentence],
                 if read is not None:
                     # The neighbour holds the asked-for kind of thing: its phrase competes with
                     # the lead's for the short answer.
-                    got = reads[j] if j in reads else read(question, [as_quoted(sentences[j])])[0]
+                    got = reads[j] if j in reads else read(question, [as_quoted(hits, sentences[j])])[0]
                     if got and got[1] > short_logit:
                         short, short_logit = got
                 break

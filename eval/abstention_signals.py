@@ -32,7 +32,7 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 
 import citewise  # noqa: F401  (sets the offline environment)
-from citewise.answer import subject_sentence
+from citewise.answer import as_quoted
 from citewise.text import stem, words
 
 from . import squad
@@ -92,12 +92,6 @@ def cross_fit(X: np.ndarray, y: np.ndarray, fold: np.ndarray, kind: np.ndarray) 
     return out
 
 
-def _as_quoted(analysis, x) -> str:
-    """The sentence as the answer would quote it (with the one before when it opens with a pronoun)."""
-    subject = subject_sentence(analysis.retrieval.hits, x)
-    return analysis.retrieval.hits[x.hit].paragraph.text[subject.start:x.end] if subject else x.text
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--squad-dir", type=Path, required=True, help="output of `python -m eval squad`")
@@ -138,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
                 # The sentence the answer would lead with (compose(): score + weight * span logit
                 # among the best `reader_sentences`), and the evidence taken there instead.
                 top = sorted(range(len(a.scores)), key=lambda i: (-a.scores[i], i))[:s.settings.reader_sentences]
-                spans = reader.read_each(g["question"], [_as_quoted(a, a.sentences[i]) for i in top])
+                spans = reader.read_each(g["question"], [as_quoted(a.retrieval.hits, a.sentences[i]) for i in top])
                 lead = max(((a.scores[i] + s.settings.reader_weight * sp.score, -rank, i)
                             for rank, (i, sp) in enumerate(zip(top, spans)) if sp), default=(0, 0, top[0]))[2]
                 at_lead.append(s.evidence(a.retrieval, a.sentences, a.typed, lead).vector())
