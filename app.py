@@ -88,7 +88,11 @@ def build(searcher, llm: Any = None, max_upload_mb: float = 20.0) -> Any:
         if not past:
             return None, "", "", history_html([])
         last = past[0]["result"]
-        return last, answer_html(last), sources_html(last), history_html(past)
+        # Restored from the browser: documents may have been removed or changed since it was asked.
+        index = searcher.index
+        stale = {c["n"] for c in last.get("citations", [])
+                 if getattr(index.paragraph(c["id"]), "text", None) != c["text"]}
+        return last, answer_html(last, stale), sources_html(last, stale), history_html(past)
 
     def documents() -> list[list]:
         docs = searcher.index.manifest["documents"]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import html
 import re
-from typing import Any
+from typing import Any, Collection
 
 CSS = """
 .cw-answer { font-size: 1.05rem; line-height: 1.6; }
@@ -20,6 +20,7 @@ CSS = """
 .cw-card p { white-space: pre-wrap; margin: 0; line-height: 1.5; }
 .cw-card mark { background: #fde68a; color: #111; padding: 0 1px; }
 .cw-related { opacity: 0.85; }
+.cw-stale { opacity: 0.6; border-style: dashed; }
 """
 
 _MARKER = re.compile(r"\[(\d+)\]")
@@ -53,8 +54,19 @@ def _also_in(p: dict[str, Any]) -> str:
     return " · also in " + ", ".join(html.escape(x) for x in p["also_in"])
 
 
-def answer_html(result: dict[str, Any]) -> str:
-    """The answer text with each [n] as a link to its source card."""
+def stale_note(stale: Collection[int]) -> str:
+    """Said above an answer from an earlier visit whose sources the index no longer holds as they were."""
+    if not stale:
+        return ""
+    marks = ", ".join(f"[{n}]" for n in sorted(stale))
+    return (f'<div class="cw-note" data-testid="stale">An earlier answer: source{"s" if len(stale) > 1 else ""} '
+            f'{marks} {"are" if len(stale) > 1 else "is"} no longer in the index as quoted (its document was '
+            'removed or changed since). Ask again for an answer from the documents as they are now.</div>')
+
+
+def answer_html(result: dict[str, Any], stale: Collection[int] = ()) -> str:
+    """The answer text with each [n] as a link to its source card; `stale`: the citations whose
+    paragraph the index no longer holds as quoted (an answer restored from an earlier visit)."""
     if not result:
         return ""
     text = html.escape(result["answer"])
@@ -92,7 +104,7 @@ def answer_html(result: dict[str, Any]) -> str:
         n = next((c["n"] for c in result["citations"] if result["short_answer"] in c["quote"]), 1)
         short = (f'<div class="cw-short" data-testid="short-answer"><strong>'
                  f'{html.escape(result["short_answer"])}</strong> {link(n)}</div>')
-    return f'<div class="cw-answer" data-testid="answer">{short}{linked}</div>'
+    return f'<div class="cw-answer" data-testid="answer">{stale_note(stale)}{short}{linked}</div>'
 
 
 def _highlighted(text: str, start: int, end: int) -> str:
@@ -100,8 +112,9 @@ def _highlighted(text: str, start: int, end: int) -> str:
             + html.escape(text[end:]))
 
 
-def sources_html(result: dict[str, Any]) -> str:
-    """One card per citation (quote highlighted), or the related paragraphs on abstention."""
+def sources_html(result: dict[str, Any], stale: Collection[int] = ()) -> str:
+    """One card per citation (quote highlighted), or the related paragraphs on abstention; the
+    cards of `stale` citations say that the index no longer holds them as quoted."""
     if not result:
         return ""
     cards = []
@@ -116,9 +129,10 @@ def sources_html(result: dict[str, Any]) -> str:
     cards.append("<h3>Sources</h3>")
     scores = {r["id"]: r for r in result.get("retrieved", [])}
     for c in result["citations"]:
+        gone = c["n"] in stale
         cards.append(
-            f'<div class="cw-card" id="cw-cite-{c["n"]}" data-testid="citation">'
-            f'<h4>[{c["n"]}] {_where(c)}</h4>'
+            f'<div class="cw-card{" cw-stale" if gone else ""}" id="cw-cite-{c["n"]}" data-testid="citation">'
+            f'<h4>[{c["n"]}] {_where(c)}{" · no longer in the index as quoted" if gone else ""}</h4>'
             f'<div class="cw-meta">{_kind(c)} · id {html.escape(c["id"])} · score {c["score"]:.3f}'
             f'{_also_in(c)}</div>'
             f'{_scores(scores.get(c["id"], {}))}'

@@ -166,6 +166,37 @@ class Index:
     def settings(self) -> Settings:
         return Settings().with_overrides(**self.manifest["settings"])
 
+    def paragraph(self, paragraph_id: str) -> Paragraph | None:
+        """The indexed paragraph with this id, or None (its document was removed, or the id is
+        a copy folded into another document's paragraph). Reads one row, found from the manifest."""
+        row = row_of(self.manifest, paragraph_id)
+        if row is None:
+            return None
+        if row < len(self.paragraphs) and self.paragraphs[row].id == paragraph_id:
+            return self.paragraphs[row]
+        # Not where the manifest puts it: an index written some other way. Look everywhere rather
+        # than call a cited paragraph gone.
+        return next((p for p in self.paragraphs if p.id == paragraph_id), None)
+
+
+def row_of(manifest: dict[str, Any], paragraph_id: str) -> int | None:
+    """Where `<doc>#<ordinal>` is stored: documents are stored in the manifest's order, each with
+    its paragraphs 1..n in order less the copies folded into an earlier paragraph (`duplicates`).
+    None when the document is not indexed or the paragraph is such a copy."""
+    doc, _, ordinal = paragraph_id.rpartition("#")
+    if not ordinal.isdigit():
+        return None
+    row = 0
+    for name, d in manifest["documents"].items():
+        copies = {int(c["id"].rpartition("#")[2]) for c in d.get("duplicates", [])}
+        if name == doc:
+            n = int(ordinal)
+            if not 1 <= n <= d["paragraphs"] or n in copies:
+                return None
+            return row + n - 1 - sum(1 for c in copies if c < n)
+        row += d["paragraphs"] - len(copies)
+    return None
+
 
 def build_lexical(paragraph_terms: Sequence[list[str]]) -> Any:
     """A BM25 index over pre-tokenised paragraphs (citewise.text.terms)."""

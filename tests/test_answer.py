@@ -283,6 +283,18 @@ def test_a_bracketed_number_inside_a_quote_is_the_documents_text_not_a_citation(
     assert 'aria-label="source 1: doc.txt paragraph 1"' in page
 
 
+def test_an_answer_whose_sources_are_gone_says_so():
+    from citewise.render import answer_html, sources_html
+
+    hits = [_hit(1, "The base will cost twelve billion dollars.|It opens in 2040.")]
+    d = compose("How much will the base cost?", hits, candidate_sentences(hits, 1), [0.9, 0.1], abstain=False).to_dict()
+    assert 'data-testid="stale"' not in answer_html(d) and "cw-stale" not in sources_html(d)
+    page, cards = answer_html(d, stale={1}), sources_html(d, stale={1})
+    assert 'data-testid="stale"' in page and "source [1] is no longer in the index" in page
+    assert "cw-stale" in cards and "no longer in the index as quoted" in cards
+    assert page.count('class="cw-cite"') == answer_html(d).count('class="cw-cite"')  # still linked to its card
+
+
 def test_how_many_takes_the_number_that_counts_the_asked_thing():
     from citewise.short import counted
 

@@ -238,6 +238,11 @@ def test_upload_a_document_then_ask_it_and_remove_it(sample_index, tmp_path, bro
         page.locator("#cw-ask").click()
         expect(page.locator("[data-testid=no-question]")).to_be_visible(timeout=30_000)
         assert page.locator("[data-testid=history] li").count() == 1
+        # After a refresh the last answer comes back from the browser's storage, saying that the
+        # document it cites has been removed since.
+        page.reload()
+        expect(page.locator("[data-testid=stale]")).to_contain_text("[1]", timeout=60_000)
+        expect(page.locator(".cw-stale")).to_contain_text("no longer in the index")
         page.close()
     finally:
         proc.terminate()

@@ -107,6 +107,27 @@ def test_reingest_embeds_only_what_changed(tmp_path, corpus, fake_encoder, fake_
     assert np.allclose(store.load(tmp_path / "fresh").dense.reconstruct_n(0, 4), loaded.dense.reconstruct_n(0, 4))
 
 
+def test_a_paragraph_is_found_by_its_id_after_documents_come_and_go(tmp_path, corpus, fake_encoder, fake_settings):
+    index_dir = tmp_path / "index"
+    # A copy of a mars paragraph in a later document is folded into it: the copy has no row.
+    (corpus / "zz-copy.txt").write_text("Olympus Mons is the tallest volcano.\n\nA paragraph of its own.")
+    ingest([corpus], index_dir, fake_settings, fake_encoder, progress=False)
+    loaded = store.load(index_dir)
+    assert loaded.manifest["documents"]["zz-copy.txt"]["duplicates"] == [{"id": "zz-copy.txt#1", "same_as": "mars.md#2"}]
+    for row, p in enumerate(loaded.paragraphs):
+        assert store.row_of(loaded.manifest, p.id) == row and loaded.paragraph(p.id) == p
+    assert loaded.paragraph("zz-copy.txt#2").text == "A paragraph of its own."
+    for gone in ("zz-copy.txt#1", "mars.md#3", "mars.md#0", "venus.txt#1", "mars.md", "mars.md#x"):
+        assert loaded.paragraph(gone) is None, gone
+    (corpus / "mars.md").unlink()
+    ingest([corpus], index_dir, fake_settings, fake_encoder, progress=False)
+    after = store.load(index_dir)
+    assert after.paragraph("mars.md#2") is None
+    # The copy is no longer folded into anything: it is indexed under its own id now.
+    assert after.paragraph("zz-copy.txt#1").text == "Olympus Mons is the tallest volcano."
+    assert [after.paragraph(p.id) for p in after.paragraphs] == list(after.paragraphs)
+
+
 def test_each_distinct_string_is_embedded_once(tmp_path, fake_encoder, fake_settings):
     """A one-sentence paragraph is its own sentence, and a line repeated across paragraphs is the
     same string: each goes through the encoder once, and every row still gets its vector."""
