@@ -342,7 +342,7 @@ class Searcher:
         faiss.omp_set_num_threads(1)
         _ = self.index  # load now, so that a missing or mismatched index fails at start
         # The reader too (once per process), for the same reason.
-        _short_answerer(settings.short_answers, settings.reader_weights)
+        short_answerer(settings.short_answers, settings.reader_weights)
 
     @property
     def encoder(self) -> Encoder:
@@ -480,7 +480,7 @@ class Searcher:
         threshold = s.abstain_threshold if s.abstain_threshold is not None and abstain is None \
             else abstain_threshold(abstain or s.abstain)
         abstain = confidence is None or confidence < threshold
-        read = _short_answerer(s.short_answers, s.reader_weights)
+        read = short_answerer(s.short_answers, s.reader_weights)
         answer = compose(question, a.retrieval.hits, a.sentences, a.scores, abstain, s.max_sentences,
                          s.second_sentence_ratio, confidence, a.typed, read, s.reader_sentences, s.reader_weight)
         if llm is not None and not abstain:
@@ -555,16 +555,17 @@ class Searcher:
 
 
 @lru_cache(maxsize=4)
-def _reader(weights: Path) -> "Reader":
+def load_reader(weights: Path) -> "Reader":
+    """A reader from its weights file, once per process and file (every searcher shares it)."""
     from .reader import Reader
 
-    return Reader.load(weights)  # once per process and weights file: every searcher shares it
+    return Reader.load(weights)
 
 
 ReadFn = Callable[[str, Sequence[str]], list[tuple[str, float] | None]]
 
 
-def _short_answerer(kind: str, weights: str = "") -> ReadFn | None:
+def short_answerer(kind: str, weights: str = "") -> ReadFn | None:
     """compose()'s `read` for Settings.short_answers: the trained reader (from the `weights` file,
     else the shipped one), or None for the rules."""
     from .reader import READER_WEIGHTS
@@ -573,7 +574,7 @@ def _short_answerer(kind: str, weights: str = "") -> ReadFn | None:
         return None
     if kind != "reader":
         raise ValueError(f"unknown short_answers {kind!r}; choose reader or rules")
-    reader = _reader(Path(weights).resolve() if weights else READER_WEIGHTS)
+    reader = load_reader(Path(weights).resolve() if weights else READER_WEIGHTS)
 
     def read(question: str, sentences: Sequence[str]) -> list[tuple[str, float] | None]:
         out: list[tuple[str, float] | None] = []

@@ -32,7 +32,7 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 
 import citewise  # noqa: F401  (sets the offline environment)
-from citewise.answer import as_quoted
+from citewise.answer import read_lead
 from citewise.text import stem, words
 
 from . import squad
@@ -101,15 +101,16 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     titles = list(dict.fromkeys(g["article"] for g in squad.read_gold(args.squad_dir / "gold.jsonl")))
     readers: dict[int, object] = {}
+    reads: dict[int, object] = {}  # compose()'s `read` with each fold's reader
     reader_fold: dict[str, int] = {}
     if args.fold_readers:
-        from citewise.reader import Reader
+        from citewise.pipeline import load_reader, short_answerer
 
         for k in range((len(titles) + args.holdout - 1) // args.holdout):
-            path = Path(args.fold_readers.format(k=k))
+            path = Path(args.fold_readers.format(k=k)).resolve()
             if not path.is_file():
                 ap.error(f"no reader weights at {path}")
-            readers[k] = Reader.load(path)
+            readers[k], reads[k] = load_reader(path), short_answerer("reader", str(path))
             reader_fold.update({t: k for t in split(titles, args.holdout, k)[1]})
 
     base, soft, margin, at_lead, y, fold, kind = [], [], [], [], [], [], []
@@ -126,15 +127,14 @@ def main(argv: list[str] | None = None) -> int:
             base.append(a.evidence.vector())
             soft.append(soft_coverage(q_words, p_words, vectors, s.idf, max_idf))
             if readers:
-                reader = readers[reader_fold[g["article"]]]
-                span = reader.read_each(g["question"], [x.text])[0]
+                fold_k = reader_fold[g["article"]]
+                span = readers[fold_k].read_each(g["question"], [x.text])[0]
                 margin.append([(span.score - span.null) / 10.0 if span else -2.0])
-                # The sentence the answer would lead with (compose(): score + weight * span logit
-                # among the best `reader_sentences`), and the evidence taken there instead.
-                top = sorted(range(len(a.scores)), key=lambda i: (-a.scores[i], i))[:s.settings.reader_sentences]
-                spans = reader.read_each(g["question"], [as_quoted(a.retrieval.hits, a.sentences[i]) for i in top])
-                lead = max(((a.scores[i] + s.settings.reader_weight * sp.score, -rank, i)
-                            for rank, (i, sp) in enumerate(zip(top, spans)) if sp), default=(0, 0, top[0]))[2]
+                # The sentence the answer would lead with (compose()'s choice), and the evidence
+                # taken there instead (the best-scored one when the reader found nothing).
+                lead, _ = read_lead(g["question"], a.retrieval.hits, a.sentences, a.scores, reads[fold_k],
+                                    s.settings.reader_sentences, s.settings.reader_weight)
+                lead = int(np.argmax(a.scores)) if lead is None else lead
                 at_lead.append(s.evidence(a.retrieval, a.sentences, a.typed, lead).vector())
             y.append(label)
             fold.append(f)
