@@ -11,12 +11,12 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
+from typing import Callable, Container, Mapping, Sequence
 
 import numpy as np
 
 from .short import short_answer
-from .text import terms
+from .text import stem, terms, words
 from .types import Answer, Citation, Hit
 
 ABSTAIN_TEXT = ("The documents do not say. The closest paragraphs are listed as related reading, "
@@ -43,6 +43,12 @@ def candidate_sentences(hits: Sequence[Hit], n_paragraphs: int) -> list[Sentence
         for j, (s, e) in enumerate(hit.paragraph.sentences):
             out.append(Sentence(hit=i, start=s, end=e, text=text[s:e], position=j))
     return out
+
+
+def not_in_documents(question: str, indexed_terms: Container[str]) -> list[str]:
+    """The question's words (folded, without stopwords, once each) whose term no indexed paragraph
+    holds. Matching is by stem, as everywhere: "women" counts for "woman" only where both stem alike."""
+    return list(dict.fromkeys(w for w in words(question) if stem(w) not in indexed_terms))
 
 
 def coverage(query_terms: Sequence[str], text_terms: set[str], idf: Callable[[str], float]) -> float:

@@ -64,7 +64,10 @@ def llm_from_args(args: argparse.Namespace):
 
 def render(answer: Answer) -> str:
     """The answer for people: text with [n] markers, then each cited paragraph."""
-    out = [textwrap.fill(answer.answer, 100), ""]
+    out = [textwrap.fill(answer.answer, 100)]
+    if answer.not_in_documents:
+        out.append(f"(No indexed document contains: {', '.join(answer.not_in_documents)})")
+    out.append("")
     if answer.abstained:
         out.append("Related paragraphs (not support):")
         for h in answer.retrieved[:3]:

@@ -14,7 +14,7 @@ from tqdm.auto import tqdm
 
 from . import qdrant_store, store
 from .answer import (Evidence, Sentence, abstain_threshold, answerable_probability, candidate_sentences, compose,
-                     coverage, sentence_scores)
+                     coverage, not_in_documents, sentence_scores)
 from .chunk import content_hash, split_paragraphs
 from .clean import clean
 from .dedup import collapse
@@ -27,7 +27,7 @@ from .retrieve import asks_about_comments, demote, hybrid, rerank
 from .short import reader_phrase
 from .qdrant_store import QdrantTarget
 from .qtype import expected_type, holds_type, is_full_sentence
-from .text import terms
+from .text import compound_parts, terms
 from .types import Answer, Citation, Hit, Paragraph
 
 if TYPE_CHECKING:
@@ -394,6 +394,7 @@ class Searcher:
             indptr = np.asarray(index.lexical.scores["indptr"])
             df = np.diff(indptr)
             self._df = {t: int(df[i]) for t, i in index.lexical.vocab_dict.items() if i < len(df)}
+            self._parts = compound_parts(t for t, n in self._df.items() if n > 0)
             self._n = len(index.paragraphs)
             self._index, self._loaded_at = index, stamp
             return self._index
@@ -483,6 +484,8 @@ class Searcher:
         read = short_answerer(s.short_answers, s.reader_weights)
         answer = compose(question, a.retrieval.hits, a.sentences, a.scores, abstain, s.max_sentences,
                          s.second_sentence_ratio, confidence, a.typed, read, s.reader_sentences, s.reader_weight)
+        held = {t for t in terms(question) if self._df.get(t, 0) > 0 or t in self._parts}
+        answer.not_in_documents = not_in_documents(question, held)
         if llm is not None and not abstain:
             answer = self._llm_answer(question, answer, llm)
         answer.timings_ms = {"total": 1000 * (time.perf_counter() - t0)}

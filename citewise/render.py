@@ -64,6 +64,17 @@ def stale_note(stale: Collection[int]) -> str:
             'removed or changed since). Ask again for an answer from the documents as they are now.</div>')
 
 
+def absent_note(result: dict[str, Any]) -> str:
+    """The question's words no indexed document contains, said under the answer (a near miss
+    such as "the first *woman* astronaut" shows as one)."""
+    absent = result.get("not_in_documents") or []
+    if not absent:
+        return ""
+    listed = ", ".join(f"<strong>{html.escape(w)}</strong>" for w in absent)
+    return (f'<div class="cw-note" data-testid="not-in-documents">No indexed document contains '
+            f'{"the word" if len(absent) == 1 else "these words"} of the question: {listed}</div>')
+
+
 def answer_html(result: dict[str, Any], stale: Collection[int] = ()) -> str:
     """The answer text with each [n] as a link to its source card; `stale`: the citations whose
     paragraph the index no longer holds as quoted (an answer restored from an earlier visit)."""
@@ -71,7 +82,7 @@ def answer_html(result: dict[str, Any], stale: Collection[int] = ()) -> str:
         return ""
     text = html.escape(result["answer"])
     if result["abstained"]:
-        return f'<div class="cw-answer cw-abstain" data-testid="abstained">{text}</div>'
+        return f'<div class="cw-answer cw-abstain" data-testid="abstained">{text}{absent_note(result)}</div>'
     where = {c["n"]: f'{c["doc"]} paragraph {c["paragraph"]}' for c in result.get("citations", [])}
 
     def link(n: int | str) -> str:
@@ -104,7 +115,8 @@ def answer_html(result: dict[str, Any], stale: Collection[int] = ()) -> str:
         n = next((c["n"] for c in result["citations"] if result["short_answer"] in c["quote"]), 1)
         short = (f'<div class="cw-short" data-testid="short-answer"><strong>'
                  f'{html.escape(result["short_answer"])}</strong> {link(n)}</div>')
-    return f'<div class="cw-answer" data-testid="answer">{stale_note(stale)}{short}{linked}</div>'
+    return (f'<div class="cw-answer" data-testid="answer">{stale_note(stale)}{short}{linked}'
+            f'{absent_note(result)}</div>')
 
 
 def _highlighted(text: str, start: int, end: int) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from typing import Iterable
 
 # Abbreviations Punkt's shipped English model misses; a period after them does not end a sentence.
 _EXTRA_ABBREVIATIONS = {
@@ -67,6 +68,12 @@ def words(text: str, drop_stopwords: bool = True) -> list[str]:
 def stem(word: str) -> str:
     """The term of one folded word (Snowball English)."""
     return _stemmer().stemWord(word)
+
+
+def compound_parts(vocabulary: Iterable[str]) -> frozenset[str]:
+    """The stems of the pieces of compound terms ("march-6a" -> "march", "6a"; "u.s" -> "u", "s"):
+    a word a text holds only inside a compound is still in that text for a reader."""
+    return frozenset(stem(x) for t in vocabulary if not t.isalnum() for x in re.split(r"[\W_]+", t) if x)
 
 
 def terms(text: str, drop_stopwords: bool = True) -> list[str]:

@@ -109,6 +109,9 @@ class Answer:
     # An extractive answer's quoted sentences, each with its citation number: `answer` is them
     # joined with their markers. Kept apart so that a "[2]" inside a quote is never taken for one.
     sentences: list[tuple[str, int]] = field(default_factory=list)
+    # The question's words that no indexed paragraph contains ("woman" in "Who was the first woman
+    # astronaut?"): shown beside the answer, so that a near miss is visible as one.
+    not_in_documents: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -126,4 +129,5 @@ class Answer:
             "claims": None if self.claims is None else [c.to_dict() for c in self.claims],
             "fallback": self.fallback,
             "sentences": [{"text": t, "citation": n} for t, n in self.sentences],
+            "not_in_documents": list(self.not_in_documents),
         }

@@ -283,6 +283,23 @@ def test_a_bracketed_number_inside_a_quote_is_the_documents_text_not_a_citation(
     assert 'aria-label="source 1: doc.txt paragraph 1"' in page
 
 
+def test_not_in_documents_names_each_absent_word_once_by_its_stem():
+    from citewise.answer import not_in_documents
+    from citewise.render import answer_html
+
+    known = {"first", "astronaut", "china"}
+    assert not_in_documents("Who was the first woman astronaut from China? A woman?", known) == ["woman"]
+    assert not_in_documents("Which astronauts were first?", known) == []  # stems: astronauts ~ astronaut
+    assert not_in_documents("Who was first?", known) == []  # stopwords are never named
+    from citewise.text import compound_parts
+
+    parts = compound_parts(["march-6a", "chang'e-5", "u.s", "rocket"])
+    assert {"march", "6a", "chang", "e", "5", "u", "s"} == set(parts)
+    page = answer_html({"question": "q", "answer": "The documents do not say.", "abstained": True,
+                        "not_in_documents": ["woman", "<b>"]})
+    assert "these words of the question: <strong>woman</strong>, <strong>&lt;b&gt;</strong>" in page
+
+
 def test_an_answer_whose_sources_are_gone_says_so():
     from citewise.render import answer_html, sources_html
 

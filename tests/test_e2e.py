@@ -29,6 +29,19 @@ def test_every_answer_sentence_is_verbatim_from_its_cited_paragraph(searcher):
             assert sentence.strip() in by_n[int(n)].paragraph.text
 
 
+def test_the_questions_words_that_no_document_holds_are_named(searcher):
+    near_miss = searcher.ask("Who was the first woman astronaut from China?", abstain="never")
+    assert near_miss.not_in_documents == ["woman"]  # "first", "astronaut", "china" are all there
+    assert near_miss.to_dict()["not_in_documents"] == ["woman"]
+    assert searcher.ask("Who is the Director of UNOOSA?").not_in_documents == []
+    # Said on abstentions too, and the stem decides: "rockets" is in the corpus as "rocket".
+    off = searcher.ask("What fuel do the Long March 5 rockets burn?")
+    assert off.abstained and "fuel" in off.not_in_documents and "rockets" not in off.not_in_documents
+    out = _cli("ask", "Who was the first woman astronaut from China?", "--index", str(searcher.index_dir),
+               "--abstain", "never")
+    assert out.returncode == 0 and "(No indexed document contains: woman)" in out.stdout, out.stderr
+
+
 def test_out_of_corpus_question_abstains_with_related_paragraphs(searcher):
     ans = searcher.ask("What fuel does the Long March 5 rocket burn?")
     assert ans.abstained
