@@ -13,8 +13,8 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from . import qdrant_store, store
-from .answer import (Evidence, Sentence, abstain_threshold, answerable_probability, candidate_sentences, compose,
-                     coverage, not_in_documents, sentence_scores)
+from .answer import (Evidence, Read, Sentence, abstain_threshold, answerable_probability, candidate_sentences,
+                     compose, coverage, not_in_documents, sentence_scores)
 from .chunk import content_hash, split_paragraphs
 from .clean import clean
 from .dedup import collapse
@@ -565,10 +565,7 @@ def load_reader(weights: Path) -> "Reader":
     return Reader.load(weights)
 
 
-ReadFn = Callable[[str, Sequence[str]], list[tuple[str, float] | None]]
-
-
-def short_answerer(kind: str, weights: str = "") -> ReadFn | None:
+def short_answerer(kind: str, weights: str = "") -> Read | None:
     """compose()'s `read` for Settings.short_answers: the trained reader (from the `weights` file,
     else the shipped one), or None for the rules."""
     from .reader import READER_WEIGHTS

@@ -60,8 +60,8 @@ def stale_note(stale: Collection[int]) -> str:
         return ""
     marks = ", ".join(f"[{n}]" for n in sorted(stale))
     return (f'<div class="cw-note" data-testid="stale">An earlier answer: source{"s" if len(stale) > 1 else ""} '
-            f'{marks} {"are" if len(stale) > 1 else "is"} no longer in the index as quoted (its document was '
-            'removed or changed since). Ask again for an answer from the documents as they are now.</div>')
+            f'{marks} {"are" if len(stale) > 1 else "is"} no longer in the index as quoted (removed or changed '
+            'since). Ask again for an answer from the documents as they are now.</div>')
 
 
 def absent_note(result: dict[str, Any]) -> str:
