@@ -23,6 +23,15 @@ EXAMPLES = [
 ]
 
 
+def holds_sample(manifest: dict) -> bool:
+    """Whether the index holds the bundled sample corpus: only then are its example questions
+    offered (over a user's own documents they would ask about what is not there)."""
+    from citewise.config import SAMPLE_CORPUS
+
+    names = {p.name for p in SAMPLE_CORPUS.glob("*.txt")}
+    return bool(names) and names <= set(manifest.get("documents", {}))
+
+
 def build(searcher, llm: Any = None, max_upload_mb: float = 20.0) -> Any:
     """The Gradio Blocks app over a loaded Searcher (and an LLM answerer, when configured)."""
     import threading
@@ -113,7 +122,8 @@ def build(searcher, llm: Any = None, max_upload_mb: float = 20.0) -> Any:
             question = gr.Textbox(label="Question", placeholder="Ask about your documents ...",
                                   scale=5, elem_id="cw-question")
             button = gr.Button("Ask", variant="primary", scale=1, elem_id="cw-ask")
-        gr.Examples(EXAMPLES, inputs=question, label="Examples from the sample corpus")
+        if holds_sample(searcher.index.manifest):
+            gr.Examples(EXAMPLES, inputs=question, label="Examples from the sample corpus")
         with gr.Accordion("Options", open=False):
             with gr.Row():
                 top_k = gr.Slider(1, 20, value=searcher.settings.top_k, step=1, label="Paragraphs to retrieve",

@@ -24,13 +24,18 @@ def _punkt():
     return tokenizer
 
 
+_WORDLIKE = re.compile(r"[^\W_]")
+
+
 def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """Character spans of the sentences of `text` (Punkt), also split at line breaks."""
+    """Character spans of the sentences of `text` (Punkt), also split at line breaks. A piece
+    without a letter or digit (the "." that opens ". 24/7 Space News .") is no sentence: it would
+    be quoted, read and embedded as one."""
     spans: list[tuple[int, int]] = []
     for line in re.finditer(r"[^\n]+", text):
         base = line.start()
         for s, e in _punkt().span_tokenize(line.group()):
-            if text[base + s: base + e].strip():
+            if _WORDLIKE.search(text, base + s, base + e):
                 spans.append((base + s, base + e))
     return spans
 

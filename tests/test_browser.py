@@ -57,9 +57,12 @@ def browser():
 
 
 def test_ask_in_the_browser_and_see_a_cited_answer(server, browser):
+    from playwright.sync_api import expect
+
     OUTPUT.mkdir(exist_ok=True)
     page = browser.new_page(viewport={"width": 1280, "height": 800})
     page.goto(server)
+    expect(page.get_by_text("Examples from the sample corpus")).to_have_count(1)  # the sample is indexed
     page.locator("#cw-question textarea").fill("Who is the chief designer of China's manned space program?")
     page.locator("#cw-ask").click()
     answer = page.locator("[data-testid=answer]")
@@ -118,6 +121,9 @@ def test_document_markup_is_shown_as_text_never_run(tmp_path, browser):
         dialogs = []
         page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
         page.goto(url)
+        # The sample's example questions are not offered over other documents.
+        page.locator("#cw-question textarea").wait_for(timeout=60_000)
+        assert page.get_by_text("Examples from the sample corpus").count() == 0
         page.locator("#cw-question textarea").fill("What does the Zorblax engine burn?")
         page.locator("#cw-ask").click()
         page.locator("[data-testid=citation]").first.wait_for(timeout=60_000)

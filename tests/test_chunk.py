@@ -65,3 +65,8 @@ def test_sentence_spans_know_common_abbreviations():
     spans = sentence_spans(text)
     assert [text[s:e] for s, e in spans] == ["Dr. Smith met Mr. Jones on Jan. 3 in the U.S. capital.",
                                              "They talked."]
+
+
+def test_a_piece_without_letters_or_digits_is_no_sentence():
+    text = ". 24/7 Space News .\nChina welcomes cooperation. …\n— — —"
+    assert [text[s:e] for s, e in sentence_spans(text)] == ["24/7 Space News .", "China welcomes cooperation."]
