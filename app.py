@@ -99,8 +99,8 @@ def build(searcher, llm: Any = None, max_upload_mb: float = 20.0) -> Any:
         last = past[0]["result"]
         # Restored from the browser: documents may have been removed or changed since it was asked.
         index = searcher.index
-        stale = {c["n"] for c in last.get("citations", [])
-                 if getattr(index.paragraph(c["id"]), "text", None) != c["text"]}
+        shown = last.get("citations", []) + last.get("related", [])
+        stale = {p["id"] for p in shown if getattr(index.paragraph(p["id"]), "text", None) != p["text"]}
         return last, answer_html(last, stale), sources_html(last, stale), history_html(past)
 
     def documents() -> list[list]:

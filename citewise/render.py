@@ -54,13 +54,25 @@ def _also_in(p: dict[str, Any]) -> str:
     return " · also in " + ", ".join(html.escape(x) for x in p["also_in"])
 
 
-def stale_note(stale: Collection[int]) -> str:
-    """Said above an answer from an earlier visit whose sources the index no longer holds as they were."""
-    if not stale:
+def stale_note(result: dict[str, Any], stale: Collection[str]) -> str:
+    """Said above an answer from an earlier visit when paragraphs it shows (`stale`: their ids)
+    are no longer in the index as they were."""
+    if result.get("abstained"):
+        gone = [r for r in result.get("related", []) if r["id"] in stale]
+        if not gone:
+            return ""
+        what = (f'{len(gone)} of the related paragraphs {"are" if len(gone) > 1 else "is"}'
+                if len(gone) < len(result["related"]) else
+                f'the related paragraph{"s are" if len(gone) > 1 else " is"}')
+        return (f'<div class="cw-note" data-testid="stale">An earlier answer: {what} no longer in the index '
+                'as shown (removed or changed since). Ask again for an answer from the documents as they '
+                'are now.</div>')
+    numbers = sorted(c["n"] for c in result.get("citations", []) if c["id"] in stale)
+    if not numbers:
         return ""
-    marks = ", ".join(f"[{n}]" for n in sorted(stale))
-    return (f'<div class="cw-note" data-testid="stale">An earlier answer: source{"s" if len(stale) > 1 else ""} '
-            f'{marks} {"are" if len(stale) > 1 else "is"} no longer in the index as quoted (removed or changed '
+    marks = ", ".join(f"[{n}]" for n in numbers)
+    return (f'<div class="cw-note" data-testid="stale">An earlier answer: source{"s" if len(numbers) > 1 else ""} '
+            f'{marks} {"are" if len(numbers) > 1 else "is"} no longer in the index as quoted (removed or changed '
             'since). Ask again for an answer from the documents as they are now.</div>')
 
 
@@ -75,14 +87,16 @@ def absent_note(result: dict[str, Any]) -> str:
             f'{"the word" if len(absent) == 1 else "these words"} of the question: {listed}</div>')
 
 
-def answer_html(result: dict[str, Any], stale: Collection[int] = ()) -> str:
-    """The answer text with each [n] as a link to its source card; `stale`: the citations whose
-    paragraph the index no longer holds as quoted (an answer restored from an earlier visit)."""
+def answer_html(result: dict[str, Any], stale: Collection[str] = ()) -> str:
+    """The answer text with each [n] as a link to its source card; `stale`: the ids of the
+    paragraphs it shows that the index no longer holds as they were (an answer restored from an
+    earlier visit)."""
     if not result:
         return ""
     text = html.escape(result["answer"])
     if result["abstained"]:
-        return f'<div class="cw-answer cw-abstain" data-testid="abstained">{text}{absent_note(result)}</div>'
+        return (f'<div class="cw-answer cw-abstain" data-testid="abstained">{stale_note(result, stale)}{text}'
+                f'{absent_note(result)}</div>')
     where = {c["n"]: f'{c["doc"]} paragraph {c["paragraph"]}' for c in result.get("citations", [])}
 
     def link(n: int | str) -> str:
@@ -115,7 +129,7 @@ def answer_html(result: dict[str, Any], stale: Collection[int] = ()) -> str:
         n = next((c["n"] for c in result["citations"] if result["short_answer"] in c["quote"]), 1)
         short = (f'<div class="cw-short" data-testid="short-answer"><strong>'
                  f'{html.escape(result["short_answer"])}</strong> {link(n)}</div>')
-    return (f'<div class="cw-answer" data-testid="answer">{stale_note(stale)}{short}{linked}'
+    return (f'<div class="cw-answer" data-testid="answer">{stale_note(result, stale)}{short}{linked}'
             f'{absent_note(result)}</div>')
 
 
@@ -124,24 +138,26 @@ def _highlighted(text: str, start: int, end: int) -> str:
             + html.escape(text[end:]))
 
 
-def sources_html(result: dict[str, Any], stale: Collection[int] = ()) -> str:
+def sources_html(result: dict[str, Any], stale: Collection[str] = ()) -> str:
     """One card per citation (quote highlighted), or the related paragraphs on abstention; the
-    cards of `stale` citations say that the index no longer holds them as quoted."""
+    cards of `stale` paragraphs (ids) say that the index no longer holds them as shown."""
     if not result:
         return ""
     cards = []
     if result["abstained"]:
         cards.append("<h3>Related paragraphs (not support)</h3>")
         for r in result["related"]:
+            gone = r["id"] in stale
             cards.append(
-                f'<div class="cw-card cw-related"><h4>{_where(r)}</h4>'
+                f'<div class="cw-card cw-related{" cw-stale" if gone else ""}"><h4>{_where(r)}'
+                f'{" · no longer in the index as shown" if gone else ""}</h4>'
                 f'<div class="cw-meta">{_kind(r)} · score {r["score"]:.3f}{_also_in(r)}</div>'
                 f'<p>{html.escape(r["text"])}</p></div>')
         return "\n".join(cards)
     cards.append("<h3>Sources</h3>")
     scores = {r["id"]: r for r in result.get("retrieved", [])}
     for c in result["citations"]:
-        gone = c["n"] in stale
+        gone = c["id"] in stale
         cards.append(
             f'<div class="cw-card{" cw-stale" if gone else ""}" id="cw-cite-{c["n"]}" data-testid="citation">'
             f'<h4>[{c["n"]}] {_where(c)}{" · no longer in the index as quoted" if gone else ""}</h4>'

@@ -306,10 +306,21 @@ def test_an_answer_whose_sources_are_gone_says_so():
     hits = [_hit(1, "The base will cost twelve billion dollars.|It opens in 2040.")]
     d = compose("How much will the base cost?", hits, candidate_sentences(hits, 1), [0.9, 0.1], abstain=False).to_dict()
     assert 'data-testid="stale"' not in answer_html(d) and "cw-stale" not in sources_html(d)
-    page, cards = answer_html(d, stale={1}), sources_html(d, stale={1})
+    gone = {d["citations"][0]["id"]}
+    page, cards = answer_html(d, stale=gone), sources_html(d, stale=gone)
     assert 'data-testid="stale"' in page and "source [1] is no longer in the index" in page
     assert "cw-stale" in cards and "no longer in the index as quoted" in cards
     assert page.count('class="cw-cite"') == answer_html(d).count('class="cw-cite"')  # still linked to its card
+    assert 'data-testid="stale"' not in answer_html(d, stale={"other.txt#1"})
+    # An abstention's related paragraphs are checked too.
+    hits = [_hit(1, "The base opens in 2040."), _hit(2, "Its crew is six.")]
+    d = compose("How much will the base cost?", hits, candidate_sentences(hits, 2), [0.1, 0.1], abstain=True).to_dict()
+    assert len(d["related"]) == 2 and 'data-testid="stale"' not in answer_html(d)
+    gone = {d["related"][1]["id"]}
+    page, cards = answer_html(d, stale=gone), sources_html(d, stale=gone)
+    assert "1 of the related paragraphs is no longer in the index as shown" in page
+    assert cards.count("cw-stale") == 1 and "no longer in the index as shown" in cards
+    assert "the related paragraphs are no longer" in answer_html(d, stale={r["id"] for r in d["related"]})
 
 
 def test_how_many_takes_the_number_that_counts_the_asked_thing():
