@@ -162,49 +162,64 @@ def build(searcher, llm: Any = None, max_upload_mb: float = 20.0) -> Any:
             files = gr.File(file_count="multiple", file_types=list(SUPPORTED_SUFFIXES), elem_id="cw-upload",
                             label="Drop files here")
             add_button = gr.Button("Add to the index", variant="primary", size="sm", elem_id="cw-add")
-            status = gr.Markdown(elem_id="cw-ingest-status")
+            status = gr.HTML(elem_id="cw-ingest-status")
 
         def refreshed(message: str):
             names = sorted(searcher.index.manifest["documents"])
             return message, documents(), gr.update(choices=names, value=names[0] if names else None)
 
+        def said(summary: str, items: list[tuple[str, str, str]] = ()) -> str:
+            """The status as HTML: a summary, then (what, document, why) items; names are shown as they
+            are stored (escaped, never read as markup)."""
+            rows = "".join(f"<li>{what} <strong>{html.escape(name)}</strong>{': ' + html.escape(why) if why else ''}</li>"
+                           for what, name, why in items)
+            return f"<p>{html.escape(summary)}</p>" + (f"<ul>{rows}</ul>" if rows else "")
+
         def add(paths: list[str] | None, progress=gr.Progress()):
             if not paths:
-                raise gr.Error("Choose or drop files first.")
+                # Said in the status, not raised: an error would mark every output of this click as failed.
+                return said("Choose or drop files first."), gr.update(), gr.update(), gr.update()
             progress(0.1, desc="Saving uploads")
             uploads = [(Path(p).name, Path(p)) for p in paths]
             saved, skipped = save_uploads(uploads, upload_dir, int(max_upload_mb * 1e6))
-            lines = [f"- skipped **{html.escape(Path(s.path).name)}**: {html.escape(s.reason)}" for s in skipped]
+            items = [("skipped", Path(s.path).name, s.reason) for s in skipped]
+            summary = "Nothing added."
             if saved:
                 progress(0.3, desc=f"Indexing {len(saved)} file(s)")
                 with ingest_lock:
                     try:
                         report = add_documents(searcher.index_dir, saved, searcher.settings, searcher.encoder)
                     except CitewiseError as exc:
-                        raise gr.Error(str(exc)) from exc
+                        return said(f"Nothing added: {exc}", items), gr.update(), gr.update(), gr.update()
                 same = [d for d in report.unchanged if d in {f.doc for f in saved}]
-                lines = [f"Added {len(report.added)}, replaced {len(report.changed)} document(s); embedded "
-                         f"{report.embedded} paragraph(s) in {report.seconds:.1f}s; the index now holds "
-                         f"{report.documents} documents, {report.paragraphs} paragraphs."] + \
-                    [f"- added **{html.escape(d)}**" for d in report.added + report.changed] + \
-                    [f"- unchanged **{html.escape(d)}**: already in the index as it is" for d in same] + lines + \
-                    [f"- skipped **{html.escape(Path(s.path).name)}**: {html.escape(s.reason)}"
-                     for s in report.skipped]
+                summary = (f"Added {len(report.added)}, replaced {len(report.changed)} document(s); embedded "
+                           f"{report.embedded} paragraph(s) in {report.seconds:.1f}s; the index now holds "
+                           f"{report.documents} documents, {report.paragraphs} paragraphs.")
+                items = [("added", d, "") for d in report.added + report.changed] + \
+                    [("unchanged", d, "already in the index as it is") for d in same] + items + \
+                    [("skipped", Path(s.path).name, s.reason) for s in report.skipped]
             progress(1.0)
             # The drop zone is emptied, so that a second click does not send the same files again.
-            return *refreshed("\n".join(lines) or "Nothing added."), None
+            return *refreshed(said(summary, items)), None
 
         def remove(name: str | None):
             if not name:  # none chosen, or the page's "are you sure?" was answered no
-                return "Nothing removed.", gr.update(), gr.update(), gr.update(), gr.update(), gr.update()
+                return said("Nothing removed."), gr.update(), gr.update(), gr.update(), gr.update(), gr.update()
             with ingest_lock:
                 try:
                     report = remove_document(searcher.index_dir, name, searcher.settings, searcher.encoder)
                 except CitewiseError as exc:
-                    raise gr.Error(str(exc)) from exc
+                    return *refreshed(said(f"Nothing removed: {exc}")), gr.update(), gr.update(), gr.update()
             # An answer on screen may cite the removed document: it is cleared rather than left standing.
-            return *refreshed(f"Removed **{html.escape(name)}**; the index now holds {report.documents} "
-                              f"documents, {report.paragraphs} paragraphs."), "", "", None
+            return *refreshed(said(f"Removed {name}; the index now holds {report.documents} documents, "
+                                   f"{report.paragraphs} paragraphs.")), "", "", None
+
+        def opened():
+            """On every page load: the documents as the index holds them now (others may have added
+            or removed some since the server started)."""
+            names = sorted(searcher.index.manifest["documents"])
+            first = names[0] if names else None
+            return documents(), gr.update(choices=names, value=first), removed(first)
 
         # Callable by clients (same limits and safe names as the page), not advertised in the API docs.
         add_button.click(add, inputs=files, outputs=[status, docs_table, doc, files], api_name="ui_add",
@@ -220,6 +235,8 @@ def build(searcher, llm: Any = None, max_upload_mb: float = 20.0) -> Any:
                 remember, inputs=[raw, history], outputs=[history, earlier], api_name=f"ui_remember_{i}",
                 api_visibility="private")
         demo.load(restore, inputs=history, outputs=[raw, answer, sources, earlier], api_name="ui_restore",
+                  api_visibility="private")
+        demo.load(opened, outputs=[docs_table, doc, removed_table], api_name="ui_documents",
                   api_visibility="private")
         gr.api(ask, api_name="ask")
     return demo

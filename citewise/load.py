@@ -190,7 +190,8 @@ def read_pdf(path: Path) -> Document:
     except UnreadableFileError:
         raise
     except Exception as exc:  # pypdf raises many types for damaged files
-        raise UnreadableFileError(f"not a readable PDF ({type(exc).__name__}: {exc})") from exc
+        # The library's words name the file's full path and its internals: the type says enough.
+        raise UnreadableFileError(f"not a readable PDF: damaged, or not a PDF ({type(exc).__name__})") from exc
     text, starts = "", []
     for page in pages:
         starts.append(len(text))
@@ -207,7 +208,7 @@ def read_docx(path: Path) -> Document:
     try:
         d = docx.Document(str(path))
     except Exception as exc:  # zipfile.BadZipFile, KeyError, lxml errors
-        raise UnreadableFileError(f"not a readable .docx ({type(exc).__name__}: {exc})") from exc
+        raise UnreadableFileError(f"not a readable .docx: damaged, or not a Word document ({type(exc).__name__})") from exc
     parts = [p.text.strip() for p in d.paragraphs if p.text.strip()]
     for table in d.tables:
         for row in table.rows:

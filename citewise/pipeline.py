@@ -27,7 +27,7 @@ from .retrieve import asks_about_comments, demote, hybrid, rerank
 from .short import reader_phrase
 from .qdrant_store import QdrantTarget
 from .qtype import expected_type, holds_type, is_full_sentence
-from .text import compound_parts, terms
+from .text import compound_parts, sentence_spans, terms
 from .types import Answer, Citation, Hit, Paragraph
 
 if TYPE_CHECKING:
@@ -198,8 +198,10 @@ def _unchanged(index_dir: Path, old: dict, t0: float) -> IngestReport:
 def ingest_files(files: Sequence[SourceFile], skipped: list[Skipped], index_dir: Path = DEFAULT_INDEX,
                  settings: Settings = Settings(), encoder: Encoder | None = None, progress: bool = True,
                  log: Callable[[str], None] = lambda m: None, rebuild: bool = False,
-                 where: str = "the given files", dense_store: str | QdrantTarget | None = None) -> IngestReport:
-    """ingest() for files already named (doc names kept as given): what the index will hold."""
+                 where: str = "the given files", dense_store: str | QdrantTarget | None = None,
+                 kept: Sequence[str] = ()) -> IngestReport:
+    """ingest() for files already named (doc names kept as given): what the index will hold.
+    `kept`: documents of the live index taken as it holds them, before the files (not re-read)."""
     t0 = time.perf_counter()
     skipped = list(skipped)
     index_dir = Path(index_dir)
@@ -210,7 +212,10 @@ def ingest_files(files: Sequence[SourceFile], skipped: list[Skipped], index_dir:
     old_store = (old_manifest or {}).get("store")
     # Nothing changed since the live index was built: say so instead of rebuilding it (a re-run
     # of ingest on an unchanged folder costs a hash of each file, not a re-read of every paragraph).
-    sources = fingerprint(files, skipped)
+    kept = [d for d in kept if old_manifest and d in old_manifest["documents"]]
+    # An index that keeps documents without reading them was not built from files alone: it is
+    # never "up to date" with a folder.
+    sources = None if kept else fingerprint(files, skipped)
     kind = kind_of(encoder, settings.encoder) if encoder is not None else settings.encoder
     if not rebuild and _up_to_date(index_dir, old_manifest, replace(settings, encoder=kind), target, sources,
                                    encoder.dim if encoder is not None else None):
@@ -224,6 +229,10 @@ def ingest_files(files: Sequence[SourceFile], skipped: list[Skipped], index_dir:
     report = IngestReport(Path(index_dir), 0, 0, skipped)
     paragraphs: list[Paragraph] = []
     documents: dict[str, dict] = {}
+    for doc, pieces in (stored_documents(index_dir, old_manifest, kept) if kept else {}).items():
+        documents[doc] = {k: v for k, v in old_manifest["documents"][doc].items() if k != "duplicates"}
+        report.unchanged.append(doc)
+        paragraphs.extend(pieces)
     for f in tqdm(files, desc="Reading files", unit="file", disable=not progress or len(files) < 2):
         try:
             document = read_document(f.path)
@@ -255,10 +264,14 @@ def ingest_files(files: Sequence[SourceFile], skipped: list[Skipped], index_dir:
         reasons = "; ".join(f"{s.path}: {s.reason}" for s in skipped[:5]) or "no files found"
         raise EmptyCorpusError(f"nothing to index in {where} ({reasons}); the previous index, if any, "
                                "is unchanged")
+    by_id = {p.id: p for p in paragraphs}
     paragraphs, copies = collapse(paragraphs)
     for copy, canonical in copies.items():
-        documents[copy.rsplit("#", 1)[0]].setdefault("duplicates", []).append(
-            {"id": copy, "same_as": canonical})
+        # Where the copy sits in its document, so that it can be rebuilt without the file.
+        c = by_id[copy]
+        documents[c.doc].setdefault("duplicates", []).append(
+            {"id": copy, "same_as": canonical, "start": c.start, "end": c.end}
+            | ({"page": c.page} if c.page is not None else {}))
     todo = [i for i, p in enumerate(paragraphs) if p.hash not in cache]
     log(f"{len(paragraphs)} paragraphs from {len(documents)} documents ({len(copies)} duplicates folded); "
         f"embedding {len(todo)}, reusing {len(paragraphs) - len(todo)} ...")
@@ -295,28 +308,52 @@ def ingest_files(files: Sequence[SourceFile], skipped: list[Skipped], index_dir:
     return report
 
 
-def indexed_files(index_dir: Path) -> list[SourceFile]:
-    """The files an index was built from, under their document names (those still on disk)."""
-    docs = store.read_manifest(Path(index_dir))["documents"]
-    return [SourceFile(Path(d["path"]), name) for name, d in sorted(docs.items()) if Path(d["path"]).is_file()]
+def stored_documents(index_dir: Path, manifest: dict, docs: Sequence[str]) -> dict[str, list[Paragraph]]:
+    """The paragraphs of `docs` as the index holds them, in order, without reading their files
+    (which may have moved since): stored rows, and the copies folded into another document's
+    paragraph rebuilt from its `also_in` text. Raises IndexCorruptError when some are missing."""
+    wanted = set(docs)
+    out: dict[str, list[Paragraph]] = {d: [] for d in docs}
+    places = {c["id"]: c for d in docs for c in manifest["documents"][d].get("duplicates", [])}
+    for p in store.stored_paragraphs(index_dir):
+        if p.doc in wanted:
+            out[p.doc].append(replace(p, also_in=(), also_in_text=()))
+        for copy_id, text in zip(p.also_in, p.also_in_text):
+            doc, _, ordinal = copy_id.rpartition("#")
+            if doc in wanted:
+                where = places.get(copy_id, {})
+                start = where.get("start", p.start)
+                out[doc].append(Paragraph(id=copy_id, doc=doc, ordinal=int(ordinal), text=text, start=start,
+                                          end=where.get("end", start + len(text)), hash=content_hash(text),
+                                          sentences=tuple(sentence_spans(text)) or ((0, len(text)),),
+                                          kind=p.kind, author=p.author, page=where.get("page", p.page)))
+    for doc, found in out.items():
+        found.sort(key=lambda p: p.ordinal)
+        if len(found) != manifest["documents"][doc]["paragraphs"]:
+            raise IndexCorruptError(f"{index_dir} is inconsistent: {doc} has {len(found)} of its "
+                                    f"{manifest['documents'][doc]['paragraphs']} paragraphs; rebuild it with ingest.py")
+    return out
 
 
 def add_documents(index_dir: Path, new: Sequence[SourceFile], settings: Settings = Settings(),
                   encoder: Encoder | None = None, progress: bool = False) -> IngestReport:
-    """Add (or replace, by document name) files in an existing index; the rest is reused."""
+    """Add (or replace, by document name) files in an existing index. The other documents are
+    kept as the index holds them, whether or not their files are still where they were read."""
     names = {f.doc for f in new}
-    files = [f for f in indexed_files(index_dir) if f.doc not in names] + list(new)
-    return ingest_files(files, [], index_dir, settings, encoder, progress, where="the uploaded files")
+    kept = [d for d in store.read_manifest(Path(index_dir))["documents"] if d not in names]
+    return ingest_files(list(new), [], index_dir, settings, encoder, progress, where="the uploaded files",
+                        kept=kept)
 
 
 def remove_document(index_dir: Path, doc: str, settings: Settings = Settings(),
                     encoder: Encoder | None = None) -> IngestReport:
-    """Drop one document from every structure of the index."""
-    files = indexed_files(index_dir)
-    if doc not in {f.doc for f in files}:
-        raise CitewiseError(f"no document {doc!r} in {index_dir}")
-    return ingest_files([f for f in files if f.doc != doc], [], index_dir, settings, encoder, False,
-                        where=f"{index_dir} without {doc}")
+    """Drop one document from every structure of the index (its file need not exist); the others
+    are kept as the index holds them."""
+    docs = store.read_manifest(Path(index_dir))["documents"]
+    if doc not in docs:
+        raise CitewiseError(f"the index holds no document named {doc!r}")
+    return ingest_files([], [], index_dir, settings, encoder, False, where=f"the index without {doc}",
+                        kept=[d for d in docs if d != doc])
 
 
 class Searcher:

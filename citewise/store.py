@@ -521,6 +521,16 @@ def embedding_cache(index_dir: Path) -> dict[str, tuple[np.ndarray, np.ndarray]]
     return {h: (vectors[i], sentences[offsets[i]:offsets[i + 1]]) for i, h in enumerate(hashes)}
 
 
+def stored_paragraphs(index_dir: Path) -> Iterator[Paragraph]:
+    """Every stored paragraph of the live index, in row order (one pass over the file)."""
+    index_dir = Path(index_dir)
+    line_offsets, _, _, _ = _tables(index_dir)
+    try:
+        yield from Paragraphs(index_dir / PARAGRAPHS, line_offsets)
+    except (OSError, ValueError, KeyError) as exc:
+        raise IndexCorruptError(f"{index_dir} is damaged ({exc}); rebuild it with ingest.py") from exc
+
+
 def looks_whole(index_dir: Path, manifest: dict[str, Any]) -> bool:
     """A cheap check that the folder holds every file of the index its manifest describes, with
     consistent sizes (no vector, BM25 or FAISS data is read): what lets ingest trust an unchanged

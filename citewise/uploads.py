@@ -1,13 +1,15 @@
 """Files uploaded through the UI: safe names inside one folder, a size limit, supported types only."""
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from pathlib import Path
 from typing import Sequence
 
 from .config import SUPPORTED_SUFFIXES
-from .load import SourceFile, Skipped
+from .errors import UnreadableFileError
+from .load import SourceFile, Skipped, read_document
 
 UPLOAD_PREFIX = "uploads/"
 
@@ -26,7 +28,9 @@ def safe_name(name: str) -> str:
 
 def save_uploads(uploads: Sequence[tuple[str, Path]], folder: Path,
                  max_bytes: int) -> tuple[list[SourceFile], list[Skipped]]:
-    """Copy uploaded temp files into `folder` under safe names; refuse big or unsupported ones."""
+    """Copy uploaded temp files into `folder` under safe names; refuse big, unsupported and
+    unreadable ones. A file is read before it takes its name, so a refused upload leaves nothing
+    behind and never overwrites the readable file of that name that the index was built from."""
     folder.mkdir(parents=True, exist_ok=True)
     saved: list[SourceFile] = []
     skipped: list[Skipped] = []
@@ -44,6 +48,15 @@ def save_uploads(uploads: Sequence[tuple[str, Path]], folder: Path,
         if target.parent != folder.resolve():  # cannot happen after safe_name; checked anyway
             skipped.append(Skipped(original, "unsafe file name"))
             continue
-        shutil.copyfile(temp, target)
+        incoming = target.with_name(f".incoming-{os.getpid()}-{target.name}")  # same suffix: read as its type
+        shutil.copyfile(temp, incoming)
+        try:
+            if not read_document(incoming).text.strip():
+                raise UnreadableFileError("no text in it")
+        except UnreadableFileError as exc:
+            incoming.unlink()
+            skipped.append(Skipped(original, str(exc)))
+            continue
+        os.replace(incoming, target)
         saved.append(SourceFile(target, UPLOAD_PREFIX + name))
     return saved, skipped

@@ -209,13 +209,20 @@ def test_upload_a_document_then_ask_it_and_remove_it(sample_index, tmp_path, bro
         page = browser.new_page(viewport={"width": 1280, "height": 800})
         page.goto(url)
         page.get_by_text("Documents in the index").click()
-        page.locator("#cw-upload input[type=file]").set_input_files(str(other / "comet report.md"))
-        page.locator("#cw-add").click()
         from playwright.sync_api import expect
 
+        page.locator("#cw-add").click()  # no file chosen: said in the status, nothing fails
+        expect(page.locator("#cw-ingest-status")).to_contain_text("Choose or drop files first.", timeout=30_000)
+        page.locator("#cw-upload input[type=file]").set_input_files(str(other / "comet report.md"))
+        page.locator("#cw-add").click()
         expect(page.locator("#cw-ingest-status")).to_contain_text("Added 1", timeout=120_000)
+        expect(page.locator("#cw-ingest-status li")).to_have_text("added uploads/comet report.md")
         expect(page.locator("#cw-docs-table")).to_contain_text("uploads/comet report.md")
         page.screenshot(path=str(OUTPUT / "upload-done.png"), full_page=True)
+        # A page opened after the upload lists the new document for removal too (below).
+        page.reload()
+        page.get_by_text("Documents in the index").click()
+        expect(page.locator("#cw-docs-table")).to_contain_text("uploads/comet report.md", timeout=60_000)
         page.locator("#cw-question textarea").fill("Which telescope discovered the comet Zorya?")
         page.locator("#cw-ask").click()
         card = page.locator("[data-testid=citation]").first

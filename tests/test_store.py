@@ -113,7 +113,7 @@ def test_a_paragraph_is_found_by_its_id_after_documents_come_and_go(tmp_path, co
     (corpus / "zz-copy.txt").write_text("Olympus Mons is the tallest volcano.\n\nA paragraph of its own.")
     ingest([corpus], index_dir, fake_settings, fake_encoder, progress=False)
     loaded = store.load(index_dir)
-    assert loaded.manifest["documents"]["zz-copy.txt"]["duplicates"] == [{"id": "zz-copy.txt#1", "same_as": "mars.md#2"}]
+    assert loaded.manifest["documents"]["zz-copy.txt"]["duplicates"] == [{"id": "zz-copy.txt#1", "same_as": "mars.md#2", "start": 0, "end": 36}]
     for row, p in enumerate(loaded.paragraphs):
         assert store.row_of(loaded.manifest, p.id) == row and loaded.paragraph(p.id) == p
     assert loaded.paragraph("zz-copy.txt#2").text == "A paragraph of its own."
