@@ -138,6 +138,13 @@ def answerable_probability(evidence: Evidence, model: Mapping | None = None) -> 
     return 1.0 / (1.0 + math.exp(-z))
 
 
+def unsure_text(confidence: float | None) -> str:
+    """What is said over an answer given below the strict level's threshold."""
+    level = f" (confidence {confidence:.2f})" if confidence is not None else ""
+    return (f"Unsure: the documents may not hold the answer{level}; at the strict level citewise would "
+            "not answer. Check the quoted sources.")
+
+
 Read = Callable[[str, Sequence[str]], Sequence["tuple[str, float] | None"]]
 
 

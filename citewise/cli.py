@@ -7,7 +7,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from .answer import ABSTAIN_LEVELS
+from .answer import ABSTAIN_LEVELS, unsure_text
 from .config import DEFAULT_INDEX, SHORT_ANSWERS, Settings
 from .errors import CitewiseError, IndexNotFoundError
 from .types import Answer
@@ -65,6 +65,8 @@ def llm_from_args(args: argparse.Namespace):
 def render(answer: Answer) -> str:
     """The answer for people: text with [n] markers, then each cited paragraph."""
     out = [textwrap.fill(answer.answer, 100)]
+    if answer.unsure:
+        out.insert(0, unsure_text(answer.confidence))
     if answer.not_in_documents:
         out.append(f"(No indexed document contains: {', '.join(answer.not_in_documents)})")
     out.append("")

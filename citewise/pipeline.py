@@ -523,6 +523,7 @@ class Searcher:
                          s.second_sentence_ratio, confidence, a.typed, read, s.reader_sentences, s.reader_weight)
         held = {t for t in terms(question) if self._df.get(t, 0) > 0 or t in self._parts}
         answer.not_in_documents = not_in_documents(question, held)
+        answer.unsure = not abstain and confidence is not None and confidence < abstain_threshold("strict")
         if llm is not None and not abstain:
             answer = self._llm_answer(question, answer, llm)
         answer.timings_ms = {"total": 1000 * (time.perf_counter() - t0)}

@@ -21,6 +21,7 @@ CSS = """
 .cw-card mark { background: #fde68a; color: #111; padding: 0 1px; }
 .cw-related { opacity: 0.85; }
 .cw-stale { opacity: 0.6; border-style: dashed; }
+.cw-unsure { border-left: 4px solid #d97706; padding: 4px 10px; opacity: 1; }
 """
 
 _MARKER = re.compile(r"\[(\d+)\]")
@@ -87,6 +88,15 @@ def absent_note(result: dict[str, Any]) -> str:
             f'{"the word" if len(absent) == 1 else "these words"} of the question: {listed}</div>')
 
 
+def unsure_note(result: dict[str, Any]) -> str:
+    """Said over an answer that the strict level would have withheld."""
+    if not result.get("unsure"):
+        return ""
+    from .answer import unsure_text
+
+    return f'<div class="cw-note cw-unsure" data-testid="unsure">{html.escape(unsure_text(result.get("confidence")))}</div>'
+
+
 def answer_html(result: dict[str, Any], stale: Collection[str] = ()) -> str:
     """The answer text with each [n] as a link to its source card; `stale`: the ids of the
     paragraphs it shows that the index no longer holds as they were (an answer restored from an
@@ -129,7 +139,7 @@ def answer_html(result: dict[str, Any], stale: Collection[str] = ()) -> str:
         n = next((c["n"] for c in result["citations"] if result["short_answer"] in c["quote"]), 1)
         short = (f'<div class="cw-short" data-testid="short-answer"><strong>'
                  f'{html.escape(result["short_answer"])}</strong> {link(n)}</div>')
-    return (f'<div class="cw-answer" data-testid="answer">{stale_note(result, stale)}{short}{linked}'
+    return (f'<div class="cw-answer" data-testid="answer">{stale_note(result, stale)}{unsure_note(result)}{short}{linked}'
             f'{absent_note(result)}</div>')
 
 

@@ -112,6 +112,9 @@ class Answer:
     # The question's words that no indexed paragraph contains ("woman" in "Who was the first woman
     # astronaut?"): shown beside the answer, so that a near miss is visible as one.
     not_in_documents: list[str] = field(default_factory=list)
+    # Answered, but with a confidence under the `strict` level's threshold: at that level citewise
+    # would have said "the documents do not say". Shown with the answer as a warning.
+    unsure: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -130,4 +133,5 @@ class Answer:
             "fallback": self.fallback,
             "sentences": [{"text": t, "citation": n} for t, n in self.sentences],
             "not_in_documents": list(self.not_in_documents),
+            "unsure": self.unsure,
         }

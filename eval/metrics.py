@@ -116,14 +116,19 @@ def score(gold: Sequence[dict], predictions: Sequence[dict],
     rr, ndcg, cit_prec, cit_rec, first_cit, contains, em, f1 = [], [], [], [], [], [], [], []
     given_f1: list[float] = []
     abstain_unans, abstain_ans, latency = [], [], []
+    # Answered but marked unsure (the strict level would have withheld it): the warning a reader sees.
+    flagged_unans, unsure_ans = [], []
     for g in gold:
         p = by_id[g["id"]]
         latency.append(p.get("timings_ms", {}).get("total", float("nan")))
         abstained = bool(p.get("abstained", False))
+        unsure = bool(p.get("unsure", False)) and not abstained
         if not g["answers"]:
             abstain_unans.append(float(abstained))
+            flagged_unans.append(float(abstained or unsure))
             continue
         abstain_ans.append(float(abstained))
+        unsure_ans.append(float(unsure))
         flags = [supports(r, g["support"]) for r in p["retrieved"]]
         rank = flags.index(True) + 1 if True in flags else None
         for k in hits:
@@ -168,5 +173,9 @@ def score(gold: Sequence[dict], predictions: Sequence[dict],
         # Of the questions it abstained on, the share that were truly unanswerable.
         "abstention_precision": (sum(abstain_unans) / abstentions if abstentions else None) if answers else None,
         "false_abstention_rate": answer_metric(abstain_ans),
+        # Unanswerable questions abstained on or answered with the "unsure" warning; answerable
+        # ones answered with it.
+        "abstained_or_unsure_unanswerable": answer_metric(flagged_unans),
+        "unsure_answerable": answer_metric(unsure_ans),
         "latency_p50_ms": percentile(latency, 50), "latency_p95_ms": percentile(latency, 95),
     }

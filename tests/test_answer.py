@@ -300,6 +300,18 @@ def test_not_in_documents_names_each_absent_word_once_by_its_stem():
     assert "these words of the question: <strong>woman</strong>, <strong>&lt;b&gt;</strong>" in page
 
 
+def test_an_unsure_answer_says_so_above_it():
+    from citewise.render import answer_html
+
+    hits = [_hit(1, "The base will cost twelve billion dollars.")]
+    d = compose("How much will the base cost?", hits, candidate_sentences(hits, 1), [0.9], abstain=False,
+                confidence=0.31).to_dict()
+    assert d["unsure"] is False and 'data-testid="unsure"' not in answer_html(d)
+    page = answer_html(d | {"unsure": True})
+    assert 'data-testid="unsure"' in page and "Unsure: the documents may not hold the answer (confidence 0.31)" in page
+    assert page.index('data-testid="unsure"') < page.index('data-testid="short-answer"')
+
+
 def test_an_answer_whose_sources_are_gone_says_so():
     from citewise.render import answer_html, sources_html
 

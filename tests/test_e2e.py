@@ -42,6 +42,21 @@ def test_the_questions_words_that_no_document_holds_are_named(searcher):
     assert out.returncode == 0 and "(No indexed document contains: woman)" in out.stdout, out.stderr
 
 
+def test_an_answer_the_strict_level_would_withhold_is_marked_unsure(searcher):
+    from citewise.answer import abstain_threshold
+
+    # Nothing in the sample says how many people live in Beijing; the balanced level still answers.
+    weak = searcher.ask("How many people live in Beijing?", abstain="balanced")
+    assert not weak.abstained and weak.confidence < abstain_threshold("strict")
+    assert weak.unsure and weak.to_dict()["unsure"] is True
+    assert searcher.ask("How many people live in Beijing?", abstain="strict").abstained
+    sure = searcher.ask("Who is the Director of UNOOSA?")
+    assert sure.confidence >= abstain_threshold("strict") and not sure.unsure
+    assert not searcher.ask("What fuel do the Long March 5 rockets burn?").unsure  # abstained: nothing to doubt
+    out = _cli("ask", "How many people live in Beijing?", "--index", str(searcher.index_dir))
+    assert out.returncode == 0 and out.stdout.startswith("Unsure: the documents may not hold the answer"), out.stderr
+
+
 def test_out_of_corpus_question_abstains_with_related_paragraphs(searcher):
     ans = searcher.ask("What fuel does the Long March 5 rocket burn?")
     assert ans.abstained

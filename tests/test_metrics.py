@@ -52,7 +52,7 @@ def test_score_by_hand():
         {"id": "c", "abstained": True, "answer": "x", "citations": [], "retrieved": [other],
          "timings_ms": {"total": 20}},
         {"id": "d", "abstained": False, "answer": "y", "citations": [other], "retrieved": [other],
-         "timings_ms": {"total": 40}},
+         "timings_ms": {"total": 40}, "unsure": True},
     ]
     m = metrics.score(gold, preds)
     assert m["hit@1"] == 0.5  # a at rank 1, b at rank 3
@@ -65,6 +65,8 @@ def test_score_by_hand():
     assert m["short_answer_em"] == 0.5 and m["short_answers_given"] == 1 and m["short_answer_f1_given"] == 1.0
     assert m["abstention_precision"] == 1.0
     assert m["abstention_recall"] == 0.5 and m["false_abstention_rate"] == 0.0
+    # d was answered with the "unsure" warning: with c's abstention, both unanswerables are flagged.
+    assert m["abstained_or_unsure_unanswerable"] == 1.0 and m["unsure_answerable"] == 0.0
     assert m["latency_p50_ms"] == 25.0
 
 
