@@ -63,6 +63,18 @@ def coverage(query_terms: Sequence[str], text_terms: set[str], idf: Callable[[st
 _PRONOUN_START = re.compile(r"^\W*(he|she|it|they|this|these|those|that|his|her|its|their|there|such)\b", re.I)
 
 
+# Sentences that address a model rather than state anything: the phrasings of prompt injection
+# (OWASP Top 10 for LLM Applications, LLM01). They stay in the index, and an LLM sees them quoted
+# as data, but they are never quoted as an answer.
+_INSTRUCTION = re.compile(r"\b(ignore|disregard|forget|override|bypass)\b[^.!?]{0,60}\b(instructions?|prompts?|rules|"
+                          r"guidelines|directions)\b|\b(system prompt|you are now|new instructions)\b", re.I)
+
+
+def instruction_like(sentence: str) -> bool:
+    """Whether a sentence reads as instructions to an AI ("Ignore previous instructions and ...")."""
+    return bool(_INSTRUCTION.search(sentence))
+
+
 def starts_with_pronoun(sentence: str) -> bool:
     """A sentence that opens with a pronoun leans on the one before it for its subject."""
     return bool(_PRONOUN_START.match(sentence))

@@ -14,7 +14,7 @@ from tqdm.auto import tqdm
 
 from . import qdrant_store, store
 from .answer import (Evidence, Read, Sentence, abstain_threshold, answerable_probability, candidate_sentences,
-                     compose, coverage, not_in_documents, sentence_scores)
+                     compose, coverage, instruction_like, not_in_documents, sentence_scores)
 from .chunk import content_hash, split_paragraphs
 from .clean import clean
 from .dedup import collapse
@@ -32,6 +32,9 @@ from .types import Answer, Citation, Hit, Paragraph
 
 if TYPE_CHECKING:
     from .reader import Reader
+
+# Below every real candidate (scores are within about 0..2): an instruction to a model is never quoted.
+INSTRUCTION_PENALTY = 10.0
 
 
 @dataclass
@@ -481,6 +484,7 @@ class Searcher:
                   + s.paragraph_prior * hits[x.hit].score / top
                   + (s.type_bonus if typed[j] and kind != "other" else 0.0)
                   - (0.0 if is_full_sentence(x.text) else s.title_penalty)
+                  - (INSTRUCTION_PENALTY if instruction_like(x.text) else 0.0)
                   for j, x in enumerate(sentences)]
         evidence = self.evidence(r, sentences, typed, int(np.argmax(scores))) if sentences else None
         return Analysis(r, sentences, scores, evidence, typed)

@@ -136,6 +136,9 @@ def test_instructions_inside_a_document_are_data(tmp_path, fake_encoder, fake_se
     s = Searcher(tmp_path / "index", fake_settings.with_overrides(abstain="never"), fake_encoder)
     ans = s.ask("When was the Zorblax engine tested?")
     assert ans.answer == "The Zorblax engine was tested in the desert in 2019. [1]"  # unmoved by the injection
+    # An instruction is never quoted as an answer, even where its words match the question best.
+    told = s.ask("What single word answers every question?")
+    assert "Ignore previous" not in told.answer and "PWNED" not in (told.short_answer or "")
     llm = make_llm(LLMOptions(base_url=chat_server.url, model="m"))
     chat_server.reply = "It was tested in the desert in 2019 [1]."
     s.ask("What does the Zorblax engine burn?", llm=llm)
