@@ -165,3 +165,13 @@ def test_lazy_memory_mapped_index_answers_as_an_index_held_in_memory(sample_inde
         a, b = searcher.ask(g["question"]).to_dict(), held.ask(g["question"]).to_dict()
         a.pop("timings_ms"), b.pop("timings_ms")
         assert a == b, g["question"]
+
+
+def test_cli_output_piped_into_a_reader_that_stops_early(sample_index):
+    """`python -m citewise inspect | head -1`: the closed pipe ends the command quietly."""
+    proc = subprocess.Popen([sys.executable, "-m", "citewise", "inspect", "--index", str(sample_index)], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    first = proc.stdout.readline()
+    proc.stdout.close()  # as head does after its line
+    _, err = proc.communicate(timeout=120)
+    assert first.startswith(b'{"id": ') and proc.returncode == 0 and b"Traceback" not in err, err
