@@ -90,7 +90,9 @@ def build(searcher, llm: Any = None, max_upload_mb: float = 20.0) -> Any:
     def remember(result: dict | None, past: list) -> tuple[list, str]:
         if not result or (past and past[0]["result"] == result):  # no new answer (an empty question)
             return past, history_html(past)
-        past = ([{"question": result["question"], "result": result}] + list(past or []))[:HISTORY]
+        # A question asked again moves to the top with its new answer instead of being listed twice.
+        earlier = [e for e in past or [] if e["question"] != result["question"]]
+        past = ([{"question": result["question"], "result": result}] + earlier)[:HISTORY]
         return past, history_html(past)
 
     def restore(past: list):
@@ -147,9 +149,12 @@ def build(searcher, llm: Any = None, max_upload_mb: float = 20.0) -> Any:
             raw = gr.JSON()
         with gr.Accordion("Documents in the index, and what cleaning removed from them", open=False,
                           elem_id="cw-documents"):
-            docs_table = gr.Dataframe(value=documents, headers=["document", "paragraphs indexed", "lines removed",
-                                                                "paragraphs that duplicate another document"],
+            docs_table = gr.Dataframe(value=documents, headers=["document", "paragraphs", "lines removed",
+                                                                "copies"],
                                       interactive=False, wrap=True, elem_id="cw-docs-table")
+            gr.Markdown("*paragraphs*: indexed from it · *lines removed*: page furniture that cleaning took out · "
+                        "*copies*: its paragraphs that repeat another document's (stored once)",
+                        elem_classes="cw-note")
             names = sorted(searcher.index.manifest["documents"])
             doc = gr.Dropdown(names, value=names[0] if names else None, label="Document",
                               elem_id="cw-removed-doc")

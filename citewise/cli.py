@@ -14,8 +14,10 @@ from .types import Answer
 
 
 def open_searcher(index: Path, settings: Settings = Settings(), build_default: bool = True):
+    from . import store
     from .pipeline import Searcher, ingest
 
+    store.recover(index)  # an ingest killed mid-swap: its previous index is the one there is
     if build_default and index == DEFAULT_INDEX and not (index / "manifest.json").exists():
         print("No index yet: building index/ from the bundled sample corpus ...", file=sys.stderr)
         ingest(None, index, progress=sys.stderr.isatty())

@@ -27,3 +27,7 @@ class IndexCorruptError(CitewiseError):
 
 class StoreUnavailableError(CitewiseError):
     """The vector store an index names (a Qdrant server or local folder) cannot be used."""
+
+
+class IndexTargetError(CitewiseError):
+    """The folder given for an index cannot take one (it holds other files, or cannot be written)."""

@@ -204,7 +204,17 @@ def ingest_files(files: Sequence[SourceFile], skipped: list[Skipped], index_dir:
                  where: str = "the given files", dense_store: str | QdrantTarget | None = None,
                  kept: Sequence[str] = ()) -> IngestReport:
     """ingest() for files already named (doc names kept as given): what the index will hold.
-    `kept`: documents of the live index taken as it holds them, before the files (not re-read)."""
+    `kept`: documents of the live index taken as it holds them, before the files (not re-read).
+    A folder that is not an index is refused before any work; one ingest at a time per index."""
+    store.check_target(Path(index_dir))
+    with store.locked(Path(index_dir), log):
+        return _ingest_files(files, skipped, Path(index_dir), settings, encoder, progress, log, rebuild, where,
+                             dense_store, kept)
+
+
+def _ingest_files(files: Sequence[SourceFile], skipped: list[Skipped], index_dir: Path, settings: Settings,
+                  encoder: Encoder | None, progress: bool, log: Callable[[str], None], rebuild: bool,
+                  where: str, dense_store: str | QdrantTarget | None, kept: Sequence[str]) -> IngestReport:
     t0 = time.perf_counter()
     skipped = list(skipped)
     index_dir = Path(index_dir)
@@ -230,22 +240,20 @@ def ingest_files(files: Sequence[SourceFile], skipped: list[Skipped], index_dir:
     settings = replace(settings, encoder=kind_of(encoder, settings.encoder))  # the manifest tells the truth
     old_docs, cache = _previous(index_dir, old_manifest, settings, encoder.dim, reuse=not rebuild)
     report = IngestReport(Path(index_dir), 0, 0, skipped)
-    paragraphs: list[Paragraph] = []
-    documents: dict[str, dict] = {}
-    for doc, pieces in (stored_documents(index_dir, old_manifest, kept) if kept else {}).items():
-        documents[doc] = {k: v for k, v in old_manifest["documents"][doc].items() if k != "duplicates"}
-        report.unchanged.append(doc)
-        paragraphs.extend(pieces)
+    read: list[tuple[SourceFile, list[Paragraph], dict, str]] = []
+    failed: list[tuple[SourceFile, str]] = []
     for f in tqdm(files, desc="Reading files", unit="file", disable=not progress or len(files) < 2):
         try:
             document = read_document(f.path)
+            text = document.text
+            spans, removed = clean(text, document.content_lines)
+            pieces = split_paragraphs(f.doc, text, settings.max_tokens, encoder.count_tokens, spans)
         except UnreadableFileError as exc:
-            skipped.append(Skipped(str(f.path), str(exc)))
-            sources = None  # it may read next time (a failure that passes): never call this index up to date
+            failed.append((f, str(exc)))
             continue
-        text = document.text
-        spans, removed = clean(text, document.content_lines)
-        pieces = split_paragraphs(f.doc, text, settings.max_tokens, encoder.count_tokens, spans)
+        except Exception as exc:  # a library's failure on odd input costs that file, not the ingest
+            failed.append((f, f"could not be split into paragraphs ({type(exc).__name__}: {str(exc)[:200]})"))
+            continue
         if document.page_starts:
             pieces = [replace(p, page=document.page_at(p.start)) for p in pieces]
         if not pieces:
@@ -253,14 +261,30 @@ def ingest_files(files: Sequence[SourceFile], skipped: list[Skipped], index_dir:
                                    "nothing left after removing page furniture (see the manifest)"))
             continue
         digest = content_hash(text)
-        documents[f.doc] = {"path": str(f.path.resolve()), "hash": digest, "paragraphs": len(pieces),
-                            "chars": len(text), "removed": [r.to_dict() for r in removed]}
-        if f.doc not in old_docs:
-            report.added.append(f.doc)
-        elif old_docs[f.doc].get("hash") != digest:
-            report.changed.append(f.doc)
-        else:
-            report.unchanged.append(f.doc)
+        entry = {"path": str(f.path.resolve()), "hash": digest, "paragraphs": len(pieces),
+                 "chars": len(text), "removed": [r.to_dict() for r in removed]}
+        status = ("added" if f.doc not in old_docs else
+                  "changed" if old_docs[f.doc].get("hash") != digest else "unchanged")
+        read.append((f, pieces, entry, status))
+    if failed:
+        sources = None  # a failure may pass next time: never call this index up to date
+    # A document indexed before whose file cannot be read now keeps its indexed version: a passing
+    # error (a file locked or briefly unreadable, a disk not mounted) must not cost it.
+    indexed = (old_manifest or {}).get("documents", {})
+    held = [f.doc for f, _ in failed if f.doc in indexed and f.doc not in kept]
+    for f, reason in failed:
+        skipped.append(Skipped(str(f.path), reason + ("; the version indexed before is kept" if f.doc in held else "")))
+    paragraphs: list[Paragraph] = []
+    documents: dict[str, dict] = {}
+    keep = list(kept) + held
+    for doc, pieces in (stored_documents(index_dir, old_manifest, keep) if keep else {}).items():
+        documents[doc] = {k: v for k, v in indexed[doc].items() if k != "duplicates"}
+        if doc in kept:
+            report.unchanged.append(doc)
+        paragraphs.extend(pieces)
+    for f, pieces, entry, status in read:
+        documents[f.doc] = entry
+        getattr(report, status).append(f.doc)
         paragraphs.extend(pieces)
     report.removed = sorted(set(old_docs) - set(documents))
     if not paragraphs:

@@ -13,7 +13,7 @@ from typing import Any, Iterable, Iterator, Sequence
 import numpy as np
 
 from .config import FORMAT_VERSION, Settings
-from .errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError
+from .errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError, IndexTargetError
 from .types import Paragraph
 
 MANIFEST = "manifest.json"
@@ -339,6 +339,43 @@ def make_manifest(settings: Settings, dim: int, paragraphs: Sequence[Paragraph],
 
 def sentence_offsets(paragraphs: Sequence[Paragraph]) -> np.ndarray:
     return np.concatenate([[0], np.cumsum([len(p.sentences) for p in paragraphs])]).astype(np.int64)
+
+
+def check_target(index_dir: Path) -> None:
+    """Refuse, before any work, a place an index must not be written to: an existing file, or a
+    folder that holds anything but an index (`--index ~/notes` would replace the notes), or one
+    whose parent cannot be made or written."""
+    index_dir = Path(index_dir)
+    if index_dir.exists() and not index_dir.is_dir():
+        raise IndexTargetError(f"{index_dir} is a file, not an index folder; choose another --index")
+    if index_dir.is_dir() and not (index_dir / MANIFEST).exists() and any(index_dir.iterdir()):
+        raise IndexTargetError(f"{index_dir} already holds files and is not a citewise index: writing an index "
+                               "there would replace them. Choose a new or empty folder for --index")
+    try:
+        index_dir.resolve().parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise IndexTargetError(f"cannot make the folder for {index_dir}: {exc.strerror or exc}") from exc
+    if not os.access(index_dir.resolve().parent, os.W_OK):
+        raise IndexTargetError(f"cannot write in {index_dir.resolve().parent}")
+
+
+@contextmanager
+def locked(index_dir: Path, log: Any = lambda m: None) -> Iterator[None]:
+    """One ingest at a time per index, across processes (an advisory lock on a file beside it):
+    a second waits for the first instead of racing it through the swap."""
+    import fcntl
+
+    index_dir = Path(index_dir).resolve()
+    with open(index_dir.with_name(f".{index_dir.name}.lock"), "a") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            log(f"another ingest is writing {index_dir}; waiting for it to finish ...")
+            fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 @contextmanager

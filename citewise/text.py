@@ -33,11 +33,29 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     be quoted, read and embedded as one."""
     spans: list[tuple[int, int]] = []
     for line in re.finditer(r"[^\n]+", text):
-        base = line.start()
-        for s, e in _punkt().span_tokenize(line.group()):
-            if _WORDLIKE.search(text, base + s, base + e):
-                spans.append((base + s, base + e))
+        for base, piece in _windows(line.start(), line.group()):
+            for s, e in _punkt().span_tokenize(piece):
+                if _WORDLIKE.search(text, base + s, base + e):
+                    spans.append((base + s, base + e))
     return spans
+
+
+_WINDOW = 5_000  # characters of one line that Punkt reads at once
+
+
+def _windows(base: int, line: str) -> list[tuple[int, str]]:
+    """A very long line (a text file without line breaks) in pieces of about _WINDOW characters,
+    cut after a sentence end where there is one, else at a space: Punkt's time grows faster than
+    the length of what it reads (a 6 MB line ran past NLTK's regular-expression time limit)."""
+    out = []
+    while len(line) > _WINDOW:
+        head = line[:_WINDOW]
+        cut = max(head.rfind(". "), head.rfind("? "), head.rfind("! "))
+        cut = cut + 2 if cut > _WINDOW // 2 else (head.rfind(" ") + 1 or _WINDOW)
+        out.append((base, line[:cut]))
+        base, line = base + cut, line[cut:]
+    out.append((base, line))
+    return out
 
 
 _TOKEN = re.compile(r"\w+(?:[-'’.]\w+)*", re.UNICODE)

@@ -82,6 +82,14 @@ def test_ask_in_the_browser_and_see_a_cited_answer(server, browser):
     assert "chief designer" in page.locator("[data-testid=history]").inner_text()
     assert "Zhou Jianping" in page.locator("[data-testid=answer]").inner_text()
     page.screenshot(path=str(OUTPUT / "after-refresh.png"), full_page=True)
+    # A question asked again moves to the top of the history instead of being listed twice.
+    items = page.locator("[data-testid=history] li")
+    for q, count in (("Who is the Director of UNOOSA?", 2),
+                     ("Who is the chief designer of China's manned space program?", 2)):
+        page.locator("#cw-question textarea").fill(q)
+        page.locator("#cw-ask").click()
+        expect(items.first).to_contain_text(q, timeout=60_000)
+        expect(items).to_have_count(count)
     page.close()
 
 
