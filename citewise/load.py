@@ -321,7 +321,13 @@ def reflow(page: str) -> str:
 
 def read_pdf(path: Path) -> Document:
     """.pdf: text per page (pypdf), reflowed into paragraphs; page starts are kept for "p. N"."""
+    import logging
+
     import pypdf
+
+    # pypdf logs what it repairs ("EOF marker not found") on stderr: a file citewise cannot read
+    # is reported once, in the summary, with its reason.
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
 
     try:
         reader = pypdf.PdfReader(path)

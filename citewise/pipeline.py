@@ -358,7 +358,7 @@ def stored_documents(index_dir: Path, manifest: dict, docs: Sequence[str]) -> di
         found.sort(key=lambda p: p.ordinal)
         if len(found) != manifest["documents"][doc]["paragraphs"]:
             raise IndexCorruptError(f"{index_dir} is inconsistent: {doc} has {len(found)} of its "
-                                    f"{manifest['documents'][doc]['paragraphs']} paragraphs; rebuild it with ingest.py")
+                                    f"{manifest['documents'][doc]['paragraphs']} paragraphs; rebuild it with ingest.py --rebuild")
     return out
 
 
@@ -435,7 +435,7 @@ class Searcher:
         try:
             st = (self.index_dir / store.MANIFEST).stat()
             stamp = (st.st_ino, st.st_mtime_ns)
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):  # load() below says what is wrong
             stamp = None
         with self._lock:
             if self._index is not None and (stamp is None or stamp == self._loaded_at):

@@ -49,13 +49,21 @@ class Paragraphs(Sequence[Paragraph]):
             raise IndexError(f"paragraph row {i} out of range 0..{len(self) - 1}")
         a, b = int(self._offsets[i]), int(self._offsets[i + 1])
         # pread is one system call with its own offset: safe from several threads at once.
-        return Paragraph.from_dict(json.loads(os.pread(self._fd, b - a, a)))
+        try:
+            return Paragraph.from_dict(json.loads(os.pread(self._fd, b - a, a)))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise IndexCorruptError(f"{self.path} is damaged at row {i} ({exc}); rebuild the index with "
+                                    "ingest.py --rebuild") from exc
 
     def __iter__(self) -> Iterator[Paragraph]:
-        with open(self.path, encoding="utf-8") as f:
-            for line in f:
+        with open(self.path, encoding="utf-8", errors="replace") as f:
+            for i, line in enumerate(f):
                 if line.strip():
-                    yield Paragraph.from_dict(json.loads(line))
+                    try:
+                        yield Paragraph.from_dict(json.loads(line))
+                    except (ValueError, KeyError, TypeError) as exc:
+                        raise IndexCorruptError(f"{self.path} is damaged at row {i} ({exc}); rebuild the index "
+                                                "with ingest.py --rebuild") from exc
 
     def __del__(self) -> None:
         fd = getattr(self, "_fd", None)
@@ -434,6 +442,9 @@ def save(index_dir: Path, manifest: dict[str, Any], paragraphs: Sequence[Paragra
         np.save(tmp / VECTORS, np.asarray(vectors, dtype=np.float32))
         np.save(tmp / SENTENCES, np.asarray(sentence_vectors, dtype=np.float32))
         lexical.save(str(tmp / LEXICAL), show_progress=False)
+        # The size of every file, so that a damaged or truncated one is noticed without reading it.
+        manifest["files"] = {p.relative_to(tmp).as_posix(): p.stat().st_size
+                             for p in sorted(tmp.rglob("*")) if p.is_file()}
         # The manifest is written last: a folder without one is never a complete index.
         write_manifest(tmp, manifest)
 
@@ -486,12 +497,18 @@ def _fsync_dir(path: Path) -> None:
 def read_manifest(index_dir: Path) -> dict[str, Any]:
     index_dir = Path(index_dir)
     path = index_dir / MANIFEST
+    if index_dir.exists() and not index_dir.is_dir():
+        raise IndexNotFoundError(f"{index_dir} is a file, not an index folder")
     if not path.exists():
         raise IndexNotFoundError(f"no index at {index_dir}")
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
         raise IndexCorruptError(f"{path} cannot be read: {exc}") from exc
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("documents"), dict) \
+            or not isinstance(manifest.get("paragraph_count"), int):
+        raise IndexCorruptError(f"{path} is not a citewise manifest; rebuild the index with ingest.py --rebuild")
+    return manifest
 
 
 def check_compatible(manifest: dict[str, Any], model: str, dim: int | None = None) -> None:
@@ -534,7 +551,7 @@ def _tables(index_dir: Path) -> tuple[np.ndarray, np.ndarray, Rows, Rows]:
         vectors, sentences = Rows(index_dir / VECTORS), Rows(index_dir / SENTENCES)
         text_bytes = (index_dir / PARAGRAPHS).stat().st_size
     except (OSError, ValueError) as exc:
-        raise IndexCorruptError(f"{index_dir} is damaged ({exc}); rebuild it with ingest.py") from exc
+        raise IndexCorruptError(f"{index_dir} is damaged ({exc}); rebuild it with ingest.py --rebuild") from exc
     if not (len(line_offsets) - 1 == len(offsets) - 1 == len(vectors)) or offsets[-1] != len(sentences) \
             or line_offsets[-1] != text_bytes:
         raise IndexCorruptError(f"{index_dir} is inconsistent: {len(line_offsets) - 1} paragraphs, "
@@ -552,7 +569,7 @@ def embedding_cache(index_dir: Path) -> dict[str, tuple[np.ndarray, np.ndarray]]
         vectors, sentences = np.asarray(vector_rows), np.asarray(sentence_rows)
         hashes = [p.hash for p in Paragraphs(index_dir / PARAGRAPHS, line_offsets)]
     except (OSError, ValueError, KeyError) as exc:
-        raise IndexCorruptError(f"{index_dir} is damaged ({exc}); rebuild it with ingest.py") from exc
+        raise IndexCorruptError(f"{index_dir} is damaged ({exc}); rebuild it with ingest.py --rebuild") from exc
     if len(hashes) != len(vectors):
         raise IndexCorruptError(f"{index_dir} is inconsistent: {len(hashes)} paragraphs, {len(vectors)} vectors")
     return {h: (vectors[i], sentences[offsets[i]:offsets[i + 1]]) for i, h in enumerate(hashes)}
@@ -565,7 +582,7 @@ def stored_paragraphs(index_dir: Path) -> Iterator[Paragraph]:
     try:
         yield from Paragraphs(index_dir / PARAGRAPHS, line_offsets)
     except (OSError, ValueError, KeyError) as exc:
-        raise IndexCorruptError(f"{index_dir} is damaged ({exc}); rebuild it with ingest.py") from exc
+        raise IndexCorruptError(f"{index_dir} is damaged ({exc}); rebuild it with ingest.py --rebuild") from exc
 
 
 def looks_whole(index_dir: Path, manifest: dict[str, Any]) -> bool:
@@ -574,10 +591,13 @@ def looks_whole(index_dir: Path, manifest: dict[str, Any]) -> bool:
     index instead of rebuilding it."""
     index_dir = Path(index_dir)
     try:
+        for name, size in (manifest.get("files") or {}).items():
+            if (index_dir / name).stat().st_size != size:
+                return False
         _, _, vectors, _ = _tables(index_dir)
         return (len(vectors) == int(manifest["paragraph_count"]) and (index_dir / LEXICAL).is_dir()
                 and ((manifest.get("store") or {}).get("kind") == "qdrant" or (index_dir / DENSE).is_file()))
-    except (IndexCorruptError, KeyError, TypeError, ValueError):
+    except (IndexCorruptError, KeyError, TypeError, ValueError, OSError):
         return False
 
 
@@ -599,7 +619,7 @@ def load(index_dir: Path) -> Index:
             dense.nprobe = int(manifest["faiss_params"]["nprobe"])
         lexical = bm25s.BM25.load(str(index_dir / LEXICAL), show_progress=False, verbosity=0, mmap=True)
     except (OSError, ValueError, KeyError, RuntimeError) as exc:
-        raise IndexCorruptError(f"{index_dir} is damaged ({exc}); rebuild it with ingest.py") from exc
+        raise IndexCorruptError(f"{index_dir} is damaged ({exc}); rebuild it with ingest.py --rebuild") from exc
     if not (len(paragraphs) == dense.ntotal == len(vectors) == manifest["paragraph_count"]
             == int(lexical.scores["num_docs"])):
         raise IndexCorruptError(f"{index_dir} is inconsistent: {len(paragraphs)} paragraphs, "

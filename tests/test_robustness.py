@@ -112,3 +112,29 @@ def test_a_plain_ask_after_a_swap_cut_short_uses_the_previous_index(tmp_path, fa
     cli.open_searcher(index)
     assert built == [] and "No index yet" not in capsys.readouterr().err and opened == [index]
     assert [p.doc for p in store.load(index).paragraphs] == ["a.txt"]
+
+
+def test_a_damaged_index_is_not_taken_as_up_to_date_and_errors_say_how_to_mend_it(tmp_path, fake_encoder,
+                                                                                   fake_settings):
+    from citewise.errors import IndexCorruptError, IndexNotFoundError
+    from citewise.pipeline import Searcher
+
+    docs = _docs(tmp_path, **{"a.txt": "Phobos is the larger moon of Mars.", "b.txt": "Deimos is the smaller one."})
+    index = tmp_path / "index"
+    ingest([docs], index, fake_settings, fake_encoder, progress=False)
+    dense = index / store.DENSE
+    dense.write_bytes(dense.read_bytes()[:100])  # truncated
+    report = ingest([docs], index, fake_settings, fake_encoder, progress=False)
+    assert not report.up_to_date and report.embedded == 0  # rebuilt from the intact vectors
+    assert Searcher(index, fake_settings, fake_encoder).ask("Which moon is larger?").retrieved
+    # Garbage of the same size in the paragraphs: the error names the file and the way out.
+    text = index / store.PARAGRAPHS
+    text.write_bytes(b"x" * text.stat().st_size)
+    with pytest.raises(IndexCorruptError, match=r"paragraphs.jsonl is damaged at row 0 .*ingest.py --rebuild"):
+        Searcher(index, fake_settings, fake_encoder).ask("Which moon is larger?")
+    assert ingest([docs], index, fake_settings, fake_encoder, progress=False, rebuild=True).paragraphs == 2
+    (index / store.MANIFEST).write_text("[]")
+    with pytest.raises(IndexCorruptError, match="not a citewise manifest"):
+        store.read_manifest(index)
+    with pytest.raises(IndexNotFoundError, match="is a file, not an index folder"):
+        store.read_manifest(docs / "a.txt")
