@@ -103,9 +103,13 @@ def _utf16(data: bytes) -> str | None:
     sample = data[:8192]
     if len(sample) >= 4:
         even, odd = sample[0::2], sample[1::2]
-        if odd.count(0) > 0.4 * len(odd) and even.count(0) < 0.05 * len(even):
+
+        def text_like(low: bytes) -> bool:  # the low bytes of mostly-ASCII text are printable
+            return sum(1 for b in low if b >= 32 or b in (9, 10, 13)) > 0.9 * len(low)
+
+        if odd.count(0) > 0.4 * len(odd) and even.count(0) < 0.05 * len(even) and text_like(even):
             return "utf-16-le"
-        if even.count(0) > 0.4 * len(even) and odd.count(0) < 0.05 * len(odd):
+        if even.count(0) > 0.4 * len(even) and odd.count(0) < 0.05 * len(odd) and text_like(odd):
             return "utf-16-be"
     return None
 
