@@ -302,24 +302,35 @@ def read_html(path: Path) -> Document:
 
 def reflow(page: str) -> str:
     """Join a PDF page's hard-wrapped lines into paragraphs: a line ends a paragraph when it ends
-    a sentence and is clearly shorter than the page's usual line."""
+    a sentence and is clearly shorter than the page's usual line. A short line without closing
+    punctuation that opens a paragraph is a heading: it stays on a line of its own at the top of
+    that paragraph ("Operations\nThe station houses ..."), not run into its first sentence."""
     lines = [ln.strip() for ln in page.splitlines()]
     widths = sorted(len(ln) for ln in lines if ln)
     usual = widths[int(len(widths) * 0.8)] if widths else 0
     out: list[str] = []
     current: list[str] = []
-    for ln in lines:
+    heading: list[str] = []
+
+    def flush() -> None:
+        if current or heading:
+            out.append("\n".join(heading + ([" ".join(current)] if current else [])))
+        current.clear()
+        heading.clear()
+
+    for i, ln in enumerate(lines):
         if not ln:
-            if current:
-                out.append(" ".join(current))
-                current = []
+            flush()
+            continue
+        following = next((x for x in lines[i + 1:] if x), "")
+        if not current and following and len(ln) < 0.6 * usual and ln[:1].isupper() \
+                and not re.search(r"[.!?:;,][\"'”’)]*$", ln):
+            heading.append(ln)
             continue
         current.append(ln)
         if re.search(r"[.!?:][\"'”’)]*$", ln) and len(ln) < 0.8 * usual:
-            out.append(" ".join(current))
-            current = []
-    if current:
-        out.append(" ".join(current))
+            flush()
+    flush()
     return "\n\n".join(out)
 
 

@@ -80,6 +80,12 @@ def test_reflow_joins_hard_wrapped_lines():
         "and a long descent. Short end.",
         "Engineers confirmed that all eleven instruments were working and that the first images had "
         "arrived at mission control today."]
+    # A heading stays on its own line above its paragraph instead of running into the first sentence.
+    page = ("Operations\n"
+            "The station houses fourteen researchers during the summer season and is supplied by\n"
+            "snowmobile every two weeks.\n")
+    assert reflow(page) == ("Operations\nThe station houses fourteen researchers during the summer season and is "
+                            "supplied by snowmobile every two weeks.")
 
 
 MARKDOWN = """# Zephyr Rover notes
