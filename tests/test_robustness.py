@@ -18,6 +18,13 @@ def _docs(tmp_path, **files):
     return d
 
 
+def _indexed(tmp_path, encoder, settings):
+    """Two small documents, indexed: (their folder, the index)."""
+    docs = _docs(tmp_path, **{"a.txt": "Phobos is the larger moon of Mars.", "b.txt": "Deimos is the smaller one."})
+    ingest([docs], tmp_path / "index", settings, encoder, progress=False)
+    return docs, tmp_path / "index"
+
+
 def test_an_index_is_never_written_over_a_folder_of_other_files_or_a_file(tmp_path, fake_encoder, fake_settings):
     docs = _docs(tmp_path, **{"recipe.txt": "Saffron goes in last, with a pinch of salt."})
     for target in (docs, tmp_path / "docs" / "recipe.txt"):
@@ -34,9 +41,7 @@ def test_an_index_is_never_written_over_a_folder_of_other_files_or_a_file(tmp_pa
 
 def test_a_file_that_was_indexed_and_cannot_be_read_now_keeps_its_indexed_version(tmp_path, fake_encoder,
                                                                                   fake_settings):
-    docs = _docs(tmp_path, **{"a.txt": "Phobos is the larger moon of Mars.", "b.txt": "Deimos is the smaller one."})
-    index = tmp_path / "index"
-    ingest([docs], index, fake_settings, fake_encoder, progress=False)
+    docs, index = _indexed(tmp_path, fake_encoder, fake_settings)
     (docs / "b.txt").write_bytes(b"\x00\x01binary now")  # unreadable, as a half-copied file would be
     (docs / "c.txt").write_bytes(b"\x00\x02never readable")
     report = ingest([docs], index, fake_settings, fake_encoder, progress=False)
@@ -119,9 +124,7 @@ def test_a_damaged_index_is_not_taken_as_up_to_date_and_errors_say_how_to_mend_i
     from citewise.errors import IndexCorruptError, IndexNotFoundError
     from citewise.pipeline import Searcher
 
-    docs = _docs(tmp_path, **{"a.txt": "Phobos is the larger moon of Mars.", "b.txt": "Deimos is the smaller one."})
-    index = tmp_path / "index"
-    ingest([docs], index, fake_settings, fake_encoder, progress=False)
+    docs, index = _indexed(tmp_path, fake_encoder, fake_settings)
     dense = index / store.DENSE
     dense.write_bytes(dense.read_bytes()[:100])  # truncated
     report = ingest([docs], index, fake_settings, fake_encoder, progress=False)
