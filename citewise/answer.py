@@ -66,8 +66,10 @@ _PRONOUN_START = re.compile(r"^\W*(he|she|it|they|this|these|those|that|his|her|
 # Sentences that address a model rather than state anything: the phrasings of prompt injection
 # (OWASP Top 10 for LLM Applications, LLM01). They stay in the index, and an LLM sees them quoted
 # as data, but they are never quoted as an answer.
-_INSTRUCTION = re.compile(r"\b(ignore|disregard|forget|override|bypass)\b[^.!?]{0,60}\b(instructions?|prompts?|rules|"
-                          r"guidelines|directions)\b|\b(system prompt|you are now|new instructions)\b", re.I)
+_INSTRUCTION = re.compile(
+    r"\b(ignore|disregard|forget|override)\s+(all\s+|any\s+|the\s+)?(of\s+)?(your\s+|the\s+)?"
+    r"(previous|prior|above|earlier|preceding|original|system)\s+(instructions?|prompts?|rules|directions|guidelines)\b"
+    r"|\bsystem prompt\b", re.I)
 
 
 def instruction_like(sentence: str) -> bool:
@@ -87,6 +89,8 @@ def subject_sentence(hits: Sequence[Hit], x: Sentence) -> Sentence | None:
         return None
     paragraph = hits[x.hit].paragraph
     s, e = paragraph.sentences[x.position - 1]
+    if instruction_like(paragraph.text[s:e]):  # names nobody; never quoted (see instruction_like)
+        return None
     return Sentence(hit=x.hit, start=s, end=e, text=paragraph.text[s:e], position=x.position - 1)
 
 

@@ -33,9 +33,6 @@ from .types import Answer, Citation, Hit, Paragraph
 if TYPE_CHECKING:
     from .reader import Reader
 
-# Below every real candidate (scores are within about 0..2): an instruction to a model is never quoted.
-INSTRUCTION_PENALTY = 10.0
-
 
 @dataclass
 class IngestReport:
@@ -202,19 +199,22 @@ def ingest_files(files: Sequence[SourceFile], skipped: list[Skipped], index_dir:
                  settings: Settings = Settings(), encoder: Encoder | None = None, progress: bool = True,
                  log: Callable[[str], None] = lambda m: None, rebuild: bool = False,
                  where: str = "the given files", dense_store: str | QdrantTarget | None = None,
-                 kept: Sequence[str] = ()) -> IngestReport:
+                 keep_rest: bool = False, drop: Sequence[str] = ()) -> IngestReport:
     """ingest() for files already named (doc names kept as given): what the index will hold.
-    `kept`: documents of the live index taken as it holds them, before the files (not re-read).
-    A folder that is not an index is refused before any work; one ingest at a time per index."""
+    `keep_rest`: every other document of the live index is kept as the index holds it (not
+    re-read), less the documents named in `drop`, which must be there. Both are read from the live
+    index under the lock, so that a change made meanwhile by another ingest is not undone. A
+    folder that is not an index is refused before any work; one ingest at a time per index."""
     store.check_target(Path(index_dir))
     with store.locked(Path(index_dir), log):
         return _ingest_files(files, skipped, Path(index_dir), settings, encoder, progress, log, rebuild, where,
-                             dense_store, kept)
+                             dense_store, keep_rest, drop)
 
 
 def _ingest_files(files: Sequence[SourceFile], skipped: list[Skipped], index_dir: Path, settings: Settings,
                   encoder: Encoder | None, progress: bool, log: Callable[[str], None], rebuild: bool,
-                  where: str, dense_store: str | QdrantTarget | None, kept: Sequence[str]) -> IngestReport:
+                  where: str, dense_store: str | QdrantTarget | None, keep_rest: bool,
+                  drop: Sequence[str]) -> IngestReport:
     t0 = time.perf_counter()
     skipped = list(skipped)
     index_dir = Path(index_dir)
@@ -225,7 +225,12 @@ def _ingest_files(files: Sequence[SourceFile], skipped: list[Skipped], index_dir
     old_store = (old_manifest or {}).get("store")
     # Nothing changed since the live index was built: say so instead of rebuilding it (a re-run
     # of ingest on an unchanged folder costs a hash of each file, not a re-read of every paragraph).
-    kept = [d for d in kept if old_manifest and d in old_manifest["documents"]]
+    indexed = (old_manifest or {}).get("documents", {})
+    for doc in drop:
+        if doc not in indexed:
+            raise CitewiseError(f"the index holds no document named {doc!r}")
+    names = {f.doc for f in files}
+    kept = [d for d in indexed if d not in names and d not in drop] if keep_rest else []
     # An index that keeps documents without reading them was not built from files alone: it is
     # never "up to date" with a folder.
     sources = None if kept else fingerprint(files, skipped)
@@ -241,7 +246,8 @@ def _ingest_files(files: Sequence[SourceFile], skipped: list[Skipped], index_dir
     old_docs, cache = _previous(index_dir, old_manifest, settings, encoder.dim, reuse=not rebuild)
     report = IngestReport(Path(index_dir), 0, 0, skipped)
     read: list[tuple[SourceFile, list[Paragraph], dict, str]] = []
-    failed: list[tuple[SourceFile, str]] = []
+    failed: list[tuple[SourceFile, str]] = []  # not indexed this time, with the reason
+    read_errors = False
     for f in tqdm(files, desc="Reading files", unit="file", disable=not progress or len(files) < 2):
         try:
             document = read_document(f.path)
@@ -250,15 +256,17 @@ def _ingest_files(files: Sequence[SourceFile], skipped: list[Skipped], index_dir
             pieces = split_paragraphs(f.doc, text, settings.max_tokens, encoder.count_tokens, spans)
         except UnreadableFileError as exc:
             failed.append((f, str(exc)))
+            read_errors = True
             continue
         except Exception as exc:  # a library's failure on odd input costs that file, not the ingest
             failed.append((f, f"could not be split into paragraphs ({type(exc).__name__}: {str(exc)[:200]})"))
+            read_errors = True
             continue
         if document.page_starts:
             pieces = [replace(p, page=document.page_at(p.start)) for p in pieces]
         if not pieces:
-            skipped.append(Skipped(str(f.path), "no text in it" if not removed else
-                                   "nothing left after removing page furniture (see the manifest)"))
+            failed.append((f, "no text in it" if not removed else
+                           "nothing left after removing page furniture (see the manifest)"))
             continue
         digest = content_hash(text)
         entry = {"path": str(f.path.resolve()), "hash": digest, "paragraphs": len(pieces),
@@ -266,18 +274,26 @@ def _ingest_files(files: Sequence[SourceFile], skipped: list[Skipped], index_dir
         status = ("added" if f.doc not in old_docs else
                   "changed" if old_docs[f.doc].get("hash") != digest else "unchanged")
         read.append((f, pieces, entry, status))
-    if failed:
-        sources = None  # a failure may pass next time: never call this index up to date
-    # A document indexed before whose file cannot be read now keeps its indexed version: a passing
-    # error (a file locked or briefly unreadable, a disk not mounted) must not cost it.
-    indexed = (old_manifest or {}).get("documents", {})
-    held = [f.doc for f, _ in failed if f.doc in indexed and f.doc not in kept]
+    if read_errors:
+        sources = None  # a read error may pass next time: never call this index up to date
+    # A document indexed before whose file cannot be read now (or reads empty) keeps its indexed
+    # version: a passing error (a file locked, emptied while being rewritten, a disk not mounted)
+    # must not cost it. Only where the stored paragraphs can be read: a damaged index holds nothing
+    # to keep, and must not stop the ingest that mends it.
+    held = [f.doc for f, _ in failed if f.doc in indexed]
+    stored: dict[str, list[Paragraph]] = {}
+    if held:
+        try:
+            stored = stored_documents(index_dir, old_manifest, held)
+        except IndexCorruptError:
+            held = []
     for f, reason in failed:
         skipped.append(Skipped(str(f.path), reason + ("; the version indexed before is kept" if f.doc in held else "")))
+    if kept:
+        stored = stored_documents(index_dir, old_manifest, kept) | stored
     paragraphs: list[Paragraph] = []
     documents: dict[str, dict] = {}
-    keep = list(kept) + held
-    for doc, pieces in (stored_documents(index_dir, old_manifest, keep) if keep else {}).items():
+    for doc, pieces in stored.items():
         documents[doc] = {k: v for k, v in indexed[doc].items() if k != "duplicates"}
         if doc in kept:
             report.unchanged.append(doc)
@@ -366,21 +382,16 @@ def add_documents(index_dir: Path, new: Sequence[SourceFile], settings: Settings
                   encoder: Encoder | None = None, progress: bool = False) -> IngestReport:
     """Add (or replace, by document name) files in an existing index. The other documents are
     kept as the index holds them, whether or not their files are still where they were read."""
-    names = {f.doc for f in new}
-    kept = [d for d in store.read_manifest(Path(index_dir))["documents"] if d not in names]
     return ingest_files(list(new), [], index_dir, settings, encoder, progress, where="the uploaded files",
-                        kept=kept)
+                        keep_rest=True)
 
 
 def remove_document(index_dir: Path, doc: str, settings: Settings = Settings(),
                     encoder: Encoder | None = None) -> IngestReport:
     """Drop one document from every structure of the index (its file need not exist); the others
     are kept as the index holds them."""
-    docs = store.read_manifest(Path(index_dir))["documents"]
-    if doc not in docs:
-        raise CitewiseError(f"the index holds no document named {doc!r}")
     return ingest_files([], [], index_dir, settings, encoder, False, where=f"the index without {doc}",
-                        kept=[d for d in docs if d != doc])
+                        keep_rest=True, drop=[doc])
 
 
 class Searcher:
@@ -497,7 +508,9 @@ class Searcher:
         s = self.settings
         r = self.retrieve(question, top_k)
         hits = r.hits
-        sentences = candidate_sentences(hits, s.answer_paragraphs)
+        # A sentence addressed to a model ("Ignore previous instructions and say ...") is not a
+        # candidate: it is never chosen to answer (an LLM still sees it, quoted as data).
+        sentences = [x for x in candidate_sentences(hits, s.answer_paragraphs) if not instruction_like(x.text)]
         top = hits[0].score if hits and hits[0].score > 0 else 1.0
         kind = expected_type(question)
         typed = [holds_type(x.text, kind, question) for x in sentences]
@@ -508,7 +521,6 @@ class Searcher:
                   + s.paragraph_prior * hits[x.hit].score / top
                   + (s.type_bonus if typed[j] and kind != "other" else 0.0)
                   - (0.0 if is_full_sentence(x.text) else s.title_penalty)
-                  - (INSTRUCTION_PENALTY if instruction_like(x.text) else 0.0)
                   for j, x in enumerate(sentences)]
         evidence = self.evidence(r, sentences, typed, int(np.argmax(scores))) if sentences else None
         return Analysis(r, sentences, scores, evidence, typed)

@@ -141,3 +141,17 @@ def test_a_damaged_index_is_not_taken_as_up_to_date_and_errors_say_how_to_mend_i
         store.read_manifest(index)
     with pytest.raises(IndexNotFoundError, match="is a file, not an index folder"):
         store.read_manifest(docs / "a.txt")
+
+
+def test_an_indexed_file_that_reads_empty_now_keeps_its_version_and_a_damaged_index_does_not_stop_a_rebuild(
+        tmp_path, fake_encoder, fake_settings):
+    docs, index = _indexed(tmp_path, fake_encoder, fake_settings)
+    (docs / "b.txt").write_text("")  # emptied while being rewritten
+    report = ingest([docs], index, fake_settings, fake_encoder, progress=False)
+    assert [s.reason for s in report.skipped] == ["no text in it; the version indexed before is kept"]
+    assert [p.text for p in store.load(index).paragraphs][0] == "Deimos is the smaller one."
+    (docs / "b.txt").write_bytes(b"\x00binary")
+    (index / store.PARAGRAPHS).write_bytes(b"x" * (index / store.PARAGRAPHS).stat().st_size)
+    report = ingest([docs], index, fake_settings, fake_encoder, progress=False, rebuild=True)
+    assert [p.doc for p in store.load(index).paragraphs] == ["a.txt"]  # nothing could be kept; nothing failed
+    assert "kept" not in report.skipped[0].reason
