@@ -6,7 +6,7 @@ import sys
 import html
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import citewise  # noqa: F401  (offline environment, analytics off, before gradio is imported)
 from citewise.cli import add_answer_options, answer_settings, llm_from_args, open_searcher
@@ -173,7 +173,7 @@ def build(searcher, llm: Any = None, max_upload_mb: float = 20.0) -> Any:
             names = sorted(searcher.index.manifest["documents"])
             return message, documents(), gr.update(choices=names, value=names[0] if names else None)
 
-        def said(summary: str, items: list[tuple[str, str, str]] = ()) -> str:
+        def said(summary: str, items: Sequence[tuple[str, str, str]] = ()) -> str:
             """The status as HTML: a summary, then (what, document, why) items; names are shown as they
             are stored (escaped, never read as markup)."""
             rows = "".join(f"<li>{what} <strong>{html.escape(name)}</strong>{': ' + html.escape(why) if why else ''}</li>"
@@ -195,7 +195,9 @@ def build(searcher, llm: Any = None, max_upload_mb: float = 20.0) -> Any:
                     try:
                         report = add_documents(searcher.index_dir, saved, searcher.settings, searcher.encoder)
                     except CitewiseError as exc:
-                        return said(f"Nothing added: {exc}", items), gr.update(), gr.update(), gr.update()
+                        return (said(f"Nothing indexed: {exc}. The uploaded files are saved in {upload_dir.name}/ "
+                                     "(a file of the same name there was replaced).", items),
+                                gr.update(), gr.update(), gr.update())
                 same = [d for d in report.unchanged if d in {f.doc for f in saved}]
                 summary = (f"Added {len(report.added)}, replaced {len(report.changed)} document(s); embedded "
                            f"{report.embedded} paragraph(s) in {report.seconds:.1f}s; the index now holds "

@@ -89,6 +89,12 @@ def _appeal_or_widget(line: str) -> str | None:
     return None
 
 
+def _marked(text: str, start: int, structural: Collection[int]) -> bool:
+    """Whether the line at `start` (trimmed) is one the format marked: marks are on the line's
+    first character, indentation included (an indented line of code)."""
+    return start in structural or text.rfind("\n", 0, start) + 1 in structural
+
+
 def clean(text: str, structural: Collection[int] = ()) -> tuple[list[Span], list[Removed]]:
     """Classify every non-blank line of `text`; return kept spans and removed ones. `structural`:
     start offsets of lines that the file's format marks as content (a Markdown list item or table
@@ -141,7 +147,7 @@ def clean(text: str, structural: Collection[int] = ()) -> tuple[list[Span], list
             started = True
         attribution = re.match(r"^\W*(source|editor|photo)\s*:", line, re.I)
         if started and i not in reasons and _title_like(line) and i not in kinds and not attribution \
-                and s not in structural:
+                and not _marked(text, s, structural):
             run.append(i)
         else:
             close_run()
@@ -150,7 +156,8 @@ def clean(text: str, structural: Collection[int] = ()) -> tuple[list[Span], list
     # e.g. one sentence of a donation appeal that names no money word itself.
     for i in range(1, len(lines) - 1):
         before, after = reasons.get(i - 1), reasons.get(i + 1)
-        if i not in reasons and i not in kinds and lines[i][0] not in structural and before and before == after and len(
+        if i not in reasons and i not in kinds and not _marked(text, lines[i][0], structural) and before \
+                and before == after and len(
                 text[lines[i][0]:lines[i][1]].split()) <= 30:
             reasons[i] = before
     # A teaser's title sits right above it: it belongs to the teaser.

@@ -214,11 +214,12 @@ def markdown_text(source: str) -> tuple[str, frozenset[int]]:
     current: list[str] | None = None  # the list or table being collected
     header: list[str] = []
     row: list[str] = []
+    table_alone = False
     depth = 0  # list nesting
 
-    def emit(lines: list[str], structural: bool) -> None:
+    def emit(lines: list[str], structural: bool, last: bool = False) -> None:
         lines = [ln for ln in lines if ln.strip()]
-        if not lines and not pending:
+        if not lines and not (last and pending):  # a heading waits for the block it titles
             return
         block = pending + lines
         marked.extend((len(blocks), j) for j in range(len(block)) if structural or j < len(pending))
@@ -236,7 +237,11 @@ def markdown_text(source: str) -> tuple[str, frozenset[int]]:
                 emit(current, True)
                 current = None
         elif t.type == "table_open":
-            current, header = [], []
+            header = []
+            if current is None:  # a table of its own; one inside a list item joins the list
+                current, table_alone = [], True
+            else:
+                table_alone = False
         elif t.type == "tr_open":
             row = []
         elif t.type == "inline" and tokens[i - 1].type in ("th_open", "td_open"):
@@ -248,7 +253,7 @@ def markdown_text(source: str) -> tuple[str, frozenset[int]]:
                 cells = [f"{h}: {c}" if h else c for h, c in zip(header + [""] * len(row), row) if c]
                 if cells:
                     current.append("; ".join(cells) + ("" if cells[-1].endswith((".", "!", "?")) else "."))
-        elif t.type == "table_close" and current is not None:
+        elif t.type == "table_close" and current is not None and table_alone:
             emit(current, True)
             current = None
         elif t.type == "inline" and tokens[i - 1].type == "heading_open":
@@ -266,8 +271,9 @@ def markdown_text(source: str) -> tuple[str, frozenset[int]]:
             else:
                 emit(lines, True)
         elif t.type == "html_block":
-            emit([" ".join(re.sub(r"<[^>]*>", " ", t.content).split())], False)
-    emit([], False)  # headings at the very end
+            shown = re.sub(r"(?is)<(script|style)\b.*?</\1\s*>", " ", t.content)
+            emit([" ".join(re.sub(r"<[^>]*>", " ", shown).split())], False)
+    emit([], False, last=True)  # headings at the very end
     text, starts = "", set()
     for b, lines in enumerate(blocks):
         if text:
@@ -348,7 +354,7 @@ def read_pdf(path: Path) -> Document:
         reader = pypdf.PdfReader(path)
         # Encrypted with an owner password only (printing or copying restricted): it opens with an
         # empty user password, as in every viewer.
-        if reader.is_encrypted and not reader.decrypt(""):
+        if reader.is_encrypted and not reader.decrypt(""):  # AES needs `cryptography` (pinned)
             raise UnreadableFileError("the PDF is encrypted (it needs a password to open)")
         pages = [reflow(page.extract_text() or "") for page in reader.pages]
     except UnreadableFileError:

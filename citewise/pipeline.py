@@ -364,12 +364,14 @@ def stored_documents(index_dir: Path, manifest: dict, docs: Sequence[str]) -> di
         for copy_id, text in zip(p.also_in, p.also_in_text):
             doc, _, ordinal = copy_id.rpartition("#")
             if doc in wanted:
+                # Where the copy sits was recorded with it; an index from before that knows only
+                # its text (the original's place and page would be another document's).
                 where = places.get(copy_id, {})
-                start = where.get("start", p.start)
+                start = where.get("start", 0)
                 out[doc].append(Paragraph(id=copy_id, doc=doc, ordinal=int(ordinal), text=text, start=start,
                                           end=where.get("end", start + len(text)), hash=content_hash(text),
                                           sentences=tuple(sentence_spans(text)) or ((0, len(text)),),
-                                          kind=p.kind, author=p.author, page=where.get("page", p.page)))
+                                          kind=p.kind, author=p.author, page=where.get("page")))
     for doc, found in out.items():
         found.sort(key=lambda p: p.ordinal)
         if len(found) != manifest["documents"][doc]["paragraphs"]:

@@ -56,7 +56,7 @@ class Paragraphs(Sequence[Paragraph]):
                                     "ingest.py --rebuild") from exc
 
     def __iter__(self) -> Iterator[Paragraph]:
-        with open(self.path, encoding="utf-8", errors="replace") as f:
+        with open(self.path, "rb") as f:  # bytes: damage raises below instead of passing as U+FFFD
             for i, line in enumerate(f):
                 if line.strip():
                     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import tempfile
 from pathlib import Path
 from typing import Sequence
 
@@ -48,15 +49,22 @@ def save_uploads(uploads: Sequence[tuple[str, Path]], folder: Path,
         if target.parent != folder.resolve():  # cannot happen after safe_name; checked anyway
             skipped.append(Skipped(original, "unsafe file name"))
             continue
-        incoming = target.with_name(f".incoming-{os.getpid()}-{target.name}")  # same suffix: read as its type
-        shutil.copyfile(temp, incoming)
+        # A hidden file of its own beside the target, with the target's suffix (read as its type).
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".incoming-", suffix=target.suffix)
+        os.close(fd)
+        incoming = Path(tmp)
         try:
+            shutil.copyfile(temp, incoming)
             if not read_document(incoming).text.strip():
                 raise UnreadableFileError("no text in it")
+            os.replace(incoming, target)
         except UnreadableFileError as exc:
-            incoming.unlink()
             skipped.append(Skipped(original, str(exc)))
             continue
-        os.replace(incoming, target)
+        except Exception as exc:  # a reader library failing on odd input: refuse this file only
+            skipped.append(Skipped(original, f"could not be read ({type(exc).__name__})"))
+            continue
+        finally:
+            incoming.unlink(missing_ok=True)
         saved.append(SourceFile(target, UPLOAD_PREFIX + name))
     return saved, skipped

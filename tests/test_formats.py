@@ -145,9 +145,12 @@ def test_markdown_is_read_without_its_markup_and_keeps_headings_lists_and_tables
 def test_a_pdf_with_only_an_owner_password_is_read_one_that_needs_a_password_is_refused(tmp_path):
     from fpdf import FPDF
 
+    from fpdf.enums import EncryptionMethod
+
     for user in ("", "secret"):
         pdf = FPDF()
-        pdf.set_encryption(owner_password="owner", user_password=user)
+        # AES, as most PDF writers use now (pypdf needs `cryptography` for it).
+        pdf.set_encryption(owner_password="owner", user_password=user, encryption_method=EncryptionMethod.AES_128)
         pdf.add_page()
         pdf.set_font("Helvetica", size=12)
         pdf.multi_cell(0, 10, "The probe carried eleven instruments.")
@@ -155,3 +158,13 @@ def test_a_pdf_with_only_an_owner_password_is_read_one_that_needs_a_password_is_
     assert read_document(tmp_path / "locked-False.pdf").text.strip() == "The probe carried eleven instruments."
     with pytest.raises(UnreadableFileError, match="encrypted .it needs a password to open"):
         read_document(tmp_path / "locked-True.pdf")
+
+
+def test_markdown_tables_in_lists_headings_over_html_and_scripts():
+    from citewise.load import markdown_text
+
+    text, _ = markdown_text("- first\n- second\n\n  | a | b |\n  |---|---|\n  | 1 | 2 |\n- third\n")
+    assert text == "first\nsecond\na: 1; b: 2.\nthird"  # a table inside a list item stays in the list
+    text, _ = markdown_text("# Title\n\n<p align=center><img src=logo.png></p>\n\nBody text here.\n")
+    assert text == "Title\nBody text here."  # the heading still opens its section
+    assert markdown_text("<script>var x = 1;</script>\n\nText.\n")[0] == "Text."
