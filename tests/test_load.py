@@ -80,3 +80,15 @@ def test_utf16_text_a_stray_byte_in_utf8_and_late_binary_bytes():
     assert decode("Crème brûlée, déjà vu.".encode("cp1252")) == "Crème brûlée, déjà vu."
     with pytest.raises(UnreadableFileError, match="binary"):
         decode(b"plain text " * 2_000 + b"\x00\x01\x02")  # text first, binary after 8 KB
+
+
+def test_legacy_cyrillic_and_chinese_encodings_are_detected_western_stays_cp1252():
+    from citewise.load import decode
+
+    russian = "Столица России - Москва. Город основан в 1147 году и является крупнейшим городом страны."
+    chinese = "长城是中国古代的军事防御工程，是世界上最长的建筑。它的总长度超过两万公里。"
+    assert decode(russian.encode("cp1251")) == russian
+    assert decode(russian.encode("koi8-r")) == russian
+    assert decode(chinese.encode("gbk")) == chinese
+    french = "Crème brûlée, café, déjà vu, façade, naïve. The committee met in Zürich on Tuesday."
+    assert decode(french.encode("cp1252")) == french
