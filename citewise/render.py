@@ -22,6 +22,7 @@ CSS = """
 .cw-related { opacity: 0.85; }
 .cw-stale { opacity: 0.6; border-style: dashed; }
 .cw-unsure { border-left: 4px solid #d97706; padding: 4px 10px; opacity: 1; }
+#cw-docs-table th, #cw-docs-table th * { white-space: nowrap; word-break: keep-all; }
 """
 
 _MARKER = re.compile(r"\[(\d+)\]")
