@@ -169,9 +169,14 @@ def build(searcher, llm: Any = None, max_upload_mb: float = 20.0) -> Any:
             add_button = gr.Button("Add to the index", variant="primary", size="sm", elem_id="cw-add")
             status = gr.HTML(elem_id="cw-ingest-status")
 
-        def refreshed(message: str):
+        def listing() -> tuple[list[list], Any, str | None]:
+            """The documents table, the dropdown of names and its first name, as the index holds them now."""
             names = sorted(searcher.index.manifest["documents"])
-            return message, documents(), gr.update(choices=names, value=names[0] if names else None)
+            first = names[0] if names else None
+            return documents(), gr.update(choices=names, value=first), first
+
+        def refreshed(message: str):
+            return message, *listing()[:2]
 
         def said(summary: str, items: Sequence[tuple[str, str, str]] = ()) -> str:
             """The status as HTML: a summary, then (what, document, why) items; names are shown as they
@@ -224,9 +229,8 @@ def build(searcher, llm: Any = None, max_upload_mb: float = 20.0) -> Any:
         def opened():
             """On every page load: the documents as the index holds them now (others may have added
             or removed some since the server started)."""
-            names = sorted(searcher.index.manifest["documents"])
-            first = names[0] if names else None
-            return documents(), gr.update(choices=names, value=first), removed(first)
+            table, choices, first = listing()
+            return table, choices, removed(first)
 
         # Callable by clients (same limits and safe names as the page), not advertised in the API docs.
         add_button.click(add, inputs=files, outputs=[status, docs_table, doc, files], api_name="ui_add",

@@ -280,8 +280,8 @@ def markdown_text(source: str) -> tuple[str, frozenset[int]]:
             emit(current, True)
             current = None
         elif t.type == "inline" and tokens[i - 1].type == "heading_open":
-            if current is None and _inline(t):
-                pending.append(_inline(t))
+            if current is None and (title := _inline(t)):
+                pending.append(title)
         elif t.type == "inline" and tokens[i - 1].type == "paragraph_open":
             if current is not None:  # a list item's paragraph
                 current.append(_inline(t))
@@ -351,9 +351,8 @@ def reflow(page: str) -> str:
         if not ln:
             flush()
             continue
-        following = next((x for x in lines[i + 1:] if x), "")
-        if not current and following and len(ln) < 0.6 * usual and ln[:1].isupper() \
-                and not re.search(r"[.!?:;,][\"'”’)]*$", ln):
+        if not current and len(ln) < 0.6 * usual and ln[:1].isupper() \
+                and not re.search(r"[.!?:;,][\"'”’)]*$", ln) and any(lines[i + 1:]):  # text follows it
             heading.append(ln)
             continue
         current.append(ln)

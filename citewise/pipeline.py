@@ -281,16 +281,14 @@ def _ingest_files(files: Sequence[SourceFile], skipped: list[Skipped], index_dir
     # must not cost it. Only where the stored paragraphs can be read: a damaged index holds nothing
     # to keep, and must not stop the ingest that mends it.
     held = [f.doc for f, _ in failed if f.doc in indexed]
-    stored: dict[str, list[Paragraph]] = {}
-    if held:
-        try:
-            stored = stored_documents(index_dir, old_manifest, held)
-        except IndexCorruptError:
-            held = []
+    try:  # one pass over the stored paragraphs for both
+        stored = stored_documents(index_dir, old_manifest, kept + held) if kept or held else {}
+    except IndexCorruptError:
+        if kept:  # documents to keep unread that cannot be read at all: say so
+            raise
+        stored, held = {}, []
     for f, reason in failed:
         skipped.append(Skipped(str(f.path), reason + ("; the version indexed before is kept" if f.doc in held else "")))
-    if kept:
-        stored = stored_documents(index_dir, old_manifest, kept) | stored
     paragraphs: list[Paragraph] = []
     documents: dict[str, dict] = {}
     for doc, pieces in stored.items():

@@ -61,21 +61,19 @@ def stale_note(result: dict[str, Any], stale: Collection[str]) -> str:
     are no longer in the index as they were."""
     if result.get("abstained"):
         gone = [r for r in result.get("related", []) if r["id"] in stale]
-        if not gone:
-            return ""
         what = (f'{len(gone)} of the related paragraphs {"are" if len(gone) > 1 else "is"}'
-                if len(gone) < len(result["related"]) else
+                if len(gone) < len(result.get("related", [])) else
                 f'the related paragraph{"s are" if len(gone) > 1 else " is"}')
-        return (f'<div class="cw-note" data-testid="stale">An earlier answer: {what} no longer in the index '
-                'as shown (removed or changed since). Ask again for an answer from the documents as they '
-                'are now.</div>')
-    numbers = sorted(c["n"] for c in result.get("citations", []) if c["id"] in stale)
-    if not numbers:
+        how = "shown"
+    else:
+        gone = sorted(c["n"] for c in result.get("citations", []) if c["id"] in stale)
+        what = (f'source{"s" if len(gone) > 1 else ""} {", ".join(f"[{n}]" for n in gone)} '
+                f'{"are" if len(gone) > 1 else "is"}')
+        how = "quoted"
+    if not gone:
         return ""
-    marks = ", ".join(f"[{n}]" for n in numbers)
-    return (f'<div class="cw-note" data-testid="stale">An earlier answer: source{"s" if len(numbers) > 1 else ""} '
-            f'{marks} {"are" if len(numbers) > 1 else "is"} no longer in the index as quoted (removed or changed '
-            'since). Ask again for an answer from the documents as they are now.</div>')
+    return (f'<div class="cw-note" data-testid="stale">An earlier answer: {what} no longer in the index as {how} '
+            '(removed or changed since). Ask again for an answer from the documents as they are now.</div>')
 
 
 def absent_note(result: dict[str, Any]) -> str:

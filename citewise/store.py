@@ -49,21 +49,21 @@ class Paragraphs(Sequence[Paragraph]):
             raise IndexError(f"paragraph row {i} out of range 0..{len(self) - 1}")
         a, b = int(self._offsets[i]), int(self._offsets[i + 1])
         # pread is one system call with its own offset: safe from several threads at once.
+        return self._parse(os.pread(self._fd, b - a, a), i)
+
+    def __iter__(self) -> Iterator[Paragraph]:
+        with open(self.path, "rb") as f:  # bytes: damage raises in _parse instead of passing as U+FFFD
+            for i, line in enumerate(f):
+                if line.strip():
+                    yield self._parse(line, i)
+
+    def _parse(self, line: bytes, i: int) -> Paragraph:
+        """One stored line as a Paragraph; IndexCorruptError naming the file when it is not one."""
         try:
-            return Paragraph.from_dict(json.loads(os.pread(self._fd, b - a, a)))
+            return Paragraph.from_dict(json.loads(line))
         except (ValueError, KeyError, TypeError) as exc:
             raise IndexCorruptError(f"{self.path} is damaged at row {i} ({exc}); rebuild the index with "
                                     "ingest.py --rebuild") from exc
-
-    def __iter__(self) -> Iterator[Paragraph]:
-        with open(self.path, "rb") as f:  # bytes: damage raises below instead of passing as U+FFFD
-            for i, line in enumerate(f):
-                if line.strip():
-                    try:
-                        yield Paragraph.from_dict(json.loads(line))
-                    except (ValueError, KeyError, TypeError) as exc:
-                        raise IndexCorruptError(f"{self.path} is damaged at row {i} ({exc}); rebuild the index "
-                                                "with ingest.py --rebuild") from exc
 
     def __del__(self) -> None:
         fd = getattr(self, "_fd", None)
@@ -359,12 +359,13 @@ def check_target(index_dir: Path) -> None:
     if index_dir.is_dir() and not (index_dir / MANIFEST).exists() and any(index_dir.iterdir()):
         raise IndexTargetError(f"{index_dir} already holds files and is not a citewise index: writing an index "
                                "there would replace them. Choose a new or empty folder for --index")
+    parent = index_dir.resolve().parent
     try:
-        index_dir.resolve().parent.mkdir(parents=True, exist_ok=True)
+        parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise IndexTargetError(f"cannot make the folder for {index_dir}: {exc.strerror or exc}") from exc
-    if not os.access(index_dir.resolve().parent, os.W_OK):
-        raise IndexTargetError(f"cannot write in {index_dir.resolve().parent}")
+    if not os.access(parent, os.W_OK):
+        raise IndexTargetError(f"cannot write in {parent}")
 
 
 @contextmanager
@@ -580,8 +581,8 @@ def stored_paragraphs(index_dir: Path) -> Iterator[Paragraph]:
     index_dir = Path(index_dir)
     line_offsets, _, _, _ = _tables(index_dir)
     try:
-        yield from Paragraphs(index_dir / PARAGRAPHS, line_offsets)
-    except (OSError, ValueError, KeyError) as exc:
+        yield from Paragraphs(index_dir / PARAGRAPHS, line_offsets)  # a bad line raises IndexCorruptError
+    except OSError as exc:
         raise IndexCorruptError(f"{index_dir} is damaged ({exc}); rebuild it with ingest.py --rebuild") from exc
 
 
