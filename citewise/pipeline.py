@@ -78,7 +78,7 @@ class IngestReport:
 
 def _previous(index_dir: Path, manifest: dict | None, settings: Settings, dim: int,
               reuse: bool = True) -> tuple[dict, dict[str, tuple]]:
-    """The old index's documents and an embedding cache {paragraph hash: (vector, sentence
+    """The old index's documents and an embedding cache {store.reuse_key: (vector, sentence
     vectors)}; no cache when there is no compatible index (another model, encoder or chunking) or
     `reuse` is off: vectors of two encoders are never mixed in one index. Read from the folder
     alone, so a Qdrant server that is down costs nothing here."""
@@ -313,15 +313,16 @@ def _ingest_files(files: Sequence[SourceFile], skipped: list[Skipped], index_dir
         documents[c.doc].setdefault("duplicates", []).append(
             {"id": copy, "same_as": canonical, "start": c.start, "end": c.end}
             | ({"page": c.page} if c.page is not None else {}))
-    todo = [i for i, p in enumerate(paragraphs) if p.hash not in cache]
+    keys = [store.reuse_key(p) for p in paragraphs]
+    todo = [i for i, k in enumerate(keys) if k not in cache]
     log(f"{len(paragraphs)} paragraphs from {len(documents)} documents ({len(copies)} duplicates folded); "
         f"embedding {len(todo)}, reusing {len(paragraphs) - len(todo)} ...")
     fresh, fresh_sentences = _embed([paragraphs[i] for i in todo], encoder, settings.sentence_vectors, progress)
     offsets = store.sentence_offsets([paragraphs[i] for i in todo])
     for j, i in enumerate(todo):
-        cache[paragraphs[i].hash] = (fresh[j], fresh_sentences[offsets[j]:offsets[j + 1]])
-    vectors = np.vstack([cache[p.hash][0] for p in paragraphs]).astype(np.float32)
-    sentence_vectors = np.vstack([cache[p.hash][1] for p in paragraphs]).astype(np.float32)
+        cache[keys[i]] = (fresh[j], fresh_sentences[offsets[j]:offsets[j + 1]])
+    vectors = np.vstack([cache[k][0] for k in keys]).astype(np.float32)
+    sentence_vectors = np.vstack([cache[k][1] for k in keys]).astype(np.float32)
     lexical = store.build_lexical([terms(p.text) for p in paragraphs])
     try:
         if isinstance(target, QdrantTarget):

@@ -436,6 +436,12 @@ def save(index_dir: Path, manifest: dict[str, Any], paragraphs: Sequence[Paragra
     """Write a complete index beside `index_dir`, then swap it in; the old one is kept until then."""
     import faiss
 
+    n_sentences = sum(len(p.sentences) for p in paragraphs)
+    if len(vectors) != len(paragraphs) or len(sentence_vectors) != n_sentences:
+        # A bug, never the user's input: refuse before anything is written, so the old index stands.
+        raise ValueError(f"refusing to write an inconsistent index: {len(paragraphs)} paragraphs with "
+                         f"{n_sentences} sentences, but {len(vectors)} vectors and {len(sentence_vectors)} "
+                         "sentence vectors")
     with writing(index_dir) as tmp:
         write_paragraphs(tmp, paragraphs)
         if not manifest.get("store"):  # FAISS lives in the folder; another store holds its vectors itself
@@ -560,15 +566,21 @@ def _tables(index_dir: Path) -> tuple[np.ndarray, np.ndarray, Rows, Rows]:
     return line_offsets, offsets, vectors, sentences
 
 
-def embedding_cache(index_dir: Path) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """{paragraph hash: (its vector, its sentence vectors)} of a complete index, read from the
+def reuse_key(paragraph: Paragraph) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """What a paragraph's stored vectors belong to: its text (hash) and how it was cut into
+    sentences, since a new version of the splitter can cut the same text differently."""
+    return paragraph.hash, tuple((int(a), int(b)) for a, b in paragraph.sentences)
+
+
+def embedding_cache(index_dir: Path) -> dict[tuple, tuple[np.ndarray, np.ndarray]]:
+    """{reuse_key(paragraph): (its vector, its sentence vectors)} of a complete index, read from the
     folder alone (vectors.npy and sentences.npy, each in one read): a re-ingest reuses them without
     opening FAISS, BM25 or a Qdrant server. Raises IndexCorruptError when the files disagree."""
     index_dir = Path(index_dir)
     line_offsets, offsets, vector_rows, sentence_rows = _tables(index_dir)
     try:
         vectors, sentences = np.asarray(vector_rows), np.asarray(sentence_rows)
-        hashes = [p.hash for p in Paragraphs(index_dir / PARAGRAPHS, line_offsets)]
+        hashes = [reuse_key(p) for p in Paragraphs(index_dir / PARAGRAPHS, line_offsets)]
     except (OSError, ValueError, KeyError) as exc:
         raise IndexCorruptError(f"{index_dir} is damaged ({exc}); rebuild it with ingest.py --rebuild") from exc
     if len(hashes) != len(vectors):

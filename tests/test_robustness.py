@@ -155,3 +155,25 @@ def test_an_indexed_file_that_reads_empty_now_keeps_its_version_and_a_damaged_in
     report = ingest([docs], index, fake_settings, fake_encoder, progress=False, rebuild=True)
     assert [p.doc for p in store.load(index).paragraphs] == ["a.txt"]  # nothing could be kept; nothing failed
     assert "kept" not in report.skipped[0].reason
+
+
+def test_vectors_are_reused_only_for_the_same_sentences(tmp_path, fake_encoder, fake_settings, monkeypatch):
+    """A new splitter can cut the same paragraph into other sentences: its stored sentence vectors
+    then no longer fit, and reusing them by the paragraph's hash wrote an index that would not load."""
+    from citewise import chunk
+
+    docs = _docs(tmp_path, **{"a.txt": "Phobos is the larger moon. Deimos is the smaller one."})
+    with monkeypatch.context() as m:  # an older splitter: a line is one sentence
+        m.setattr(chunk, "sentence_spans", lambda text: [(0, len(text))] if text else [])
+        ingest([docs], tmp_path / "index", fake_settings, fake_encoder, progress=False)
+    assert [len(p.sentences) for p in store.load(tmp_path / "index").paragraphs] == [1]
+    (docs / "b.txt").write_text("Mars has two moons.", encoding="utf-8")
+    ingest([docs], tmp_path / "index", fake_settings, fake_encoder, progress=False)
+    index = store.load(tmp_path / "index")
+    assert [len(p.sentences) for p in index.paragraphs] == [2, 1]
+    assert len(index.sentence_vectors) == 3
+    # And the writer itself refuses arrays that do not fit their paragraphs, before writing anything.
+    p = list(index.paragraphs)
+    with pytest.raises(ValueError, match="inconsistent"):
+        store.save(tmp_path / "other", {}, p, None, None, index.sentence_vectors[:2], index.vectors[:2])
+    assert not (tmp_path / "other").exists()
