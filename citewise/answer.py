@@ -16,7 +16,7 @@ from typing import Callable, Container, Mapping, Sequence
 import numpy as np
 
 from .short import short_answer
-from .text import stem, terms, words
+from .text import has_cjk, stem, terms, words
 from .types import Answer, Citation, Hit
 
 ABSTAIN_TEXT = ("The documents do not say. The closest paragraphs are listed as related reading, "
@@ -47,8 +47,10 @@ def candidate_sentences(hits: Sequence[Hit], n_paragraphs: int) -> list[Sentence
 
 def not_in_documents(question: str, indexed_terms: Container[str]) -> list[str]:
     """The question's words (folded, without stopwords, once each) whose term no indexed paragraph
-    holds. Matching is by stem, as everywhere: "women" counts for "woman" only where both stem alike."""
-    return list(dict.fromkeys(w for w in words(question) if stem(w) not in indexed_terms))
+    holds. Matching is by stem, as everywhere: "women" counts for "woman" only where both stem alike.
+    Chinese and Japanese are left out: their terms are character bigrams, and a missing bigram
+    ("的首" of "的首位") is no word a reader would recognise."""
+    return list(dict.fromkeys(w for w in words(question) if not has_cjk(w) and stem(w) not in indexed_terms))
 
 
 def coverage(query_terms: Sequence[str], text_terms: set[str], idf: Callable[[str], float]) -> float:

@@ -27,7 +27,7 @@ from .retrieve import asks_about_comments, demote, hybrid, rerank
 from .short import reader_phrase
 from .qdrant_store import QdrantTarget
 from .qtype import expected_type, holds_type, is_full_sentence
-from .text import compound_parts, sentence_spans, terms
+from .text import compound_parts, has_cjk, sentence_spans, terms
 from .types import Answer, Citation, Hit, Paragraph
 
 if TYPE_CHECKING:
@@ -559,7 +559,9 @@ class Searcher:
         threshold = s.abstain_threshold if s.abstain_threshold is not None and abstain is None \
             else abstain_threshold(abstain or s.abstain)
         abstain = confidence is None or confidence < threshold
-        read = short_answerer(s.short_answers, s.reader_weights)
+        # The reader was trained on English: on Chinese or Japanese it picks fragments ("四圈。"
+        # for "how many orbits"), so there the answer quotes and gives no short answer.
+        read = None if has_cjk(question) else short_answerer(s.short_answers, s.reader_weights)
         answer = compose(question, a.retrieval.hits, a.sentences, a.scores, abstain, s.max_sentences,
                          s.second_sentence_ratio, confidence, a.typed, read, s.reader_sentences, s.reader_weight)
         held = {t for t in terms(question) if self._df.get(t, 0) > 0 or t in self._parts}

@@ -27,17 +27,36 @@ def _punkt():
 _WORDLIKE = re.compile(r"[^\W_]")
 
 
+# A full-width sentence end (Chinese and Japanese: 。！？), with any closing quotes or brackets after
+# it. Punkt's English model does not know them, and such text has no space after the end.
+_CJK_END = re.compile(r"[。！？][」』”’）)]*")
+
+
 def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """Character spans of the sentences of `text` (Punkt), also split at line breaks. A piece
-    without a letter or digit (the "." that opens ". 24/7 Space News .") is no sentence: it would
-    be quoted, read and embedded as one."""
+    """Character spans of the sentences of `text` (Punkt, and after a full-width 。！？), also split
+    at line breaks. A piece without a letter or digit (the "." that opens ". 24/7 Space News .") is
+    no sentence: it would be quoted, read and embedded as one."""
     spans: list[tuple[int, int]] = []
     for line in re.finditer(r"[^\n]+", text):
         for base, piece in _windows(line.start(), line.group()):
             for s, e in _punkt().span_tokenize(piece):
-                if _WORDLIKE.search(text, base + s, base + e):
-                    spans.append((base + s, base + e))
+                for m in _split_cjk(piece, s, e):
+                    if _WORDLIKE.search(text, base + m[0], base + m[1]):
+                        spans.append((base + m[0], base + m[1]))
     return spans
+
+
+def _split_cjk(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """[start, end) cut after each full-width sentence end inside it (white space trimmed)."""
+    out = []
+    for m in _CJK_END.finditer(text, start, end):
+        if m.end() < end:
+            out.append((start, m.end()))
+            start = m.end()
+            while start < end and text[start].isspace():
+                start += 1
+    out.append((start, end))
+    return [(s, e) for s, e in out if e > s]
 
 
 _WINDOW = 5_000  # characters of one line that Punkt reads at once
@@ -81,9 +100,37 @@ def stopwords() -> frozenset[str]:
     return frozenset(globals_helper.stopwords)
 
 
+# Han ideographs (with the CJK extension blocks and compatibility ideographs), hiragana and
+# katakana: scripts written without spaces between words.
+_CJK = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]+")
+
+
+def cjk_bigrams(token: str) -> list[str]:
+    """A token split where it runs into Chinese or Japanese script, each such run as its overlapping
+    character bigrams (a lone character as itself); other pieces stay whole. Without a dictionary,
+    bigrams are the usual unit of lexical search for these scripts (Lucene's CJKAnalyzer)."""
+    out: list[str] = []
+    at = 0
+    for m in _CJK.finditer(token):
+        if m.start() > at:
+            out.append(token[at:m.start()])
+        run = m.group()
+        out.extend([run] if len(run) == 1 else [run[i:i + 2] for i in range(len(run) - 1)])
+        at = m.end()
+    if at < len(token):
+        out.append(token[at:])
+    return out
+
+
+def has_cjk(text: str) -> bool:
+    """Whether a text holds Chinese or Japanese script."""
+    return bool(_CJK.search(text))
+
+
 def words(text: str, drop_stopwords: bool = True) -> list[str]:
-    """The folded words of `text` that terms() stems."""
+    """The folded words of `text` that terms() stems; Chinese and Japanese as character bigrams."""
     found = [w.replace("’", "'").strip("'.") for w in _TOKEN.findall(fold(text))]
+    found = [x for w in found for x in (cjk_bigrams(w) if _CJK.search(w) else (w,))]
     stop = stopwords() if drop_stopwords else frozenset()
     return [w for w in found if w and w not in stop]
 

@@ -70,3 +70,19 @@ def test_sentence_spans_know_common_abbreviations():
 def test_a_piece_without_letters_or_digits_is_no_sentence():
     text = ". 24/7 Space News .\nChina welcomes cooperation. …\n— — —"
     assert [text[s:e] for s, e in sentence_spans(text)] == ["24/7 Space News .", "China welcomes cooperation."]
+
+
+def test_chinese_and_japanese_sentences_end_at_full_width_stops():
+    from citewise.text import sentence_spans
+
+    text = "杨利伟是第一位进入太空的航天员。他绕地球飞行了十四圈！「きぼう」は何ですか？」答え。 Mr. Smith went home."
+    assert [text[s:e] for s, e in sentence_spans(text)] == [
+        "杨利伟是第一位进入太空的航天员。", "他绕地球飞行了十四圈！", "「きぼう」は何ですか？」", "答え。", "Mr. Smith went home."]
+
+
+def test_words_split_chinese_and_japanese_runs_into_bigrams_and_leave_other_words_whole():
+    from citewise.text import terms, words
+
+    assert words("长征五号 Long March-5 天 ISS国际站") == [
+        "长征", "征五", "五号", "long", "march-5", "天", "iss", "国际", "际站"]
+    assert terms("The astronauts' moons") == ["astronaut", "moon"]  # English as before

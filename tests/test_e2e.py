@@ -175,3 +175,30 @@ def test_cli_output_piped_into_a_reader_that_stops_early(sample_index):
     proc.stdout.close()  # as head does after its line
     _, err = proc.communicate(timeout=120)
     assert first.startswith(b'{"id": ') and proc.returncode == 0 and b"Traceback" not in err, err
+
+
+def test_chinese_and_japanese_are_searched_by_character_bigrams(tmp_path):
+    """Without spaces between words a Chinese question used to be one lexical term that no paragraph
+    held: every question abstained. Bigrams (and sentence ends at 。) make them answerable."""
+    from citewise.pipeline import Searcher, ingest
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "zh.txt").write_text(
+        "中国航天日是每年的四月二十四日。这一天纪念第一颗人造卫星东方红一号成功发射。\n\n"
+        "长征五号是中国运载能力最大的火箭。它使用液氢、液氧和煤油作为推进剂。\n\n"
+        "王亚平是中国第一位进行太空行走的女航天员。她在二零二一年完成了出舱活动。\n", encoding="utf-8")
+    (docs / "ja.txt").write_text("若田光一は日本人として初めて国際宇宙ステーションの船長を務めた宇宙飛行士である。\n",
+                                 encoding="utf-8")
+    ingest([docs], tmp_path / "index", progress=False)
+    searcher = Searcher(tmp_path / "index")
+    assert {p.id: len(p.sentences) for p in searcher.index.paragraphs} == {
+        "ja.txt#1": 1, "zh.txt#1": 2, "zh.txt#2": 2, "zh.txt#3": 2}
+    for question, where, quoted in [("谁是第一位进行太空行走的女航天员？", "zh.txt#3", "王亚平是中国第一位"),
+                                     ("中国航天日是哪一天？", "zh.txt#1", "四月二十四日"),
+                                     ("日本人として初めて船長を務めたのは誰ですか？", "ja.txt#1", "若田光一")]:
+        answer = searcher.ask(question)
+        assert not answer.abstained, question
+        assert answer.citations[0].paragraph.id == where and quoted in answer.answer
+        assert answer.short_answer is None  # the reader reads English only: no fragment passed off as one
+        assert answer.not_in_documents == []  # bigrams are not words to name
