@@ -117,6 +117,10 @@ def _utf16(data: bytes) -> str | None:
 _WESTERN = {"cp1252", "latin_1", "iso8859_15", "ascii"}
 
 
+# A Latin-1 sign between two letters: what cp1250 letters (ż ł ą Ł Ą Ż) become when read as cp1252.
+_GLUED = re.compile(r"(?<=[^\W\d_])[¡¢£¤¥¦§¨©«¬®¯°±²³´¶·¸¹»¼½¾¿](?=[^\W\d_])")
+
+
 def _legacy(data: bytes) -> str:
     """Text in an 8-bit (or other pre-Unicode) encoding. cp1252 is what most of it is in the West.
     Where cp1252 makes over half the letters accented ones (a Russian cp1251 or KOI8-R file, a Chinese GBK
@@ -128,6 +132,14 @@ def _legacy(data: bytes) -> str:
         text = None
     letters = [ch for ch in (text or "") if ch.isalpha()]
     if text is not None and sum(ord(ch) > 127 for ch in letters) <= 0.5 * len(letters):
+        if len(_GLUED.findall(text)) > 1:
+            # Signs inside words ("Za¿ó³æ", "rodz¹ siê"): Central European cp1250 read as cp1252,
+            # where ż, ł and ą are ¿, ³ and ¹. Taken only when cp1250 leaves no sign inside a word.
+            try:
+                central = data.decode("cp1250")
+            except UnicodeDecodeError:
+                return text
+            return central if not _GLUED.search(central) else text
         return text
     import charset_normalizer
 

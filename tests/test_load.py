@@ -92,3 +92,12 @@ def test_legacy_cyrillic_and_chinese_encodings_are_detected_western_stays_cp1252
     assert decode(chinese.encode("gbk")) == chinese
     french = "Crème brûlée, café, déjà vu, façade, naïve. The committee met in Zürich on Tuesday."
     assert decode(french.encode("cp1252")) == french
+
+
+def test_central_european_cp1250_is_told_from_cp1252_by_the_signs_it_would_put_inside_words():
+    from citewise.load import decode
+
+    polish = "Zażółć gęślą jaźń. Wszyscy ludzie rodzą się wolni i równi pod względem swej godności."
+    assert decode(polish.encode("cp1250")) == polish  # cp1252 would read "Za¿ó³æ gêœl¹ jaŸñ"
+    western = "Größe, Straße, Öl. 3½ cups at 25°C, ©2020 Acme; fish £5; a²+b²=c²; ¿Qué pasa?"
+    assert decode(western.encode("cp1252")) == western
