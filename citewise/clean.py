@@ -45,10 +45,28 @@ class Removed:
         return {"start": self.start, "end": self.end, "text": self.text, "reason": self.reason}
 
 
-_LEGAL = re.compile(r"copyright|©|all rights reserved|privacy (statement|policy)|cookies?\b|terms of "
-                    r"(use|service)|\bgdpr\b|general data protection|advertising does not imply", re.I)
-_APPEAL = re.compile(r"\b(donat\w*|subscri\w*|paypal|billed|contribution|contributors?|supporters?|ad ?blockers?|paywall|"
-                     r"newsletter|sign up|credit card|revenues?|become a (member|patron))\b", re.I)
+# Footers: a copyright notice, a cookie banner, or two legal topics in one line. One legal word in
+# a sentence of its own is content ("Staff canteen: the cookies are baked fresh every morning.").
+_COPYRIGHT = re.compile(r"copyright|©|all rights reserved|advertising does not imply", re.I)
+_LEGAL_TOPIC = re.compile(r"copyright|©|all rights reserved|privacy (statement|policy)|cookies?\b|terms of "
+                          r"(use|service)|\bgdpr\b|general data protection|advertising does not imply", re.I)
+_CONSENT = re.compile(r"\b((we|this (web)?site|our (web)?site) uses? cookies|accept (all )?cookies|cookie "
+                      r"(settings|preferences|policy|consent|banner)|by (using|continuing to (use|browse)) this)\b", re.I)
+# A site's appeal for money speaks for the site to its reader ("We need your help", "please consider
+# becoming a supporter", "subscribe to our newsletter"); a button or price tag of one is a few words
+# without a sentence end ("$5+ Billed Monthly", "SpaceDaily Contributor"). The same words in a
+# sentence of a report or a policy are facts ("Revenue grew 12%", "billed directly to the company").
+_APPEAL = re.compile(r"\b(please (consider|support|donate|subscribe|help|contribute|whitelist|disable)|"
+                     r"(support|help|join) (us|our)\b|we need your (help|support)|become a (regular )?(member|patron|"
+                     r"supporter|subscriber|contributor)|make a (one[- ]off |one[- ]time |small )?(contribution|"
+                     r"donation)|(subscribe|sign up) (to|for) our|our (traditional )?(revenue|newsletter|journalism|"
+                     r"reporting|news coverage)|ad ?blockers?|paywall|donate (now|today|here)?)\b", re.I)
+_APPEAL_TAG = re.compile(r"\b(donat\w*|subscribe|paypal|billed|contributors?|supporters?|newsletter|sign up|credit card|"
+                         r"patreon)\b", re.I)
+# Share and comment widgets: a named call ("Share this article", "Comment using your Disqus ...
+# login"), several networks in one short line, or a short button label.
+_WIDGET_CALL = re.compile(r"\b(share (this|on|via) (article|story|page|post|video|photo|on|via)|share (on|via)\b|"
+                          r"comment using|log ?in to (comment|reply|post)|follow us)\b", re.I)
 _WIDGET = re.compile(r"\b(share (this|on|via)|comment using|log ?in|facebook|twitter|reddit|digg|"
                      r"del\.icio\.us|whatsapp|linkedin|social media)\b", re.I)
 _RELATED = re.compile(r"^\W*(related (links?|posts?|stories|articles|news)|similar posts?|you may (also )?like|"
@@ -73,6 +91,10 @@ def _lines(text: str) -> list[tuple[int, int]]:
     return out
 
 
+# Cells of a plain-text table, set apart by a tab or a run of spaces: no headline has them.
+_COLUMNS = re.compile(r"\S(\t|\s{3,})\S")
+
+
 def _title_like(line: str) -> bool:
     words = line.split()
     return 0 < len(words) <= 14 and len(line) <= 120 and not _SENTENCE_END.search(line)
@@ -80,13 +102,18 @@ def _title_like(line: str) -> bool:
 
 def _appeal_or_widget(line: str) -> str | None:
     n_words = len(line.split())
-    appeal = len(_APPEAL.findall(line))
-    widget = len(_WIDGET.findall(line))
-    if appeal >= 2 or (appeal and n_words <= 25):
+    tag = n_words <= 5 and not _SENTENCE_END.search(line)  # a button or label, not a sentence
+    if (_APPEAL.search(line) and n_words <= 40) or (tag and _APPEAL_TAG.search(line)):
         return "donation or subscription appeal"
-    if widget >= 2 or (widget and n_words <= 12):
+    if (_WIDGET_CALL.search(line) and n_words <= 20) or (len(_WIDGET.findall(line)) >= 2 and n_words <= 20) \
+            or (tag and _WIDGET.search(line)):
         return "share or comment widget"
     return None
+
+
+def _legal(line: str) -> bool:
+    short = len(line.split()) <= 30
+    return (short and bool(_COPYRIGHT.search(line) or _CONSENT.search(line))) or len(_LEGAL_TOPIC.findall(line)) >= 2
 
 
 def _marked(text: str, start: int, structural: Collection[int]) -> bool:
@@ -116,7 +143,7 @@ def clean(text: str, structural: Collection[int] = ()) -> tuple[list[Span], list
             reasons[i] = "repeated line (printed twice on the page)"
             continue
         seen.add(key)
-        if _LEGAL.search(line) and (len(line.split()) <= 30 or len(_LEGAL.findall(line)) >= 2):
+        if _legal(line):
             reasons[i] = "copyright or legal footer"
         elif _RELATED.search(line) and len(line.split()) <= 8:
             reasons[i] = "related-links or read-more header"
@@ -136,7 +163,10 @@ def clean(text: str, structural: Collection[int] = ()) -> tuple[list[Span], list
     run: list[int] = []
 
     def close_run() -> None:
-        if len(run) >= 3:
+        # A run that a line ending in ":" introduces is that line's list ("Packing list for the
+        # fair:"), not links.
+        introduced = run and run[0] > 0 and text[lines[run[0] - 1][0]:lines[run[0] - 1][1]].endswith(":")
+        if len(run) >= 3 and not introduced:
             for j in run:
                 reasons.setdefault(j, "link list (run of short title-like lines)")
         run.clear()
@@ -147,7 +177,7 @@ def clean(text: str, structural: Collection[int] = ()) -> tuple[list[Span], list
             started = True
         attribution = re.match(r"^\W*(source|editor|photo)\s*:", line, re.I)
         if started and i not in reasons and _title_like(line) and i not in kinds and not attribution \
-                and not _marked(text, s, structural):
+                and not _marked(text, s, structural) and not _COLUMNS.search(line) and not line.endswith(":"):
             run.append(i)
         else:
             close_run()

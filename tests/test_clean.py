@@ -100,3 +100,40 @@ def test_near_duplicate_paragraphs_fold_too():
     assert [p.id for p in kept] == ["a.txt#1", "b.txt#2"]
     kept_exact, copies_exact = collapse(a + b, near=False)
     assert copies_exact == {}
+
+
+def test_sentences_of_reports_and_policies_are_not_furniture_for_one_business_word():
+    """Appeal, widget and footer words ("revenue", "billed", "log in", "share this", "cookies") in
+    a sentence that states something are content; the page furniture above still goes."""
+    facts = ["Revenue grew 12% to EUR 4.2 million in the first quarter.",
+             "The employer pension contribution is 5% of gross salary.",
+             "Hotel costs are billed directly to the company.",
+             "Log in to the expense portal with your staff ID.",
+             "Share this report only with members of the board.",
+             "Staff canteen: the cookies are baked fresh every morning.",
+             "Personal data is processed in line with the GDPR.",
+             "Helio Solar Subscription: Frequently Asked Questions",
+             "What does a Helio subscription cost?"]
+    text = ARTICLE + "\n" + "\n".join(facts) + "\n"
+    kept, removed = clean(text)
+    assert removed == [] and [text[s.start:s.end] for s in kept] == [ARTICLE] + facts
+    furniture = ["Please consider becoming a supporter today.", "Subscribe to our newsletter",
+                 "paypal only", "We use cookies to improve your experience.", "Follow us on Facebook and Twitter"]
+    text = ARTICLE + "\n" + "\n".join(furniture) + "\n"
+    assert [r.text for r in clean(text)[1]] == furniture
+
+
+def test_a_plain_text_table_and_a_list_with_a_lead_in_are_not_link_lists():
+    MORE = "The team packed the stand on Friday evening and drove the truck to the fair grounds overnight."
+    table = ["Outcome                      Filter        Control",
+             "Sleep onset latency (min)    21.3 (9.7)    24.8 (11.2)",
+             "Total sleep time (min)       422 (41)      418 (44)",
+             "Wake after sleep onset (min)\t31.0 (12.5)\t32.6 (13.1)"]
+    listing = ["Packing list for the trade fair:", "Demo unit AeroBrew X2 Pro", "Two roll-up banners",
+               "500 product brochures"]
+    links = ["Rocket Lab brings forward launch for imaging company", "ESA selects payloads for Ariane 6",
+             "SpaceX Starship orbital flight likely this year"]
+    text = "\n\n".join([ARTICLE, "\n".join(table), "\n".join(listing), MORE, "\n".join(links)]) + "\n"
+    kept, removed = clean(text)
+    assert [r.text for r in removed] == links  # headlines without a lead-in still go
+    assert all(line in [text[s.start:s.end] for s in kept] for line in table + listing)
