@@ -119,7 +119,7 @@ def tidy(phrase: str) -> str:
     """A phrase cut from running text without the punctuation at its edges that belongs to the
     sentence around it: separators, and a quote mark or bracket the phrase does not close
     ('"imperium' -> 'imperium', 'UNOOSA)' -> 'UNOOSA')."""
-    phrase = phrase.strip().strip(",;:").strip()
+    phrase = _without_stop(phrase.strip().strip(",;:").strip())
     while phrase:
         first, last = phrase[0], phrase[-1]
         if first in _PAIRS and _PAIRS[first] not in phrase[1:]:
@@ -128,7 +128,20 @@ def tidy(phrase: str) -> str:
             phrase = phrase[:-1].rstrip()
         else:
             break
-    return phrase.strip(",;:").strip()
+    return _without_stop(phrase.strip(",;:").strip())
+
+
+def _without_stop(phrase: str) -> str:
+    """The stop that ends the sentence is no part of the answer ("Room 3.14." -> "Room 3.14"); the
+    period of an abbreviation or initials is ("Washington, D.C.", "Acme Ltd.")."""
+    if phrase[-1:] in ("!", "?") or (phrase.endswith(".") and not _ABBREVIATED.search(phrase)):
+        return phrase[:-1].rstrip(",;: ")
+    return phrase
+
+
+_ABBREVIATED = re.compile(r"(\b[^\W\d_]\.)+$|\b(" + "|".join(sorted(
+    "inc ltd co corp jr sr st dr mr mrs ms prof etc no vs approx dept est fig gen col lt sgt gov sen rep "
+    "jan feb mar apr jun jul aug sep sept oct nov dec".split())) + r")\.$", re.I)
 
 
 # One word of a name: a capital (any script's) and no sentence-ending period; a word before the span

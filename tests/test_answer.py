@@ -196,6 +196,9 @@ def test_reader_phrases_are_tidied_and_narrowed_to_the_asked_for_number_or_date(
 
     assert tidy('"imperium') == "imperium" and tidy("UNOOSA)") == "UNOOSA" and tidy("Xinhua, ") == "Xinhua"
     assert tidy("(UNOOSA)") == "(UNOOSA)" and tidy("“Tianwen-1”") == "“Tianwen-1”" and tidy("Chang'e-5") == "Chang'e-5"
+    # the sentence's stop goes, an abbreviation's period stays
+    assert tidy("Room 3.14.") == "Room 3.14" and tidy("30 seconds.") == "30 seconds" and tidy("Really?") == "Really"
+    assert tidy("Washington, D.C.") == "Washington, D.C." and tidy("Acme Ltd.") == "Acme Ltd."
     cases = [
         ("How many people attended?", "total number of attendees was seventeen", "seventeen"),
         ("In what year did Yang fly?", "in October 2003", "October 2003"),
