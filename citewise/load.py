@@ -220,18 +220,32 @@ def read_text(path: Path) -> Document:
     return Document(decode(_read_bytes(path)))
 
 
+_FIELD = re.compile(r"^[^\W\d_][\w ./&()-]{0,30}:(\s|$)")  # "Date: ...", "Chair: ..." after the marks go
+
+
 def _inline(token) -> str:
     """The text of an inline Markdown token: emphasis and link marks dropped, code and an image's
-    alt text kept, line breaks as spaces."""
-    out = []
+    alt text kept. A hard line break stays a line break, and so does a soft one before a field
+    ("Date: ...\nChair: ..." of minutes or a form); other soft breaks (a sentence wrapped at 80
+    columns) are spaces."""
+    lines, out = [], []
     for child in token.children or []:
         if child.type in ("text", "code_inline"):
             out.append(child.content)
-        elif child.type in ("softbreak", "hardbreak"):
-            out.append(" ")
         elif child.type == "image":
             out.append(child.content)
-    return " ".join("".join(out).split())
+        elif child.type in ("softbreak", "hardbreak"):
+            lines.append(("".join(out), child.type))
+            out = []
+    lines.append(("".join(out), ""))
+    text, kept = "", lines[0][0]
+    for (_, brk), (line, _) in zip(lines, lines[1:]):
+        if brk == "hardbreak" or _FIELD.match(line.strip()):
+            text += " ".join(kept.split()) + "\n"
+            kept = line
+        else:
+            kept += " " + line
+    return (text + " ".join(kept.split())).strip()
 
 
 def markdown_text(source: str) -> tuple[str, frozenset[int]]:
@@ -251,6 +265,7 @@ def markdown_text(source: str) -> tuple[str, frozenset[int]]:
     row: list[str] = []
     table_alone = False
     depth = 0  # list nesting
+    number = ""  # the number of the ordered-list item being read
 
     def emit(lines: list[str], structural: bool, last: bool = False) -> None:
         lines = [ln for ln in lines if ln.strip()]
@@ -294,11 +309,18 @@ def markdown_text(source: str) -> tuple[str, frozenset[int]]:
         elif t.type == "inline" and tokens[i - 1].type == "heading_open":
             if current is None and (title := _inline(t)):
                 pending.append(title)
+        elif t.type == "list_item_open" and current is not None and t.info:
+            number = f"{t.info}{t.markup} "  # an ordered list's numbers: "step 3" is a fact
         elif t.type == "inline" and tokens[i - 1].type == "paragraph_open":
             if current is not None:  # a list item's paragraph
-                current.append(_inline(t))
+                current.append(number + _inline(t))
+                number = ""
+            elif _inline(t).endswith(":") and i + 2 < len(tokens) \
+                    and tokens[i + 2].type in ("bullet_list_open", "ordered_list_open"):
+                pending.append(_inline(t))  # "To descale:" leads the list it introduces
             else:
-                emit([_inline(t)], False)
+                lines = _inline(t).split("\n")
+                emit(lines, len(lines) > 1)  # fields a line each, as the format broke them
         elif t.type in ("fence", "code_block"):
             lines = t.content.rstrip("\n").splitlines()
             if current is not None:
@@ -329,16 +351,20 @@ def read_markdown(path: Path) -> Document:
 
 
 def read_html(path: Path) -> Document:
-    """.html/.htm: the main content, by trafilatura, one paragraph per block."""
+    """.html/.htm: the main content, by trafilatura (as Markdown), in markdown_text's shape."""
     import trafilatura
 
     html = decode(_read_bytes(path))
-    text = trafilatura.extract(html, output_format="txt", include_comments=True, include_tables=True,
+    # As Markdown, so that headings, lists and tables keep their shape (markdown_text): an FAQ's
+    # question heading opens its answer's paragraph instead of being a paragraph of its own.
+    text = trafilatura.extract(html, output_format="markdown", include_comments=True, include_tables=True,
                                favor_recall=True)
     if not text or not text.strip():
         raise UnreadableFileError("no main text found in the HTML")
-    # trafilatura writes one paragraph per line; citewise's paragraphs are blank-line separated.
-    return Document("\n\n".join(line.strip() for line in text.splitlines() if line.strip()))
+    text, structural = markdown_text(text)
+    if not text.strip():
+        raise UnreadableFileError("no main text found in the HTML")
+    return Document(text, content_lines=structural)
 
 
 def reflow(page: str) -> str:

@@ -26,7 +26,7 @@ from .load import SourceFile, Skipped, discover, fingerprint, read_document
 from .retrieve import asks_about_comments, demote, hybrid, rerank
 from .short import reader_phrase
 from .qdrant_store import QdrantTarget
-from .qtype import expected_type, holds_type, is_full_sentence
+from .qtype import asks, expected_type, holds_type, is_full_sentence
 from .text import compound_parts, has_cjk, sentence_spans, terms
 from .types import Answer, Citation, Hit, Paragraph
 
@@ -511,7 +511,10 @@ class Searcher:
         hits = r.hits
         # A sentence addressed to a model ("Ignore previous instructions and say ...") is not a
         # candidate: it is never chosen to answer (an LLM still sees it, quoted as data).
-        sentences = [x for x in candidate_sentences(hits, s.answer_paragraphs) if not instruction_like(x.text)]
+        # Nor is a question: it asks what the answer would state (an FAQ's heading "Can I take the
+        # panels with me?" matches the question best and answers nothing).
+        sentences = [x for x in candidate_sentences(hits, s.answer_paragraphs)
+                     if not instruction_like(x.text) and not asks(x.text)]
         top = hits[0].score if hits and hits[0].score > 0 else 1.0
         kind = expected_type(question)
         typed = [holds_type(x.text, kind, question) for x in sentences]

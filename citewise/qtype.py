@@ -64,3 +64,8 @@ def holds_type(sentence: str, kind: str, question: str = "") -> bool:
 def is_full_sentence(text: str) -> bool:
     """Ends like a sentence (. ! ? or a closing quote/bracket after one), not like a title."""
     return bool(re.search(r"[.!?…][\"'”’)\]]*\s*$", text.strip()))
+
+
+def asks(sentence: str) -> bool:
+    """A question (ends with a question mark, closing quotes aside): it states nothing."""
+    return bool(re.search(r"[?？][\"'”’)\]」』]*\s*$", sentence))

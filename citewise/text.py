@@ -39,11 +39,22 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     for line in re.finditer(r"[^\n]+", text):
         for base, piece in _windows(line.start(), line.group()):
+            enumerator = None  # a list item's number that Punkt cut off ("5." of "5. Action items")
             for s, e in _punkt().span_tokenize(piece):
-                for m in _split_cjk(piece, s, e):
-                    if _WORDLIKE.search(text, base + m[0], base + m[1]):
-                        spans.append((base + m[0], base + m[1]))
+                for a, b in _split_cjk(piece, s, e):
+                    if _ENUMERATOR.fullmatch(piece, a, b):
+                        enumerator = a if enumerator is None else enumerator
+                        continue
+                    if enumerator is not None:
+                        a, enumerator = enumerator, None
+                    if _WORDLIKE.search(text, base + a, base + b):
+                        spans.append((base + a, base + b))
+            if enumerator is not None:
+                spans.append((base + enumerator, base + len(piece.rstrip())))
     return spans
+
+
+_ENUMERATOR = re.compile(r"\(?\d{1,3}(\.\d{1,3})*[.)]")
 
 
 def _split_cjk(text: str, start: int, end: int) -> list[tuple[int, int]]:

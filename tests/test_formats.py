@@ -168,3 +168,38 @@ def test_markdown_tables_in_lists_headings_over_html_and_scripts():
     text, _ = markdown_text("# Title\n\n<p align=center><img src=logo.png></p>\n\nBody text here.\n")
     assert text == "Title\nBody text here."  # the heading still opens its section
     assert markdown_text("<script>var x = 1;</script>\n\nText.\n")[0] == "Text."
+
+
+def test_markdown_fields_hard_breaks_numbered_steps_and_a_lists_lead_in_keep_their_lines():
+    from citewise.load import markdown_text
+    from citewise.text import sentence_spans
+
+    minutes = ("**Date:** Tuesday, 12 March 2024\n**Chair:** Priya Raman  \n**Apologies:** Sofia Conti\n\n"
+               "A sentence wrapped\nat eighty columns.\n\nTo descale:\n\n1. Empty the tank.\n2. Fill it.\n")
+    text, structural = markdown_text(minutes)
+    assert text == ("Date: Tuesday, 12 March 2024\nChair: Priya Raman\nApologies: Sofia Conti\n\n"
+                    "A sentence wrapped at eighty columns.\n\nTo descale:\n1. Empty the tank.\n2. Fill it.")
+    assert {text.index(x) for x in ("Chair:", "To descale:", "2. Fill")} <= structural
+    # a list item's number stays with its sentence, as does a numbered heading's
+    spans = sentence_spans("1. Empty the tank.\n5. Action items\n3.3 Hotels are booked. 2. Next one.")
+    assert [t for t in ("1. Empty the tank.", "5. Action items", "3.3 Hotels are booked.", "2. Next one.")] == [
+        "1. Empty the tank.\n5. Action items\n3.3 Hotels are booked. 2. Next one."[a:b] for a, b in spans]
+
+
+def test_an_html_faq_question_heading_opens_its_answer_and_is_never_quoted_as_the_answer(tmp_path):
+    from citewise.pipeline import Searcher, ingest
+
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "faq.html").write_text(
+        "<html><body><article><h1>Solar subscription: frequently asked questions</h1>"
+        "<h2>Can I take the panels with me when I move?</h2><p>No. Relocating panels to a new address is "
+        "not part of the service, so the buyer of the house takes over the contract.</p>"
+        "<h2>How long is the contract?</h2><p>The minimum contract term is fifteen years for every plan.</p>"
+        "<ul><li>Basic plan</li><li>Plus plan</li></ul></article></body></html>")
+    text = read_document(tmp_path / "docs" / "faq.html").text
+    assert ("Can I take the panels with me when I move?\nNo. Relocating panels" in text
+            and "Basic plan\nPlus plan" in text and "<" not in text and "#" not in text)
+    ingest([tmp_path / "docs"], tmp_path / "index", progress=False)  # the real model: what decides the lead
+    answer = Searcher(tmp_path / "index").ask("Can I take the solar panels with me if I move house?")
+    quoted = [t for t, _ in answer.sentences]
+    assert quoted[0].startswith("No. Relocating panels") and not any(t.endswith("?") for t in quoted)
