@@ -392,3 +392,10 @@ def test_instructions_to_a_model_are_recognised():
                  "The ministry issued new instructions to hospitals in March.",
                  "You are now entering the Olympic village.", "Hackers can bypass the firewall rules."):
         assert not instruction_like(said), said
+
+
+def test_the_words_that_ask_for_a_quantity_are_not_named_as_missing():
+    from citewise.answer import not_in_documents
+
+    assert not_in_documents("How many regression tests failed?", {"regress", "test", "fail"}) == []
+    assert not_in_documents("How much did the station cost?", {"station"}) == ["cost"]
