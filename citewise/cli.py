@@ -71,6 +71,12 @@ def render(answer: Answer) -> str:
         out.insert(0, unsure_text(answer.confidence))
     if answer.not_in_documents:
         out.append(f"(No indexed document contains: {', '.join(answer.not_in_documents)})")
+    if answer.fallback:
+        out.append(f"(The LLM's reply held no sentence its sources support; this is the quoting answer. "
+                   f"Its {len(answer.claims)} sentence(s) are under \"claims\" in --json.)")
+    elif answer.claims and (left := [c for c in answer.claims if not c.supported]):
+        out.append("Not supported by the sources they cite, so left out of the answer:")
+        out.extend(textwrap.fill(c.text, 96, initial_indent="  - ", subsequent_indent="    ") for c in left)
     out.append("")
     if answer.abstained:
         out.append("Related paragraphs (not support):")

@@ -593,7 +593,7 @@ class Searcher:
                 text += chunk.delta or ""
                 yield text
         except Exception as exc:  # the client raises many kinds (connection, HTTP status, timeout)
-            raise LLMError(f"the LLM backend failed: {type(exc).__name__}: {exc}") from exc
+            raise LLMError(_llm_failure(llm, exc)) from exc
         answer = self._checked(question, extractive, given, text, llm)
         answer.timings_ms = {"total": 1000 * (time.perf_counter() - t0)}
         yield answer
@@ -614,7 +614,7 @@ class Searcher:
         try:
             reply = llm.chat(self._llm_messages(question, given)).message.content or ""
         except Exception as exc:  # the client raises many kinds (connection, HTTP status, timeout)
-            raise LLMError(f"the LLM backend failed: {type(exc).__name__}: {exc}") from exc
+            raise LLMError(_llm_failure(llm, exc)) from exc
         return self._checked(question, extractive, given, reply, llm)
 
     def _checked(self, question: str, extractive: Answer, given: Sequence[Hit], reply: str, llm: Any) -> Answer:
@@ -626,11 +626,14 @@ class Searcher:
         if not any(c.supported and c.citations for c in claims):
             return replace(extractive, answerer=name, claims=claims, fallback=True)
         citations: list[Citation] = []
-        for n in dict.fromkeys(n for c in claims for n in c.citations):
+        backed = [c for c in claims if c.supported]  # the answer's sentences (llm.render)
+        for n in dict.fromkeys(n for c in backed for n in c.citations):
             para = given[n - 1].paragraph
-            spans = list(para.sentences) or [(0, len(para.text))]
+            # The quote is a sentence the paragraph states, never one addressed to a model.
+            spans = [(a, b) for a, b in para.sentences if not instruction_like(para.text[a:b])] \
+                or [(0, len(para.text))]
             texts = [para.text[a:b] for a, b in spans]
-            said = " ".join(c.text for c in claims if n in c.citations)
+            said = " ".join(c.text for c in backed if n in c.citations)
             vectors = self.encoder.encode([said] + texts)
             a, b = spans[int(np.argmax(vectors[1:] @ vectors[0]))]
             citations.append(Citation(n=n, paragraph=para, quote=para.text[a:b], quote_start=a, quote_end=b,
@@ -639,6 +642,15 @@ class Searcher:
         short = extractive.short_answer if extractive.short_answer and extractive.short_answer in text else None
         return replace(extractive, answer=text, citations=citations, answerer=name, claims=claims,
                        short_answer=short, fallback=False, sentences=[])
+
+
+def _llm_failure(llm: Any, exc: Exception) -> str:
+    """What to tell a person when the LLM call failed: where it went, and what came back."""
+    where = f" at {llm.api_base}" if getattr(llm, "api_base", None) else ""
+    if isinstance(exc, AttributeError):  # the client got a body that is no chat completion (HTML, say)
+        return (f"the LLM backend{where} did not reply like an OpenAI-compatible server (is the base URL "
+                f"right, ending in /v1?)")
+    return f"the LLM backend{where} failed: {type(exc).__name__}: {exc}"
 
 
 @lru_cache(maxsize=4)
