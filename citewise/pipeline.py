@@ -21,7 +21,7 @@ from .dedup import collapse
 from .config import DEFAULT_INDEX, FORMAT_VERSION, SAMPLE_CORPUS, Settings, ingest_settings
 from .embed import Encoder, get_encoder, kind_of
 from .errors import (CitewiseError, EmptyCorpusError, IndexCorruptError, IndexMismatchError, IndexNotFoundError,
-                     UnreadableFileError)
+                     IndexTargetError, UnreadableFileError)
 from .load import SourceFile, Skipped, discover, fingerprint, read_document
 from .retrieve import asks_about_comments, demote, hybrid, rerank
 from .short import reader_phrase
@@ -206,6 +206,12 @@ def ingest_files(files: Sequence[SourceFile], skipped: list[Skipped], index_dir:
     index under the lock, so that a change made meanwhile by another ingest is not undone. A
     folder that is not an index is refused before any work; one ingest at a time per index."""
     store.check_target(Path(index_dir))
+    if isinstance(dense_store, QdrantTarget) and dense_store.path:
+        inside = Path(dense_store.path).resolve()
+        if inside == Path(index_dir).resolve() or Path(index_dir).resolve() in inside.parents:
+            # Each ingest writes a new index folder and deletes the old one, with this in it.
+            raise IndexTargetError(f"--qdrant-path {dense_store.path} is inside the index folder {index_dir}, "
+                                   "which every ingest replaces; put it beside the index instead")
     with store.locked(Path(index_dir), log):
         return _ingest_files(files, skipped, Path(index_dir), settings, encoder, progress, log, rebuild, where,
                              dense_store, keep_rest, drop)

@@ -104,6 +104,9 @@ def connect(target: QdrantTarget, create: bool = False) -> tuple[Any, threading.
             path = Path(target.path)
             if path.exists() and not path.is_dir():
                 raise StoreUnavailableError(f"the Qdrant path {path} is a file, not a folder")
+            if path.is_dir() and not (path / "meta.json").is_file() and any(path.iterdir()):
+                raise StoreUnavailableError(f"{path} holds files and is not a local Qdrant folder; choose a new "
+                                            "or empty folder for --qdrant-path")
             if not path.exists():
                 if not create:
                     raise StoreUnavailableError(f"the local Qdrant folder {path} does not exist (moved or "
@@ -111,6 +114,9 @@ def connect(target: QdrantTarget, create: bool = False) -> tuple[Any, threading.
                 path.mkdir(parents=True)
             try:
                 client = QdrantClient(path=str(path), force_disable_check_same_thread=True)
+            except (KeyError, ValueError, TypeError) as exc:  # its meta.json is not Qdrant's
+                raise StoreUnavailableError(f"{path} is not a readable local Qdrant folder ({type(exc).__name__}: "
+                                            f"{exc}); choose a new or empty folder for --qdrant-path") from exc
             except RuntimeError as exc:
                 if "already accessed" in str(exc):
                     raise StoreUnavailableError(

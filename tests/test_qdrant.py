@@ -247,3 +247,25 @@ def test_unreachable_server_and_bad_options_are_clear_errors(tmp_path, corpus, f
     assert ingest_cli.main([str(corpus), "--index", str(tmp_path / "i"), "--quiet",
                             "--qdrant-url", f"http://127.0.0.1:{port}"]) == 1
     assert "cannot reach the Qdrant server" in capsys.readouterr().err
+
+
+def test_a_qdrant_folder_inside_the_index_or_in_a_folder_of_other_files_is_refused(tmp_path, corpus, fake_encoder,
+                                                                                  fake_settings):
+    from citewise.errors import IndexTargetError
+
+    index_dir = tmp_path / "index"
+    # Inside the index: every ingest replaces that folder, and the vectors went with it.
+    with pytest.raises(IndexTargetError, match="inside the index folder"):
+        ingest([corpus], index_dir, fake_settings, fake_encoder, progress=False,
+               dense_store=QdrantTarget(path=str(index_dir / "vectors")))
+    assert not index_dir.exists()
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "todo.txt").write_text("buy milk")
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "meta.json").write_text('{"not": "qdrant"}')
+    for place, why in ((notes, "not a local Qdrant folder"), (tmp_path / "other", "not a readable local Qdrant")):
+        with pytest.raises(StoreUnavailableError, match=why):
+            ingest([corpus], index_dir, fake_settings, fake_encoder, progress=False,
+                   dense_store=QdrantTarget(path=str(place)))
+    assert sorted(p.name for p in notes.iterdir()) == ["todo.txt"]
