@@ -45,6 +45,9 @@ def add_answer_options(parser: argparse.ArgumentParser) -> None:
 def answer_settings(args: argparse.Namespace) -> dict[str, str]:
     """The Settings fields the answer options set; ValueError for a reader file that cannot be used."""
     reader = getattr(args, "reader", None)
+    stray = [f"--{k.replace('_', '-')}" for k in ("base_url", "model", "api_key_env") if getattr(args, k, None)]
+    if stray and not getattr(args, "llm", None):
+        raise ValueError(f"{' and '.join(stray)} go with --llm")
     if reader is not None:
         if args.short_answers != "reader":
             raise ValueError("--reader goes with --short-answers reader")

@@ -96,9 +96,24 @@ def main(argv: list[str] | None = None) -> int:
         settings = Settings(encoder=args.encoder, **answer_settings(args))
     except ValueError as exc:
         parser.error(str(exc))
-    gold = list(squad.read_gold(args.gold))
     if args.report and not args.compare:
         parser.error("--report goes with --compare")
+    if args.compare and (args.llm or args.out):
+        parser.error("--compare runs the extractive answerer beside the baselines; --llm and --out go "
+                     "without --compare")
+    if args.top_k < 1:
+        parser.error(f"--top-k must be at least 1, got {args.top_k}")
+    try:
+        gold = list(squad.read_gold(args.gold))
+    except ValueError as exc:
+        print(f"python -m eval: error: {exc}", file=sys.stderr)
+        return 1
+    if not gold:
+        print(f"python -m eval: error: {args.gold} holds no questions", file=sys.stderr)
+        return 1
+    if args.out and not args.out.resolve().parent.is_dir():
+        print(f"python -m eval: error: --out {args.out}: no folder {args.out.parent}", file=sys.stderr)
+        return 1
     try:
         if args.compare:
             from .compare import command_line, run_compare

@@ -63,11 +63,28 @@ def write(files: dict[str, str], gold: list[dict[str, Any]], out: Path) -> None:
 
 
 def read_gold(path: Path) -> Iterator[dict[str, Any]]:
-    with open(path, encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
-            if line.strip():
-                row = json.loads(line)
+    """The rows of a gold JSONL file, each checked: ValueError names the file and line of a bad one."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            for n, line in enumerate(f, 1):
+                if not line.strip():
+                    continue
+                try:
+                    row = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise ValueError(f"{path}:{n}: not a JSON object ({exc.msg})") from exc
+                if not isinstance(row, dict):
+                    raise ValueError(f"{path}:{n}: not a JSON object")
                 missing = {"id", "question", "answers", "support"} - set(row)
                 if missing:
                     raise ValueError(f"{path}:{n}: gold row lacks {sorted(missing)}")
+                if not isinstance(row["question"], str) or not row["question"].strip():
+                    raise ValueError(f"{path}:{n}: \"question\" must be a non-empty string")
+                for key in ("answers", "support"):
+                    if not isinstance(row[key], list) or not all(isinstance(x, str) for x in row[key]):
+                        raise ValueError(f"{path}:{n}: \"{key}\" must be a list of strings ([] when none)")
                 yield row
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    except OSError as exc:
+        raise ValueError(f"{path}: {exc.strerror or exc}") from exc

@@ -100,3 +100,38 @@ def test_cross_fit_scores_each_half_with_the_model_fitted_on_the_other():
     assert good["auc_held_out"] > 0.99 and good["balanced"]["held-out"] == 1.0
     assert 0.0 < good["strict"]["answerable"] <= 0.15  # about the 10% the strict level allows
     assert 0.35 < cross_fit(noise, y, fold, kind)["auc_held_out"] < 0.65  # noise separates nothing
+
+
+def test_bad_gold_files_and_option_mixes_are_one_line_errors(tmp_path, capsys):
+    from citewise.cli import main as cli_main
+    from eval.__main__ import main
+
+    gold = str(ROOT / "eval/gold/sample.jsonl")
+    for argv, message in ((["--compare", "--llm", "local"], "--llm and --out go without --compare"),
+                          (["--top-k", "0"], "--top-k must be at least 1"),
+                          (["--model", "m"], "--model go with --llm")):
+        with pytest.raises(SystemExit) as exc:
+            main(["--gold", gold, "--index", str(tmp_path)] + argv)
+        assert exc.value.code == 2 and message in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        cli_main(["ask", "Who?", "--index", str(tmp_path), "--base-url", "http://127.0.0.1:9/v1"])
+    assert "--base-url go with --llm" in capsys.readouterr().err
+    row = '{"id": "a", "question": "Who?", "answers": ["x"], "support": []}\n'
+    cases = {"missing.jsonl": None, "empty.jsonl": "", "broken.jsonl": row + "{not json\n",
+             "fields.jsonl": '{"id": "a", "question": "Who?"}\n',
+             "string.jsonl": '{"id": "a", "question": "Who?", "answers": "Zhou", "support": []}\n',
+             "latin1.jsonl": b'{"id": "a", "question": "Caf\xe9?", "answers": [], "support": []}\n'}
+    expected = {"missing.jsonl": "No such file", "empty.jsonl": "holds no questions", "broken.jsonl": ":2: not a JSON",
+                "fields.jsonl": ":1: gold row lacks ['answers', 'support']",
+                "string.jsonl": '"answers" must be a list of strings', "latin1.jsonl": "not UTF-8"}
+    for name, content in cases.items():
+        path = tmp_path / name
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        elif content is not None:
+            path.write_text(content)
+        assert main(["--gold", str(path), "--index", str(tmp_path)]) == 1
+        err = capsys.readouterr().err
+        assert err.startswith("python -m eval: error: ") and expected[name] in err and "Traceback" not in err
+    assert main(["--gold", gold, "--index", str(tmp_path), "--out", str(tmp_path / "no" / "p.jsonl")]) == 1
+    assert "no folder" in capsys.readouterr().err
