@@ -21,8 +21,14 @@ _DATE = re.compile(r"\b(1[0-9]{3}|20[0-9]{2}|" + "|".join(MONTHS) +
 _NAME = re.compile(r"\b[A-Z][\w’'-]*")
 
 _RULES = [
-    ("number", re.compile(r"^(how (many|much|long|far|old|big|large|tall|high|often)|what (percentage|"
-                          r"number|amount|proportion))\b")),
+    ("number", re.compile(r"^(how (many|much|long|far|old|big|large|tall|high|often|heavy|fast|deep|wide|hot|"
+                          r"cold)|what (percentage|number|amount|proportion)|what (is|was|are|were) the (\w+ ){0,2}"
+                          r"(price|cost|fee|rate|salary|budget|weight|height|length|size|speed|temperature|"
+                          r"population|capacity|pressure|distance|duration|percentage|share|total|number|amount)s?( of| for| in|\?|$)|"
+                          r"what does .{1,60} cost)\b")),
+    # "When am I allowed to ...?" asks for a condition, not a time.
+    ("other", re.compile(r"^when (am|are|is|can|may) (i|we|you|they|he|she|an? \w+|employees?|staff) "
+                         r"(be )?(allowed|permitted|entitled|eligible|required)\b")),
     ("date", re.compile(r"^(when\b|(in |by |since |until )?(what|which) (year|date|month|day|decade|century)\b)")),
     ("name", re.compile(r"^(who|whom|whose|where)\b|^which (?!(year|date|month|day)\b)\w+|^what (is the name|office|country|countries|city|cities|"
                         r"agency|agencies|organi[sz]ation|company|companies|person|people|astronaut|"

@@ -11,7 +11,7 @@ import re
 from .qtype import MONTHS, NUMBER_WORDS, expected_type
 from .text import fold, stopwords, terms
 
-_NUM = r"(?:\$|€|£)?\d[\d,]*(?:\.\d+)?%?|(?:" + "|".join(NUMBER_WORDS) + r")(?:[- ](?:" + "|".join(NUMBER_WORDS) + r"))*"
+_NUM = r"(?:(?:EUR|USD|GBP|CHF|CNY|JPY|INR|AUD|CAD|US\$)\s?)?(?:\$|€|£|¥)?\d[\d,]*(?:\.\d+)?%?|(?:" + "|".join(NUMBER_WORDS) + r")(?:[- ](?:" + "|".join(NUMBER_WORDS) + r"))*"
 # A range is one answer: "12 to 15 million", "five to ten years", "1562 to 1598", "between 3 and 4".
 _TO = r"\s*(?:-|–|—|to|until)\s*"
 
@@ -23,7 +23,9 @@ def _range(one: str) -> str:
 
 
 _UNIT = (r"(?:\s+(?:percent|per cent|million|billion|trillion|thousand|hundred|km|kilometres|kilometers|miles|"
-         r"metres|meters|kg|tonnes|tons|years|days|hours|minutes|people|countries))?")
+         r"metres|meters|kg|kilograms|g|grams|tonnes|tons|litres|liters|ml|bar|kwh|kwp|kw|mw|gw|watts|w|"
+         r"°c|°f|k|cm|mm|m|euros?|dollars?|pounds|yuan|yen|eur|usd|gbp|chf|"
+         r"years|months|weeks|days|hours|minutes|seconds|people|countries))?")
 _NUMBER_PHRASE = re.compile(r"\b" + _range(_NUM) + _UNIT + r"\b", re.I)
 _ONE_NUMBER = re.compile(r"\b(?:" + _NUM + r")" + _UNIT + r"\b", re.I)
 _MONTH = "(?:" + "|".join(MONTHS) + r")\.?"
@@ -89,6 +91,9 @@ def _trim(phrase: str, asked: set[str]) -> str:
 
 def short_answer(question: str, sentence: str) -> str | None:
     """The phrase of `sentence` that answers `question`, or None."""
+    cell = table_cell(question, sentence)
+    if cell:
+        return cell
     kind = expected_type(question)
     asked = _question_words(question)
     # Where the sentence meets the question: positions of its words that the question also holds.
@@ -220,10 +225,39 @@ def counted(question: str, sentence: str) -> str | None:
     return found.pop() if len(found) == 1 else None
 
 
+# A table row as citewise writes it (load.markdown_text): cells "column: value" joined by "; ".
+_ROW = re.compile(r"[^:;]{1,60}: [^;]+(?:; [^:;]{1,60}: [^;]+)+")
+
+
+def table_cell(question: str, sentence: str) -> str | None:
+    """For a table row ("Specification: Pump pressure; AeroBrew X2: 15 bar; AeroBrew X2 Pro: 19
+    bar."), the value of the cell whose column the question names best ("19 bar" for the X2 Pro's
+    pump pressure): most of the column's words asked, fewest not asked, and a value the question
+    does not already hold. None for any other sentence, or when the question names no column."""
+    text = sentence.strip().rstrip(".")
+    if not _ROW.fullmatch(text):
+        return None
+    asked = set(terms(question))
+    best, best_score = None, 0.0
+    for cell in text.split("; "):
+        label, value = cell.split(": ", 1)
+        named = set(terms(label))
+        value_terms = set(terms(value))
+        if not value_terms or value_terms <= asked:
+            continue
+        score = len(named & asked) - 0.5 * len(named - asked)
+        if score > best_score:
+            best, best_score = tidy(value), score
+    return best
+
+
 def reader_phrase(question: str, sentence: str, start: int, end: int) -> str:
     """The short answer from a reader's span `sentence[start:end]`: widened to whole names, tidied,
     narrowed to the asked-for number or date, and for "How many X" the number that counts X when
     the span holds another ("" when nothing is left)."""
+    cell = table_cell(question, sentence)
+    if cell:  # the reader reads a row as prose and takes its first value
+        return cell
     start, end = whole_names(sentence, start, end)
     phrase = narrow(question, tidy(sentence[start:end]))
     count = counted(question, sentence)
