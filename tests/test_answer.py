@@ -399,3 +399,30 @@ def test_the_words_that_ask_for_a_quantity_are_not_named_as_missing():
 
     assert not_in_documents("How many regression tests failed?", {"regress", "test", "fail"}) == []
     assert not_in_documents("How much did the station cost?", {"station"}) == ["cost"]
+
+
+def test_a_table_rows_answer_is_the_cell_whose_column_the_question_names():
+    from citewise.short import reader_phrase, short_answer, table_cell
+
+    row = "Specification: Pump pressure; AeroBrew X2: 15 bar; AeroBrew X2 Pro: 19 bar."
+    assert table_cell("What is the pump pressure of the AeroBrew X2 Pro?", row) == "19 bar"
+    assert table_cell("What is the pump pressure of the AeroBrew X2?", row) == "15 bar"  # fewest words not asked
+    codes = "Error code: E07; Meaning: Pump blocked by scale; What to do: Descale the machine twice in a row."
+    assert short_answer("What does error code E07 mean?", codes) == "Pump blocked by scale"
+    # the reader's span (the row's first value) gives way to the named cell
+    assert reader_phrase("What is the pump pressure of the AeroBrew X2 Pro?", row, 31, 37) == "19 bar"
+    assert table_cell("What did they answer?", "He said: yes; she said: no.") is None  # no column named
+    assert table_cell("What is the pressure?", "The pressure is 15 bar; the X2 Pro has 19 bar.") is None
+
+
+def test_numbers_keep_their_units_and_more_questions_ask_for_numbers():
+    from citewise.qtype import expected_type
+    from citewise.short import short_answer
+
+    assert short_answer("How much water does the tank hold?", "The tank holds 2.2 litres.") == "2.2 litres"
+    assert short_answer("What does the Plus plan cost?", "The Plus plan costs EUR 59 per month.") == "EUR 59"
+    assert short_answer("How long does heating take?", "Heating takes 30 seconds.") == "30 seconds"
+    assert [expected_type(q) for q in ("What is the maximum hotel rate in London?", "How heavy is the X2?",
+                                       "What was the total number of attendees?", "When am I allowed to fly?",
+                                       "When is the national space day?", "What is the capital of France?")] == [
+        "number", "number", "number", "other", "date", "other"]
