@@ -70,6 +70,8 @@ def llm_from_args(args: argparse.Namespace):
 def render(answer: Answer) -> str:
     """The answer for people: text with [n] markers, then each cited paragraph."""
     out = [textwrap.fill(answer.answer, 100)]
+    if answer.short_answer and not answer.abstained:
+        out.insert(0, f"Short answer: {answer.short_answer}")
     if answer.unsure:
         out.insert(0, unsure_text(answer.confidence))
     if answer.not_in_documents:

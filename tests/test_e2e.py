@@ -55,6 +55,7 @@ def test_an_answer_the_strict_level_would_withhold_is_marked_unsure(searcher):
     assert not searcher.ask("What fuel do the Long March 5 rockets burn?").unsure  # abstained: nothing to doubt
     out = _cli("ask", "How many people live in Beijing?", "--index", str(searcher.index_dir))
     assert out.returncode == 0 and out.stdout.startswith("Unsure: the documents may not hold the answer"), out.stderr
+    assert out.stdout.splitlines()[1].startswith("Short answer: ")  # the bold answer of the UI, said first
 
 
 def test_out_of_corpus_question_abstains_with_related_paragraphs(searcher):
