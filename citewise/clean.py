@@ -56,11 +56,13 @@ _CONSENT = re.compile(r"\b((we|this (web)?site|our (web)?site) uses? cookies|acc
 # becoming a supporter", "subscribe to our newsletter"); a button or price tag of one is a few words
 # without a sentence end ("$5+ Billed Monthly", "SpaceDaily Contributor"). The same words in a
 # sentence of a report or a policy are facts ("Revenue grew 12%", "billed directly to the company").
-_APPEAL = re.compile(r"\b(please (consider|support|donate|subscribe|help|contribute|whitelist|disable)|"
-                     r"(support|help|join) (us|our)\b|we need your (help|support)|become a (regular )?(member|patron|"
-                     r"supporter|subscriber|contributor)|make a (one[- ]off |one[- ]time |small )?(contribution|"
-                     r"donation)|(subscribe|sign up) (to|for) our|our (traditional )?(revenue|newsletter|journalism|"
-                     r"reporting|news coverage)|ad ?blockers?|paywall|donate (now|today|here)?)\b", re.I)
+_APPEAL = re.compile(r"\b(please (consider (supporting|donating|subscribing|becoming|making a|a (donation|contribution))|"
+                     r"support us|donate|subscribe|contribute|whitelist|disable (your )?ad ?block\w*)|"
+                     r"(support|help) (us|our (work|journalism|reporting|site|mission))\b(?! (to )?(run|measure|build|"
+                     r"keep track))|we need your (help|support)|become a (regular )?(member|patron|supporter|"
+                     r"subscriber|contributor)|make a (one[- ]off |one[- ]time |small )?donation|(subscribe|sign up) "
+                     r"(to|for) our|our (traditional )?(newsletter|journalism|news coverage)|ad ?blockers?|paywall|"
+                     r"donate (now|today|here))\b", re.I)
 _APPEAL_TAG = re.compile(r"\b(donat\w*|subscribe|paypal|billed|contributors?|supporters?|newsletter|sign up|credit card|"
                          r"patreon)\b", re.I)
 # Share and comment widgets: a named call ("Share this article", "Comment using your Disqus ...
@@ -165,7 +167,8 @@ def clean(text: str, structural: Collection[int] = ()) -> tuple[list[Span], list
     def close_run() -> None:
         # A run that a line ending in ":" introduces is that line's list ("Packing list for the
         # fair:"), not links.
-        introduced = run and run[0] > 0 and text[lines[run[0] - 1][0]:lines[run[0] - 1][1]].endswith(":")
+        introduced = run and run[0] > 0 and run[0] - 1 not in reasons \
+            and text[lines[run[0] - 1][0]:lines[run[0] - 1][1]].endswith(":")
         if len(run) >= 3 and not introduced:
             for j in run:
                 reasons.setdefault(j, "link list (run of short title-like lines)")

@@ -77,8 +77,9 @@ def render(answer: Answer) -> str:
     if answer.not_in_documents:
         out.append(f"(No indexed document contains: {', '.join(answer.not_in_documents)})")
     if answer.fallback:
-        out.append(f"(The LLM's reply held no sentence its sources support; this is the quoting answer. "
-                   f"Its {len(answer.claims)} sentence(s) are under \"claims\" in --json.)")
+        said = (f" Its {len(answer.claims)} sentence(s) are under \"claims\" in --json." if answer.claims
+                else " It was empty.")
+        out.append(f"(The LLM's reply held no sentence its sources support; this is the quoting answer.{said})")
     elif answer.claims and (left := [c for c in answer.claims if not c.supported]):
         out.append("Not supported by the sources they cite, so left out of the answer:")
         out.extend(textwrap.fill(c.text, 96, initial_indent="  - ", subsequent_indent="    ") for c in left)

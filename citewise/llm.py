@@ -156,8 +156,8 @@ def normalise(reply: str) -> str:
     reply = re.sub(r"[【［]\s*(\d+)\s*[】］]", r"[\1]", reply)
     reply = re.sub(r"\[(\d+(?:\s*[,;]\s*\d+)+)\]",
                    lambda m: "".join(f"[{n}]" for n in re.findall(r"\d+", m.group(1))), reply)
-    reply = re.sub(r"(?m)^\s{0,3}(?:#{1,6}\s+|[-*+]\s+|\d{1,2}[.)]\s+|>\s*)", "", reply)
-    reply = re.sub(r"\*\*|__|`", "", reply)
+    reply = re.sub(r"(?m)^[ \t]{0,3}(?:#{1,6}[ \t]+|[-*+][ \t]+|\d{1,2}[.)][ \t]+|>[ \t]*)", "", reply)
+    reply = re.sub(r"\*\*|`", "", reply)
     return re.sub(r"([.!?])((?:\s*\[\d+\])+)(?=\s|$)", r"\2\1", reply)
 
 
@@ -188,7 +188,7 @@ _VALUES = {w: str(i) for i, w in enumerate(NUMBER_WORDS[:21]) if i >= 2} | {
 _MAGNITUDES = {"hundred": "hundred", "hundreds": "hundred", "thousand": "thousand", "thousands": "thousand",
                "million": "million", "millions": "million", "billion": "billion", "billions": "billion",
                "trillion": "trillion", "dozen": "dozen", "dozens": "dozen"}
-_NEGATION = re.compile(r"\b(not|no|never|none|nobody|nothing|neither|nor|cannot|without)\b|n't\b", re.I)
+_NEGATION = re.compile(r"\b(not|no|never|none|nobody|nothing|neither|nor|cannot|without)\b|n['’]t\b", re.I)
 # Capitalised words that open sentences without naming anyone.
 _OPENERS = frozenset("according however yes also additionally furthermore moreover overall both each "
                      "currently today finally first second third then thus therefore instead meanwhile "
@@ -217,9 +217,26 @@ def unsupported_facts(sentence: str, source: str) -> list[str]:
     missing = sorted(_numbers(sentence) - _numbers(source))
     known = {_bare(w) for w in _WORD.findall(source)}
     words = _WORD.findall(sentence)
-    first = words[:1] if words and _bare(words[0]) not in stopwords() | _OPENERS | set(NUMBER_WORDS) else []
-    missing += [w for w in first + words[1:] if w[:1].isupper() and _bare(w) not in known]
+    missing += [w for w in words[1:] if w[:1].isupper() and _bare(w) not in known]
+    if words and words[0][:1].isupper() and _first_word_is_a_new_name(words[0], sentence, source):
+        missing.insert(0, words[0])
     return missing
+
+
+def _first_word_is_a_new_name(word: str, sentence: str, source: str) -> bool:
+    """Whether a sentence's first word is a name the source lacks ("Smith is the chief designer"
+    against "Zhou Jianping is ..."), told from an ordinary word that opens a paraphrase
+    ("Admission is free" against "Entry is free"): it is not in the source, not even by its stem,
+    and the source's sentence closest to the claim names someone the claim does not."""
+    bare = _bare(word)
+    if bare in stopwords() | _OPENERS | set(NUMBER_WORDS) or set(terms(word)) & set(terms(source)):
+        return False
+    spans = sentence_spans(source) or [(0, len(source))]
+    said = set(terms(sentence))
+    a, b = max(spans, key=lambda sp: len(said & set(terms(source[sp[0]:sp[1]]))))
+    closest = source[a:b]
+    names = {_bare(w) for w in _WORD.findall(closest)[1:] if w[:1].isupper()} - stopwords() - _OPENERS
+    return bool(names - {_bare(w) for w in _WORD.findall(sentence)})
 
 
 def _polarity(text: str) -> bool:

@@ -240,12 +240,31 @@ def _inline(token) -> str:
     lines.append(("".join(out), ""))
     text, kept = "", lines[0][0]
     for (_, brk), (line, _) in zip(lines, lines[1:]):
-        if brk == "hardbreak" or _FIELD.match(line.strip()):
+        # A field starts a line after another field or a finished sentence, not inside wrapped
+        # prose ("... for the\nannual office party: balloons, cake and music.").
+        after = _FIELD.match(kept.strip()) or kept.rstrip().endswith((".", "!", "?", ":"))
+        if brk == "hardbreak" or (_FIELD.match(line.strip()) and after):
             text += " ".join(kept.split()) + "\n"
             kept = line
         else:
             kept += " " + line
     return (text + " ".join(kept.split())).strip()
+
+
+def _pipe_rows(content: str) -> list[str]:
+    """The rows of a paragraph that is a pipe table without its header line ("| Weight | 6.4 kg |"
+    a line), as text; [] for any other paragraph."""
+    lines = [ln.strip() for ln in content.strip().splitlines()]
+    if len(lines) < 2 or not all(len(ln) > 2 and ln.startswith("|") and ln.endswith("|") for ln in lines):
+        return []
+    rows = []
+    for ln in lines:
+        cells = [" ".join(c.split()) for c in ln[1:-1].split("|")]
+        cells = [c for c in cells if c]
+        if cells:
+            text = f"{cells[0]}: {cells[1]}" if len(cells) == 2 else "; ".join(cells)
+            rows.append(text + ("" if text.endswith((".", "!", "?")) else "."))
+    return rows
 
 
 def markdown_text(source: str) -> tuple[str, frozenset[int]]:
@@ -309,8 +328,15 @@ def markdown_text(source: str) -> tuple[str, frozenset[int]]:
         elif t.type == "inline" and tokens[i - 1].type == "heading_open":
             if current is None and (title := _inline(t)):
                 pending.append(title)
-        elif t.type == "list_item_open" and current is not None and t.info:
-            number = f"{t.info}{t.markup} "  # an ordered list's numbers: "step 3" is a fact
+        elif t.type == "list_item_open" and current is not None:
+            number = f"{t.info}{t.markup} " if t.info else ""  # an ordered list's numbers: "step 3" is a fact
+        elif t.type == "inline" and tokens[i - 1].type == "paragraph_open" and (rows := _pipe_rows(t.content)):
+            # A table without a header row (trafilatura writes HTML tables of <td>s so), which
+            # Markdown reads as one paragraph: a row a line, a two-cell row as "name: value".
+            if current is not None:
+                current.extend(rows)
+            else:
+                emit(rows, True)
         elif t.type == "inline" and tokens[i - 1].type == "paragraph_open":
             if current is not None:  # a list item's paragraph
                 current.append(number + _inline(t))

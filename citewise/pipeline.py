@@ -636,8 +636,8 @@ class Searcher:
         for n in dict.fromkeys(n for c in backed for n in c.citations):
             para = given[n - 1].paragraph
             # The quote is a sentence the paragraph states, never one addressed to a model.
-            spans = [(a, b) for a, b in para.sentences if not instruction_like(para.text[a:b])] \
-                or [(0, len(para.text))]
+            spans = [(a, b) for a, b in para.sentences
+                     if not instruction_like(para.text[a:b]) and not asks(para.text[a:b])] or [(0, len(para.text))]
             texts = [para.text[a:b] for a, b in spans]
             said = " ".join(c.text for c in backed if n in c.citations)
             vectors = self.encoder.encode([said] + texts)

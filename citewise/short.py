@@ -23,11 +23,12 @@ def _range(one: str) -> str:
 
 
 _UNIT = (r"(?:\s+(?:percent|per cent|million|billion|trillion|thousand|hundred|km|kilometres|kilometers|miles|"
-         r"metres|meters|kg|kilograms|g|grams|tonnes|tons|litres|liters|ml|bar|kwh|kwp|kw|mw|gw|watts|w|"
-         r"°c|°f|k|cm|mm|m|euros?|dollars?|pounds|yuan|yen|eur|usd|gbp|chf|"
+         r"metres|meters|kg|kilograms|grams|tonnes|tons|litres|liters|ml|bar|kwh|kwp|kw|mw|gw|watts|"
+         r"°c|°f|cm|mm|euros?|dollars?|pounds|yuan|yen|eur|usd|gbp|chf|"
          r"years|months|weeks|days|hours|minutes|seconds|people|countries))?")
-_NUMBER_PHRASE = re.compile(r"\b" + _range(_NUM) + _UNIT + r"\b", re.I)
-_ONE_NUMBER = re.compile(r"\b(?:" + _NUM + r")" + _UNIT + r"\b", re.I)
+# (?<!\w) and (?!\w) rather than \b, so that a currency sign before and a % after are part of it.
+_NUMBER_PHRASE = re.compile(r"(?<!\w)" + _range(_NUM) + _UNIT + r"(?!\w)", re.I)
+_ONE_NUMBER = re.compile(r"(?<!\w)(?:" + _NUM + r")" + _UNIT + r"(?!\w)", re.I)
 _MONTH = "(?:" + "|".join(MONTHS) + r")\.?"
 _DATE = (r"(?:(?:early |late |mid-?)?" + _MONTH + r"(?:\s+\d{1,2}(?:st|nd|rd|th)?)?(?:,?\s+\d{4})?"
          r"|\d{1,2}(?:st|nd|rd|th)?\s+" + _MONTH + r"(?:,?\s+\d{4})?"
@@ -100,9 +101,14 @@ def short_answer(question: str, sentence: str) -> str | None:
     anchors = [m.start() for m in re.finditer(r"[\w'-]+", sentence)
                if fold(m.group()) in asked and fold(m.group()) not in stopwords()]
     best, best_distance = None, None
+    listed = _LIST_NUMBER.match(sentence)  # "1. Heat the water ...": the step's number answers nothing
     for m in _candidates(sentence, kind, asked):
+        if listed and m.start() < listed.end():
+            continue
         phrase = _trim(m.group(), asked)
         if not phrase or all(fold(w).strip(".,") in asked for w in phrase.split()):
+            continue
+        if kind == "number" and not _ONE_NUMBER.search(phrase):  # a unit left over when its number was asked
             continue
         if kind == "name" and m.start() == 0 and fold(phrase) in stopwords():
             continue
@@ -225,8 +231,13 @@ def counted(question: str, sentence: str) -> str | None:
     return found.pop() if len(found) == 1 else None
 
 
+_LIST_NUMBER = re.compile(r"\s*\(?\d{1,3}(?:\.\d{1,3})*[.)]\s")
+
 # A table row as citewise writes it (load.markdown_text): cells "column: value" joined by "; ".
-_ROW = re.compile(r"[^:;]{1,60}: [^;]+(?:; [^:;]{1,60}: [^;]+)+")
+# A column name has no brackets and a cell no ": " of its own, so prose with a "(Chinese: 元朝;
+# pinyin: Yuán Cháo)" aside is no row.
+_CELL = r"[^:;()\[\]]{1,60}: (?:(?!: )[^;])+"
+_ROW = re.compile(_CELL + r"(?:; " + _CELL + r")+")
 
 
 def table_cell(question: str, sentence: str) -> str | None:

@@ -29,7 +29,7 @@ _WORDLIKE = re.compile(r"[^\W_]")
 
 # A full-width sentence end (Chinese and Japanese: 。！？), with any closing quotes or brackets after
 # it. Punkt's English model does not know them, and such text has no space after the end.
-_CJK_END = re.compile(r"[。！？][」』”’）)]*")
+_CJK_END = re.compile(r"[。！？]+[」』”’）)】》]*")
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:

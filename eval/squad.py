@@ -85,6 +85,6 @@ def read_gold(path: Path) -> Iterator[dict[str, Any]]:
                         raise ValueError(f"{path}:{n}: \"{key}\" must be a list of strings ([] when none)")
                 yield row
     except UnicodeDecodeError as exc:
-        raise ValueError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+        raise ValueError(f"{path}: not UTF-8 text ({exc.reason}); save it as UTF-8") from exc
     except OSError as exc:
         raise ValueError(f"{path}: {exc.strerror or exc}") from exc

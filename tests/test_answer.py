@@ -426,3 +426,14 @@ def test_numbers_keep_their_units_and_more_questions_ask_for_numbers():
                                        "What was the total number of attendees?", "When am I allowed to fly?",
                                        "When is the national space day?", "What is the capital of France?")] == [
         "number", "number", "number", "other", "date", "other"]
+
+
+def test_a_list_items_number_and_a_unit_left_alone_are_no_answers():
+    from citewise.qtype import expected_type, holds_type
+    from citewise.short import short_answer
+
+    assert short_answer("How long do I heat the water?", "1. Heat the water for 30 seconds.") == "30 seconds"
+    assert not holds_type("1. Heat the water gently.", "number", "How long do I heat the water?")
+    assert short_answer("How many items were sold in 2020?", "In 2020 W Corp sold 500 items.") == "500"
+    assert [expected_type(q) for q in ("What is the price?", "What is the total?", "What is the priceless item?")] \
+        == ["number", "number", "other"]

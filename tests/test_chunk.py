@@ -75,6 +75,7 @@ def test_a_piece_without_letters_or_digits_is_no_sentence():
 def test_chinese_and_japanese_sentences_end_at_full_width_stops():
     from citewise.text import sentence_spans
 
+    assert [t[a:b] for t in ["真的吗？！对【注】。"] for a, b in sentence_spans(t)] == ["真的吗？！", "对【注】。"]
     text = "杨利伟是第一位进入太空的航天员。他绕地球飞行了十四圈！「きぼう」は何ですか？」答え。 Mr. Smith went home."
     assert [text[s:e] for s, e in sentence_spans(text)] == [
         "杨利伟是第一位进入太空的航天员。", "他绕地球飞行了十四圈！", "「きぼう」は何ですか？」", "答え。", "Mr. Smith went home."]

@@ -113,7 +113,12 @@ def test_sentences_of_reports_and_policies_are_not_furniture_for_one_business_wo
              "Staff canteen: the cookies are baked fresh every morning.",
              "Personal data is processed in line with the GDPR.",
              "Helio Solar Subscription: Frequently Asked Questions",
-             "What does a Helio subscription cost?"]
+             "What does a Helio subscription cost?",
+             "Please disable the alarm before entering the server room.",
+             "Volunteers help us run the annual fair every June.",
+             "Join us for the staff lunch on Friday at noon in room 3.",
+             "Our reporting period ends on 30 June.",
+             "Our revenue grew 12% in 2023."]
     text = ARTICLE + "\n" + "\n".join(facts) + "\n"
     kept, removed = clean(text)
     assert removed == [] and [text[s.start:s.end] for s in kept] == [ARTICLE] + facts
@@ -137,3 +142,6 @@ def test_a_plain_text_table_and_a_list_with_a_lead_in_are_not_link_lists():
     kept, removed = clean(text)
     assert [r.text for r in removed] == links  # headlines without a lead-in still go
     assert all(line in [text[s.start:s.end] for s in kept] for line in table + listing)
+    # A lead-in that is itself furniture introduces no list: the headlines under it still go.
+    text = "\n\n".join([ARTICLE, "Related articles:\n" + "\n".join(links)]) + "\n"
+    assert [r.text for r in clean(text)[1]] == ["Related articles:"] + links

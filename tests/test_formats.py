@@ -203,3 +203,13 @@ def test_an_html_faq_question_heading_opens_its_answer_and_is_never_quoted_as_th
     answer = Searcher(tmp_path / "index").ask("Can I take the solar panels with me if I move house?")
     quoted = [t for t, _ in answer.sentences]
     assert quoted[0].startswith("No. Relocating panels") and not any(t.endswith("?") for t in quoted)
+
+
+def test_wrapped_prose_stays_one_line_and_an_html_table_without_header_keeps_its_rows():
+    from citewise.load import markdown_text
+
+    assert markdown_text("We agreed to buy three things for the\nannual office party: balloons and cake.\n")[0] == \
+        "We agreed to buy three things for the annual office party: balloons and cake."
+    text, _ = markdown_text("| Weight | 6.4 kg |\n| Price | EUR 199 |\n| Colours | red | black |\n")
+    assert text == "Weight: 6.4 kg.\nPrice: EUR 199.\nColours; red; black."
+    assert markdown_text("1. one\n\n   ```\n   code\n   ```\n\n- apple\n")[0].endswith("apple")  # no stray "1. "

@@ -285,3 +285,13 @@ def test_an_unreachable_or_wrong_backend_says_where_and_what(searcher, chat_serv
     chat_server.raw = b"<html><body>Ollama is running</body></html>"  # a base URL without /v1
     with pytest.raises(LLMError, match="did not reply like an OpenAI-compatible server"):
         searcher.ask(QUESTION, llm=make_llm(LLMOptions(base_url=chat_server.url, model="m")))
+
+
+def test_the_name_and_negation_checks_leave_paraphrases_alone():
+    from citewise.llm import _polarity, unsupported_facts
+
+    source = "A ticket costs EUR 5. Entry is free for children under six."
+    assert unsupported_facts("Tickets cost EUR 5.", source) == []
+    assert unsupported_facts("Admission is free for children under six.", source) == []
+    assert unsupported_facts("Smith is the chief designer.", "Zhou Jianping is the chief designer.") == ["Smith"]
+    assert _polarity("The museum doesn’t open on Mondays") and not _polarity("The museum opens on Mondays")
