@@ -24,7 +24,7 @@ _RULES = [
     ("number", re.compile(r"^(how (many|much|long|far|old|big|large|tall|high|often|heavy|fast|deep|wide|hot|"
                           r"cold)|what (percentage|number|amount|proportion)|what (is|was|are|were) the (\w+ ){0,2}"
                           r"(price|cost|fee|rate|salary|budget|weight|height|length|size|speed|temperature|"
-                          r"population|capacity|pressure|distance|duration|percentage|share|total|number)s?(?=\s+(of|for|in)\b|\s*\?|\s*$)|"
+                          r"population|capacity|pressure|distance|duration|percentage|share|total)s?(?=\s+(of|for|in)\b|\s*\?|\s*$)|"
                           r"what does .{1,60} cost)\b")),
     # "When am I allowed to ...?" asks for a condition, not a time.
     ("other", re.compile(r"^when (am|are|is|can|may) (i|we|you|they|he|she|an? \w+|employees?|staff) "
