@@ -54,6 +54,16 @@ def not_in_documents(question: str, indexed_terms: Container[str]) -> list[str]:
                               if not has_cjk(w) and w not in _ASKING and stem(w) not in indexed_terms))
 
 
+def unknown_identifiers(missing: Sequence[str]) -> list[str]:
+    """The words of `missing` (not_in_documents) that are identifiers: letters and digits in one
+    word ("x3", "e05", "a320", "r-2626"), not an ordinal, a decade, a time or "pre-1875"."""
+    return [w for w in missing if re.search(r"[^\W\d_]", w) and re.search(r"\d", w)
+            and not _NOT_AN_IDENTIFIER.fullmatch(w)]
+
+
+_NOT_AN_IDENTIFIER = re.compile(r"\d+(?:'?s|st|nd|rd|th|am|pm|h|km|kg|m|cm|mm|g|s|min)|(?:pre|post|mid|early|late)-\d+s?")
+
+
 # Words that make "how" ask for a quantity; NLTK's stopwords have "how" but not these, and no text
 # needs to say "many" to answer "How many ...?". (Kept as terms elsewhere: dropping them from
 # retrieval and abstention moved nothing on the SQuAD fit data and let one more of the sample's

@@ -14,7 +14,8 @@ from tqdm.auto import tqdm
 
 from . import qdrant_store, store
 from .answer import (Evidence, Read, Sentence, abstain_threshold, answerable_probability, candidate_sentences,
-                     compose, coverage, instruction_like, not_in_documents, sentence_scores)
+                     compose, coverage, instruction_like, not_in_documents, sentence_scores,
+                     unknown_identifiers)
 from .chunk import content_hash, split_paragraphs
 from .clean import clean
 from .dedup import collapse
@@ -565,17 +566,26 @@ class Searcher:
         t0 = time.perf_counter()
         a = self.analyse(question, top_k)
         confidence = answerable_probability(a.evidence) if a.evidence else None
+        level = abstain or s.abstain
         threshold = s.abstain_threshold if s.abstain_threshold is not None and abstain is None \
-            else abstain_threshold(abstain or s.abstain)
+            else abstain_threshold(level)
         abstain = confidence is None or confidence < threshold
+        held = {t for t in terms(question) if self._df.get(t, 0) > 0 or t in self._parts}
+        missing = not_in_documents(question, held)
+        # A model number or code that no document holds ("AeroBrew X3", "error E05") names a thing
+        # the documents do not cover: an answer about its neighbour ("X2") would be wrong with
+        # every word of the question matched but one.
+        unknown = unknown_identifiers(missing)
+        if unknown and level != "never":
+            abstain = True
         # The reader was trained on English: on Chinese or Japanese it picks fragments ("四圈。"
         # for "how many orbits"), so there the answer quotes and gives no short answer.
         read = None if has_cjk(question) else short_answerer(s.short_answers, s.reader_weights)
         answer = compose(question, a.retrieval.hits, a.sentences, a.scores, abstain, s.max_sentences,
                          s.second_sentence_ratio, confidence, a.typed, read, s.reader_sentences, s.reader_weight)
-        held = {t for t in terms(question) if self._df.get(t, 0) > 0 or t in self._parts}
-        answer.not_in_documents = not_in_documents(question, held)
-        answer.unsure = not abstain and confidence is not None and confidence < abstain_threshold("strict")
+        answer.not_in_documents = missing
+        answer.unsure = not abstain and (bool(unknown) or confidence is not None
+                                         and confidence < abstain_threshold("strict"))
         if llm is not None and not abstain:
             answer = self._llm_answer(question, answer, llm)
         answer.timings_ms = {"total": 1000 * (time.perf_counter() - t0)}

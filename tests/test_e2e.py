@@ -203,3 +203,21 @@ def test_chinese_and_japanese_are_searched_by_character_bigrams(tmp_path):
         assert answer.citations[0].paragraph.id == where and quoted in answer.answer
         assert answer.short_answer is None  # the reader reads English only: no fragment passed off as one
         assert answer.not_in_documents == []  # bigrams are not words to name
+
+
+def test_a_model_number_no_document_holds_is_not_answered_with_its_neighbours_facts(tmp_path):
+    from citewise.pipeline import Searcher, ingest
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "manual.md").write_text(
+        "# AeroBrew manual\n\nThe AeroBrew X2 has a pump pressure of 15 bar and a 1.8 litre tank.\n\n"
+        "Error code E07 means that the pump is blocked by scale.\n", encoding="utf-8")
+    ingest([docs], tmp_path / "index", progress=False)
+    s = Searcher(tmp_path / "index")
+    assert not s.ask("What is the pump pressure of the AeroBrew X2?").abstained
+    near = s.ask("What is the pump pressure of the AeroBrew X3?")
+    assert near.abstained and near.not_in_documents == ["x3"]
+    assert s.ask("What does error code E05 mean?").abstained
+    told = s.ask("What is the pump pressure of the AeroBrew X3?", abstain="never")
+    assert not told.abstained and told.unsure  # answered on request, with the warning
