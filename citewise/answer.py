@@ -15,6 +15,7 @@ from typing import Callable, Container, Mapping, Sequence
 
 import numpy as np
 
+from .qtype import asks
 from .short import short_answer
 from .text import has_cjk, stem, terms, words
 from .types import Answer, Citation, Hit
@@ -90,6 +91,12 @@ _INSTRUCTION = re.compile(
     r"\b(ignore|disregard|forget|override)\s+(all\s+|any\s+|the\s+)?(of\s+)?(your\s+|the\s+)?"
     r"(previous|prior|above|earlier|preceding|original|system)\s+(instructions?|prompts?|rules|directions|guidelines)\b"
     r"|\bsystem prompt\b", re.I)
+
+
+def states(sentence: str) -> bool:
+    """Whether a sentence can be quoted as an answer: not one addressed to a model (instruction_like)
+    and not a question, which asks what the answer would state (an FAQ's "Can I take the panels?")."""
+    return not instruction_like(sentence) and not asks(sentence)
 
 
 def instruction_like(sentence: str) -> bool:

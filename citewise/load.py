@@ -262,9 +262,13 @@ def _pipe_rows(content: str) -> list[str]:
         cells = [" ".join(c.split()) for c in ln[1:-1].split("|")]
         cells = [c for c in cells if c]
         if cells:
-            text = f"{cells[0]}: {cells[1]}" if len(cells) == 2 else "; ".join(cells)
-            rows.append(text + ("" if text.endswith((".", "!", "?")) else "."))
+            rows.append(_row(f"{cells[0]}: {cells[1]}" if len(cells) == 2 else "; ".join(cells)))
     return rows
+
+
+def _row(text: str) -> str:
+    """A table row as a sentence of its own: it ends with a stop (so Punkt ends it there)."""
+    return text + ("" if text.endswith((".", "!", "?")) else ".")
 
 
 def markdown_text(source: str) -> tuple[str, frozenset[int]]:
@@ -321,7 +325,7 @@ def markdown_text(source: str) -> tuple[str, frozenset[int]]:
             else:
                 cells = [f"{h}: {c}" if h else c for h, c in zip(header + [""] * len(row), row) if c]
                 if cells:
-                    current.append("; ".join(cells) + ("" if cells[-1].endswith((".", "!", "?")) else "."))
+                    current.append(_row("; ".join(cells)))
         elif t.type == "table_close" and current is not None and table_alone:
             emit(current, True)
             current = None
@@ -338,14 +342,15 @@ def markdown_text(source: str) -> tuple[str, frozenset[int]]:
             else:
                 emit(rows, True)
         elif t.type == "inline" and tokens[i - 1].type == "paragraph_open":
+            paragraph = _inline(t)
             if current is not None:  # a list item's paragraph
-                current.append(number + _inline(t))
+                current.append(number + paragraph)
                 number = ""
-            elif _inline(t).endswith(":") and i + 2 < len(tokens) \
+            elif paragraph.endswith(":") and i + 2 < len(tokens) \
                     and tokens[i + 2].type in ("bullet_list_open", "ordered_list_open"):
-                pending.append(_inline(t))  # "To descale:" leads the list it introduces
+                pending.append(paragraph)  # "To descale:" leads the list it introduces
             else:
-                lines = _inline(t).split("\n")
+                lines = paragraph.split("\n")
                 emit(lines, len(lines) > 1)  # fields a line each, as the format broke them
         elif t.type in ("fence", "code_block"):
             lines = t.content.rstrip("\n").splitlines()

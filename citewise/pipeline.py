@@ -14,8 +14,7 @@ from tqdm.auto import tqdm
 
 from . import qdrant_store, store
 from .answer import (Evidence, Read, Sentence, abstain_threshold, answerable_probability, candidate_sentences,
-                     compose, coverage, instruction_like, not_in_documents, sentence_scores,
-                     unknown_identifiers)
+                     compose, coverage, not_in_documents, sentence_scores, states, unknown_identifiers)
 from .chunk import content_hash, split_paragraphs
 from .clean import clean
 from .dedup import collapse
@@ -27,7 +26,7 @@ from .load import SourceFile, Skipped, discover, fingerprint, read_document
 from .retrieve import asks_about_comments, demote, hybrid, rerank
 from .short import reader_phrase
 from .qdrant_store import QdrantTarget
-from .qtype import asks, expected_type, holds_type, is_full_sentence
+from .qtype import expected_type, holds_type, is_full_sentence
 from .text import compound_parts, has_cjk, sentence_spans, terms
 from .types import Answer, Citation, Hit, Paragraph
 
@@ -520,8 +519,7 @@ class Searcher:
         # candidate: it is never chosen to answer (an LLM still sees it, quoted as data).
         # Nor is a question: it asks what the answer would state (an FAQ's heading "Can I take the
         # panels with me?" matches the question best and answers nothing).
-        sentences = [x for x in candidate_sentences(hits, s.answer_paragraphs)
-                     if not instruction_like(x.text) and not asks(x.text)]
+        sentences = [x for x in candidate_sentences(hits, s.answer_paragraphs) if states(x.text)]
         top = hits[0].score if hits and hits[0].score > 0 else 1.0
         kind = expected_type(question)
         typed = [holds_type(x.text, kind, question) for x in sentences]
@@ -646,8 +644,7 @@ class Searcher:
         for n in dict.fromkeys(n for c in backed for n in c.citations):
             para = given[n - 1].paragraph
             # The quote is a sentence the paragraph states, never one addressed to a model.
-            spans = [(a, b) for a, b in para.sentences
-                     if not instruction_like(para.text[a:b]) and not asks(para.text[a:b])] or [(0, len(para.text))]
+            spans = [(a, b) for a, b in para.sentences if states(para.text[a:b])] or [(0, len(para.text))]
             texts = [para.text[a:b] for a, b in spans]
             said = " ".join(c.text for c in backed if n in c.citations)
             vectors = self.encoder.encode([said] + texts)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from .text import fold, stopwords
+from .text import LIST_NUMBER, fold, stopwords
 
 NUMBER_WORDS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
                 "fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy "
@@ -58,7 +58,8 @@ def holds_type(sentence: str, kind: str, question: str = "") -> bool:
     if kind == "other":
         return True
     asked = set(re.findall(r"[\w'-]+", fold(question)))
-    sentence = re.sub(r"^\s*\(?\d{1,3}(?:\.\d{1,3})*[.)]\s", "", sentence)  # a list item's own number
+    if listed := LIST_NUMBER.match(sentence):  # a list item's own number
+        sentence = sentence[listed.end():]
     if kind == "number":
         found = _NUMBER.findall(sentence)
     elif kind == "date":

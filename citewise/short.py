@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from .qtype import MONTHS, NUMBER_WORDS, expected_type
-from .text import fold, stopwords, terms
+from .text import LIST_NUMBER, fold, stopwords, terms
 
 _NUM = r"(?:(?:EUR|USD|GBP|CHF|CNY|JPY|INR|AUD|CAD|US\$)\s?)?(?:\$|€|£|¥)?\d[\d,]*(?:\.\d+)?%?|(?:" + "|".join(NUMBER_WORDS) + r")(?:[- ](?:" + "|".join(NUMBER_WORDS) + r"))*"
 # A range is one answer: "12 to 15 million", "five to ten years", "1562 to 1598", "between 3 and 4".
@@ -101,7 +101,7 @@ def short_answer(question: str, sentence: str) -> str | None:
     anchors = [m.start() for m in re.finditer(r"[\w'-]+", sentence)
                if fold(m.group()) in asked and fold(m.group()) not in stopwords()]
     best, best_distance = None, None
-    listed = _LIST_NUMBER.match(sentence)  # "1. Heat the water ...": the step's number answers nothing
+    listed = LIST_NUMBER.match(sentence)  # "1. Heat the water ...": the step's number answers nothing
     for m in _candidates(sentence, kind, asked):
         if listed and m.start() < listed.end():
             continue
@@ -230,8 +230,6 @@ def counted(question: str, sentence: str) -> str | None:
             found.add(n.group())
     return found.pop() if len(found) == 1 else None
 
-
-_LIST_NUMBER = re.compile(r"\s*\(?\d{1,3}(?:\.\d{1,3})*[.)]\s")
 
 # A table row as citewise writes it (load.markdown_text): cells "column: value" joined by "; ".
 # A column name has no brackets and a cell no ": " of its own, so prose with a "(Chinese: 元朝;

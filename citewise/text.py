@@ -54,7 +54,10 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-_ENUMERATOR = re.compile(r"\(?\d{1,3}(\.\d{1,3})*[.)]")
+# A list item's number ("5.", "3.3", "(2)", "12)"): alone as Punkt cuts it off, and as the opening of
+# a sentence (LIST_NUMBER), which short answers and answer types read past.
+_ENUMERATOR = re.compile(r"\(?\d{1,3}(?:\.\d{1,3})*[.)]")
+LIST_NUMBER = re.compile(r"\s*" + _ENUMERATOR.pattern + r"\s")
 
 
 def _split_cjk(text: str, start: int, end: int) -> list[tuple[int, int]]:
