@@ -209,21 +209,28 @@ def _bare(word: str) -> str:
     return re.sub(r"'s$", "", fold(word).replace("’", "'"))
 
 
-def unsupported_facts(sentence: str, source: str) -> list[str]:
+def unsupported_facts(sentence: str, source: str, sentences: Sequence[str] | None = None) -> list[str]:
     """The numbers and names of `sentence` that `source` does not hold: a claim that changes a
     figure or brings in a name is not supported, however many of its other words match. Names
     are capitalised words; the first word of the sentence too ("Smith is the chief designer"),
-    unless it is a function word or a usual opener ("According", "However")."""
+    unless it is a function word or a usual opener ("According", "However"). `sentences`: the
+    source's sentences where the caller has them (else the source is split here)."""
     missing = sorted(_numbers(sentence) - _numbers(source))
     known = {_bare(w) for w in _WORD.findall(source)}
     words = _WORD.findall(sentence)
     missing += [w for w in words[1:] if w[:1].isupper() and _bare(w) not in known]
-    if words and words[0][:1].isupper() and _first_word_is_a_new_name(words[0], sentence, source):
+    if words and words[0][:1].isupper() and _first_word_is_a_new_name(words[0], sentence, source, sentences):
         missing.insert(0, words[0])
     return missing
 
 
-def _first_word_is_a_new_name(word: str, sentence: str, source: str) -> bool:
+def _closest(sentence: str, candidates: Sequence[str]) -> str:
+    """The candidate sharing most of the sentence's terms: the one the sentence restates."""
+    said = set(terms(sentence))
+    return max(candidates, key=lambda c: len(said & set(terms(c))))
+
+
+def _first_word_is_a_new_name(word: str, sentence: str, source: str, sentences: Sequence[str] | None) -> bool:
     """Whether a sentence's first word is a name the source lacks ("Smith is the chief designer"
     against "Zhou Jianping is ..."), told from an ordinary word that opens a paraphrase
     ("Admission is free" against "Entry is free"): it is not in the source, not even by its stem,
@@ -231,11 +238,9 @@ def _first_word_is_a_new_name(word: str, sentence: str, source: str) -> bool:
     bare = _bare(word)
     if bare in stopwords() | _OPENERS | set(NUMBER_WORDS) or set(terms(word)) & set(terms(source)):
         return False
-    spans = sentence_spans(source) or [(0, len(source))]
-    said = set(terms(sentence))
-    a, b = max(spans, key=lambda sp: len(said & set(terms(source[sp[0]:sp[1]]))))
-    closest = source[a:b]
-    names = {_bare(w) for w in _WORD.findall(closest)[1:] if w[:1].isupper()} - stopwords() - _OPENERS
+    sentences = sentences or [source[a:b] for a, b in sentence_spans(source)] or [source]
+    names = {_bare(w) for w in _WORD.findall(_closest(sentence, sentences))[1:] if w[:1].isupper()} \
+        - stopwords() - _OPENERS
     return bool(names - {_bare(w) for w in _WORD.findall(sentence)})
 
 
@@ -253,14 +258,13 @@ def _supports(sentence: str, hit: Hit, embed: Callable[[list[str]], np.ndarray])
     if not candidates:
         return False
     stated = " ".join(candidates)
-    if unsupported_facts(sentence, stated):
+    if unsupported_facts(sentence, stated, candidates):
+        return False
+    # A "not" the sentence it restates lacks turns it into its opposite ("China will not make six
+    # flights" against "China will make six").
+    if _polarity(sentence) != _polarity(_closest(sentence, candidates)):
         return False
     words = set(terms(sentence))
-    # The sentence it restates is the one sharing most of its words: a "not" one of them lacks
-    # turns it into its opposite ("China will not make six flights" against "China will make six").
-    closest = max(candidates, key=lambda c: len(words & set(terms(c))))
-    if _polarity(sentence) != _polarity(closest):
-        return False
     if words:
         coverage = len(words & set(terms(stated))) / len(words)
         if coverage >= LEXICAL_SUPPORT:

@@ -548,6 +548,11 @@ def _open_dense(index_dir: Path, manifest: dict[str, Any]) -> Any:
     return faiss.read_index(str(index_dir / DENSE))
 
 
+def _damaged(index_dir: Path, exc: Exception) -> IndexCorruptError:
+    """The error for an index folder whose files cannot be read as they should."""
+    return IndexCorruptError(f"{index_dir} is damaged ({exc}); rebuild it with ingest.py --rebuild")
+
+
 def _tables(index_dir: Path) -> tuple[np.ndarray, np.ndarray, Rows, Rows]:
     """The folder's paragraph offsets, sentence offsets, paragraph vectors and sentence vectors,
     opened (no vector read) and checked against each other by their sizes; IndexCorruptError when
@@ -558,7 +563,7 @@ def _tables(index_dir: Path) -> tuple[np.ndarray, np.ndarray, Rows, Rows]:
         vectors, sentences = Rows(index_dir / VECTORS), Rows(index_dir / SENTENCES)
         text_bytes = (index_dir / PARAGRAPHS).stat().st_size
     except (OSError, ValueError) as exc:
-        raise IndexCorruptError(f"{index_dir} is damaged ({exc}); rebuild it with ingest.py --rebuild") from exc
+        raise _damaged(index_dir, exc) from exc
     if not (len(line_offsets) - 1 == len(offsets) - 1 == len(vectors)) or offsets[-1] != len(sentences) \
             or line_offsets[-1] != text_bytes:
         raise IndexCorruptError(f"{index_dir} is inconsistent: {len(line_offsets) - 1} paragraphs, "
@@ -582,7 +587,7 @@ def embedding_cache(index_dir: Path) -> dict[tuple, tuple[np.ndarray, np.ndarray
         vectors, sentences = np.asarray(vector_rows), np.asarray(sentence_rows)
         hashes = [reuse_key(p) for p in Paragraphs(index_dir / PARAGRAPHS, line_offsets)]
     except (OSError, ValueError, KeyError) as exc:
-        raise IndexCorruptError(f"{index_dir} is damaged ({exc}); rebuild it with ingest.py --rebuild") from exc
+        raise _damaged(index_dir, exc) from exc
     if len(hashes) != len(vectors):
         raise IndexCorruptError(f"{index_dir} is inconsistent: {len(hashes)} paragraphs, {len(vectors)} vectors")
     return {h: (vectors[i], sentences[offsets[i]:offsets[i + 1]]) for i, h in enumerate(hashes)}
@@ -595,7 +600,7 @@ def stored_paragraphs(index_dir: Path) -> Iterator[Paragraph]:
     try:
         yield from Paragraphs(index_dir / PARAGRAPHS, line_offsets)  # a bad line raises IndexCorruptError
     except OSError as exc:
-        raise IndexCorruptError(f"{index_dir} is damaged ({exc}); rebuild it with ingest.py --rebuild") from exc
+        raise _damaged(index_dir, exc) from exc
 
 
 def looks_whole(index_dir: Path, manifest: dict[str, Any]) -> bool:
@@ -632,7 +637,7 @@ def load(index_dir: Path) -> Index:
             dense.nprobe = int(manifest["faiss_params"]["nprobe"])
         lexical = bm25s.BM25.load(str(index_dir / LEXICAL), show_progress=False, verbosity=0, mmap=True)
     except (OSError, ValueError, KeyError, RuntimeError) as exc:
-        raise IndexCorruptError(f"{index_dir} is damaged ({exc}); rebuild it with ingest.py --rebuild") from exc
+        raise _damaged(index_dir, exc) from exc
     if not (len(paragraphs) == dense.ntotal == len(vectors) == manifest["paragraph_count"]
             == int(lexical.scores["num_docs"])):
         raise IndexCorruptError(f"{index_dir} is inconsistent: {len(paragraphs)} paragraphs, "

@@ -67,6 +67,12 @@ def run(gold: list[dict], index_dir: Path, top_k: int, out: Path | None,
     return metrics.score(gold, predictions)
 
 
+def _error(message: str) -> int:
+    """Say what is wrong in one line, as the CLI does; the exit status for it."""
+    print(f"python -m eval: error: {message}", file=sys.stderr)
+    return 1
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["squad"]:
@@ -106,14 +112,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         gold = list(squad.read_gold(args.gold))
     except ValueError as exc:
-        print(f"python -m eval: error: {exc}", file=sys.stderr)
-        return 1
+        return _error(str(exc))
     if not gold:
-        print(f"python -m eval: error: {args.gold} holds no questions", file=sys.stderr)
-        return 1
+        return _error(f"{args.gold} holds no questions")
     if args.out and not args.out.resolve().parent.is_dir():
-        print(f"python -m eval: error: --out {args.out}: no folder {args.out.parent}", file=sys.stderr)
-        return 1
+        return _error(f"--out {args.out}: no folder {args.out.parent}")
     try:
         if args.compare:
             from .compare import command_line, run_compare
@@ -145,8 +148,7 @@ def main(argv: list[str] | None = None) -> int:
                 ingest(None, index_dir, progress=True)
             result = run(gold, index_dir, args.top_k, args.out, settings, llm_from_args(args))
     except CitewiseError as exc:
-        print(f"python -m eval: error: {exc}", file=sys.stderr)
-        return 1
+        return _error(str(exc))
     print(format_table(result))
     # NaN (a metric with nothing to average) is written as null: JSON has no NaN.
     print(json.dumps({k: (None if isinstance(v, float) and v != v else v) for k, v in result.items()}))
