@@ -6,7 +6,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Any, Callable, Collection, Iterable, Sequence
 
 from .config import SUPPORTED_SUFFIXES
 from .errors import UnreadableFileError
@@ -362,6 +362,12 @@ def markdown_text(source: str) -> tuple[str, frozenset[int]]:
             shown = re.sub(r"(?is)<(script|style)\b.*?</\1\s*>", " ", t.content)
             emit([" ".join(re.sub(r"<[^>]*>", " ", shown).split())], False)
     emit([], False, last=True)  # headings at the very end
+    return _join(blocks, marked)
+
+
+def _join(blocks: Sequence[Sequence[str]], marked: Collection[tuple[int, int]]) -> tuple[str, frozenset[int]]:
+    """Blocks of lines -> text (blank lines between blocks) and the start offsets of the marked
+    (block, line) pairs."""
     text, starts = "", set()
     for b, lines in enumerate(blocks):
         if text:
@@ -463,20 +469,164 @@ def read_pdf(path: Path) -> Document:
 
 
 def read_docx(path: Path) -> Document:
-    """.docx: paragraphs and table cells (python-docx)."""
+    """.docx: paragraphs and tables in document order (python-docx), in markdown_text's shape."""
     import docx
 
     try:
         d = docx.Document(str(path))
+        text, structural = docx_text(d)
     except Exception as exc:  # zipfile.BadZipFile, KeyError, lxml errors
         raise UnreadableFileError(f"not a readable .docx: damaged, or not a Word document ({type(exc).__name__})") from exc
-    parts = [p.text.strip() for p in d.paragraphs if p.text.strip()]
-    for table in d.tables:
-        for row in table.rows:
-            cells = [c.text.strip() for c in row.cells if c.text.strip()]
-            if cells:
-                parts.append(" | ".join(dict.fromkeys(cells)))
-    return Document("\n\n".join(parts))
+    return Document(text, content_lines=structural)
+
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def _list_formats(d) -> Callable[[Any], tuple[str, int] | None]:
+    """A function giving a list paragraph's (number format, level): "decimal", "bullet", ...; None
+    for a paragraph that is not a list item. The numbering comes from the paragraph or its style
+    (Word's "List Number" carries it in the style), and the format from the numbering part."""
+    formats: dict[tuple[str, str], str] = {}
+    try:
+        numbering = d.part.numbering_part.element
+    except (KeyError, NotImplementedError, AttributeError):  # a document without lists
+        numbering = None
+    if numbering is not None:
+        abstract = {a.get(f"{_W}abstractNumId"): a for a in numbering.iter(f"{_W}abstractNum")}
+        for num in numbering.iter(f"{_W}num"):
+            ref = num.find(f"{_W}abstractNumId")
+            for lvl in abstract.get(ref.get(f"{_W}val") if ref is not None else None, []):
+                fmt = lvl.find(f"{_W}numFmt") if lvl.tag == f"{_W}lvl" else None
+                if fmt is not None:
+                    formats[(num.get(f"{_W}numId"), lvl.get(f"{_W}ilvl"))] = fmt.get(f"{_W}val")
+
+    def num_pr(p):
+        """The paragraph's own numbering, else its style's or a style it is based on."""
+        ppr, style, depth = p._p.pPr, p.style, 0
+        while True:
+            if ppr is not None and ppr.numPr is not None:
+                return ppr.numPr
+            if style is None or depth == 10:
+                return None
+            ppr, style, depth = style.element.pPr, style.base_style, depth + 1
+
+    def list_format(p) -> tuple[str, int] | None:
+        pr = num_pr(p)
+        if pr is None or pr.numId is None or pr.numId.val == 0:  # numId 0: numbering switched off
+            return None
+        level = pr.ilvl.val if pr.ilvl is not None else 0
+        return formats.get((str(pr.numId.val), str(level)), "bullet"), level
+
+    return list_format
+def _label(fmt: str, n: int) -> str:
+    """An ordered list item's number as Word shows it ("3.", "c."); "" for bullets."""
+    if fmt == "decimal":
+        return f"{n}. "
+    if fmt in ("lowerLetter", "upperLetter") and n <= 26:
+        letter = chr(ord("a") + n - 1)
+        return f"{letter.upper() if fmt == 'upperLetter' else letter}. "
+    return ""
+
+
+def _docx_rows(table) -> list[str]:
+    """A table's rows as sentences, in markdown_text's shape: with a header row, each cell named
+    by its column ("Grade: A; Hotel cap: EUR 150."); a two-column table without one as "name:
+    value". Word marks no header row reliably, so the first row is one when it is bold, repeats
+    on every page, or (three or more columns) holds labels without digits over rows with them."""
+    grid = []
+    for row in table.rows:
+        # A merged cell appears once per column it spans: one copy.
+        cells = list(dict.fromkeys(row.cells))
+        grid.append([" ".join(c.text.split()) for c in cells])
+    if not grid:
+        return []
+    first = table.rows[0]
+    bold = all(r.bold for c in first.cells for p in c.paragraphs for r in p.runs if r.text.strip()) \
+        and any(r.text.strip() for c in first.cells for p in c.paragraphs for r in p.runs)
+    repeats = first._tr.trPr is not None and first._tr.trPr.find(f"{_W}tblHeader") is not None
+    labels = len(grid[0]) >= 3 and not any(ch.isdigit() for c in grid[0] for ch in c) \
+        and any(ch.isdigit() for r in grid[1:] for c in r for ch in c)
+    header = grid[0] if len(grid) > 1 and (bold or repeats or labels) else []
+    rows = []
+    for row in grid[1:] if header else grid:
+        if header:
+            cells = [f"{h}: {c}" if h else c for h, c in zip(header + [""] * len(row), row) if c]
+        elif len(row) == 2 and all(row):
+            cells = [f"{row[0]}: {row[1]}"]
+        else:
+            cells = [c for c in row if c]
+        if cells:
+            rows.append(_row("; ".join(cells)))
+    return rows
+
+
+def docx_text(d) -> tuple[str, frozenset[int]]:
+    """A python-docx Document -> text in markdown_text's shape, in document order: a heading
+    opens the block of its section, consecutive list items are one block (an item a line, with
+    its number), a paragraph ending in ":" leads the list after it, consecutive field lines
+    ("Date: ...", "Chair: ...") are one block, a table is one block (a row a line)."""
+    from docx.table import Table
+
+    list_format = _list_formats(d)
+    blocks: list[list[str]] = []
+    marked: set[tuple[int, int]] = set()
+    pending: list[str] = []  # headings (and a list's lead-in) waiting for their block
+    run: list[str] = []  # the list items or field lines being collected
+    run_kind = ""
+    counters: dict[int, int] = {}
+
+    def emit(lines: list[str], structural: bool) -> None:
+        block = pending + lines
+        if block:
+            marked.update((len(blocks), j) for j in range(len(block)) if structural or j < len(pending))
+            blocks.append(block)
+        pending.clear()
+
+    def close_run() -> None:
+        nonlocal run_kind
+        if run:
+            emit(run[:], run_kind == "list" or len(run) > 1)
+        run.clear()
+        counters.clear()
+        run_kind = ""
+
+    for item in d.iter_inner_content():
+        if isinstance(item, Table):
+            close_run()
+            emit(_docx_rows(item), True)
+            continue
+        text = "\n".join(" ".join(line.split()) for line in item.text.split("\n")).strip()
+        if not text:
+            continue
+        style = (item.style.name if item.style is not None else "") or ""
+        fmt = list_format(item)
+        if style.startswith(("Heading", "Title", "Subtitle")) and fmt is None:
+            close_run()
+            pending.append(" ".join(text.split()))
+        elif fmt is not None:
+            if run_kind != "list":
+                close_run()
+                run_kind = "list"
+            kind, level = fmt
+            counters[level] = counters.get(level, 0) + 1
+            for deeper in [k for k in counters if k > level]:
+                del counters[deeper]
+            run.append(_label(kind, counters[level]) + " ".join(text.split()))
+        elif _FIELD.match(text) and not text.endswith(":") and len(text) <= 120 and "\n" not in text:
+            if run_kind != "field":
+                close_run()
+                run_kind = "field"
+            run.append(text)
+        else:
+            close_run()
+            if text.endswith(":"):
+                pending.append(text)  # leads what follows: a list, a table or a paragraph
+            else:
+                emit(text.split("\n"), "\n" in text)
+    close_run()
+    emit([], False)
+    return _join(blocks, marked)
 
 
 READERS = {".txt": read_text, ".md": read_markdown, ".html": read_html, ".htm": read_html,

@@ -56,7 +56,41 @@ def test_docx_paragraphs_and_tables(tmp_path):
     table.rows[0].cells[1].text = "12 million"
     d.save(tmp_path / "r.docx")
     assert read_document(tmp_path / "r.docx").text == ("The mission report was approved in May.\n\n"
-                                                      "Budget details follow in the table.\n\nLaunch | 12 million")
+                                                      "Budget details follow in the table.\n\nLaunch: 12 million.")
+
+
+def test_docx_keeps_document_order_headings_lists_and_table_headers(tmp_path):
+    """A Word handbook reads like its Markdown twin: a table stays where it stands (it was moved to
+    the end), a heading opens its section's paragraph, numbered items keep their numbers (Word's
+    "List Number" style numbers them itself), a lead-in ending ":" stays with its list, field
+    lines stay together, and a bold first row names the columns."""
+    import docx
+
+    d = docx.Document()
+    d.add_heading("Travel policy", 0)
+    d.add_heading("Hotels", 1)
+    d.add_paragraph("Staff book hotels through the portal.")
+    d.add_paragraph("To book a trip:")
+    d.add_paragraph("Open the portal.", style="List Number")
+    d.add_paragraph("Choose a hotel under the cap.", style="List Number")
+    table = d.add_table(rows=2, cols=3)
+    for i, (head, cell) in enumerate(zip(["Grade", "Hotel cap", "Meals"], ["A", "EUR 150", "EUR 40"])):
+        table.rows[0].cells[i].text = head
+        table.rows[0].cells[i].paragraphs[0].runs[0].bold = True
+        table.rows[1].cells[i].text = cell
+    d.add_paragraph("Receipts are kept for seven years.")
+    d.add_paragraph("Date: 3 May 2025")
+    d.add_paragraph("Approved by: Ann Lee")
+    d.save(tmp_path / "policy.docx")
+    doc = read_document(tmp_path / "policy.docx")
+    assert doc.text == ("Travel policy\nHotels\nStaff book hotels through the portal.\n\n"
+                        "To book a trip:\n1. Open the portal.\n2. Choose a hotel under the cap.\n\n"
+                        "Grade: A; Hotel cap: EUR 150; Meals: EUR 40.\n\n"
+                        "Receipts are kept for seven years.\n\n"
+                        "Date: 3 May 2025\nApproved by: Ann Lee")
+    # List items and rows are content by their format: cleaning never takes them for link lists.
+    assert doc.text.index("1. Open") in doc.content_lines
+    assert doc.text.index("Grade: A") in doc.content_lines
 
 
 def test_corrupt_pdf_and_docx_are_refused_with_reasons(tmp_path):
