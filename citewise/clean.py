@@ -124,10 +124,12 @@ def _marked(text: str, start: int, structural: Collection[int]) -> bool:
     return start in structural or text.rfind("\n", 0, start) + 1 in structural
 
 
-def clean(text: str, structural: Collection[int] = ()) -> tuple[list[Span], list[Removed]]:
+def clean(text: str, structural: Collection[int] = (), furniture: Collection[int] = ()) -> tuple[list[Span], list[Removed]]:
     """Classify every non-blank line of `text`; return kept spans and removed ones. `structural`:
     start offsets of lines that the file's format marks as content (a Markdown list item or table
-    row): the shape rules below (link lists, and the context rule) are for text without such marks."""
+    row): the shape rules below (link lists, and the context rule) are for text without such marks.
+    `furniture`: start offsets of lines the format marks as page furniture (a PDF's running
+    headers and footers), removed as such."""
     lines = _lines(text)
     reasons: dict[int, str] = {}
     kinds: dict[int, tuple[str, str | None]] = {}
@@ -135,6 +137,9 @@ def clean(text: str, structural: Collection[int] = ()) -> tuple[list[Span], list
     author: str | None = None
     for i, (s, e) in enumerate(lines):
         line = text[s:e]
+        if s in furniture:
+            reasons[i] = "page header, footer or number"
+            continue
         key = " ".join(fold(line).split())
         commenter = _COMMENTER.match(line)
         if commenter and not _SENTENCE_END.search(line):

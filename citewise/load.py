@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import math
 import re
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Collection, Iterable, Sequence
@@ -207,6 +209,9 @@ class Document:
     # Offsets where lines start that the format itself marks as content (Markdown list items, table
     # rows, headings, code): cleaning's shape rules, made for scraped link lists, leave them be.
     content_lines: frozenset[int] = frozenset()
+    # Offsets of lines that the format marks as page furniture (a PDF's running headers, footers
+    # and page numbers): cleaning removes them, with that reason.
+    furniture: frozenset[int] = frozenset()
 
     def page_at(self, offset: int) -> int | None:
         """1-based page number of a character offset, or None for formats without pages."""
@@ -404,22 +409,44 @@ def read_html(path: Path) -> Document:
     return Document(text, content_lines=structural)
 
 
-def reflow(page: str) -> str:
+# A word broken at the end of a line: "interna-" + "tional". A soft hyphen (U+00AD) is only ever a
+# break; a hard one may be a compound's own ("well-" + "known").
+_BROKEN = re.compile(r"([^\W\d_])([-\u00ad\u2010])$")
+_COMPOUND = re.compile(r"[^\W\d_]+[-\u2010][^\W\d_]+")
+
+
+def _wrap(line: str, nxt: str, compounds: Collection[str]) -> str:
+    """`line` joined with the next line of its paragraph: a space between them, or, for a word
+    broken at the line's end, the word made whole; its hyphen is kept where the document writes
+    that compound with one elsewhere ("well-known"), dropped otherwise (a typesetter's break)."""
+    m = _BROKEN.search(line)
+    if m and nxt[:1].islower():
+        head, tail = line[:m.start(2)], nxt.split(" ", 1)
+        whole = f"{line.rsplit(None, 1)[-1][:-1]}-{tail[0].rstrip('.,;:!?')}".lower()
+        keep = m.group(2) != "\u00ad" and whole in compounds
+        return head + ("-" if keep else "") + nxt
+    return f"{line} {nxt}"
+
+
+def reflow(page: str, compounds: Collection[str] = ()) -> str:
     """Join a PDF page's hard-wrapped lines into paragraphs: a line ends a paragraph when it ends
     a sentence and is clearly shorter than the page's usual line. A short line without closing
     punctuation that opens a paragraph is a heading: it stays on a line of its own at the top of
-    that paragraph ("Operations\nThe station houses ..."), not run into its first sentence."""
+    that paragraph ("Operations\nThe station houses ..."), not run into its first sentence.
+    Words broken at a line's end are made whole (_wrap; `compounds`: the document's hyphenated
+    words, lower-cased)."""
     lines = [ln.strip() for ln in page.splitlines()]
     widths = sorted(len(ln) for ln in lines if ln)
     usual = widths[int(len(widths) * 0.8)] if widths else 0
     out: list[str] = []
-    current: list[str] = []
+    current = ""
     heading: list[str] = []
 
     def flush() -> None:
+        nonlocal current
         if current or heading:
-            out.append("\n".join(heading + ([" ".join(current)] if current else [])))
-        current.clear()
+            out.append("\n".join(heading + ([current] if current else [])))
+        current = ""
         heading.clear()
 
     for i, ln in enumerate(lines):
@@ -430,15 +457,79 @@ def reflow(page: str) -> str:
                 and not re.search(r"[.!?:;,][\"'”’)]*$", ln) and any(lines[i + 1:]):  # text follows it
             heading.append(ln)
             continue
-        current.append(ln)
+        current = _wrap(current, ln, compounds) if current else ln
         if re.search(r"[.!?:][\"'”’)]*$", ln) and len(ln) < 0.8 * usual:
             flush()
     flush()
     return "\n\n".join(out)
 
 
+# A line that is only a page number: "7", "- 7 -", "Page 7", "Page 7 of 12", "7/12".
+_PAGE_NUMBER = re.compile(r"^\W*(page|p\.|seite|page no\.?)?\s*\d{1,4}(\s*(of|/|von|de)\s*\d{1,4})?\W*$", re.I)
+
+
+def _furniture(pages: Sequence[Sequence[str]]) -> list[set[int]]:
+    """Per page, the indices of the lines that are page furniture, among each page's first and last
+    two lines: a line printed at the edges of at least half the pages (and two), as it is
+    ("Acme Corp - Annual Report 2025") or with a number that counts the pages ("Page 3 of 12",
+    "Annual Report 2025 | 7": on three pages or more; "Section 2 Results" atop two pages is not
+    one); and, in a document of two or more pages, a bare page number there."""
+    def edges(lines: Sequence[str]) -> list[int]:
+        filled = [i for i, ln in enumerate(lines) if ln.strip()]
+        return sorted(set(filled[:2] + filled[-2:]))
+
+    def plain(line: str) -> str:
+        return " ".join(line.split()).lower()
+
+    need = max(2, math.ceil(len(pages) / 2))
+    same = Counter(k for lines in pages for k in {plain(lines[i]) for i in edges(lines)})
+    shapes: dict[str, list[set[int]]] = {}  # a line's shape (numbers as #) -> per page, number - page
+    for n, lines in enumerate(pages):
+        for i in edges(lines):
+            numbers = [int(x) for x in re.findall(r"\d{1,6}", lines[i])]
+            if numbers:
+                shapes.setdefault(re.sub(r"\d+", "#", plain(lines[i])), []).append({x - n for x in numbers})
+
+    def counts_pages(line: str) -> bool:
+        seen = shapes.get(re.sub(r"\d+", "#", plain(line)), [])
+        return len(seen) >= max(3, need) and bool(set.intersection(*seen))
+
+    # A line that starts in lower case ends a sentence ("... over the\nyear."), whatever recurs.
+    return [{i for i in edges(lines) if len(lines[i].split()) <= 15 and not lines[i].strip()[:1].islower()
+             and (same[plain(lines[i])] >= need or counts_pages(lines[i])
+                  or (len(pages) > 1 and _PAGE_NUMBER.match(lines[i].strip())))} for lines in pages]
+
+
+def pdf_document(pages: Sequence[str]) -> Document:
+    """A PDF's pages (as extracted) -> its Document: running headers, footers and page numbers
+    taken out of the text flow (they go, one a line, after the text, marked as furniture, so that
+    cleaning removes them with a reason); each page reflowed; a paragraph that runs on over a page
+    break (the page ends without a sentence end and the next starts in lower case) made one."""
+    split = [page.splitlines() for page in pages]
+    furniture = _furniture(split)
+    compounds = {m.group().lower() for page in pages for m in _COMPOUND.finditer(page)}
+    text, starts, aside = "", [], []
+    for lines, extra in zip(split, furniture):
+        aside.extend(" ".join(lines[i].split()) for i in sorted(extra))
+        body = reflow("\n".join(ln for i, ln in enumerate(lines) if i not in extra), compounds)
+        if text and body[:1].islower() and not re.search(r"[.!?:;][\"'”’)]*$", text):
+            joined = _wrap(text, body, compounds)
+            starts.append(len(joined) - len(body))
+            text = joined
+        else:
+            text += "\n\n" if text else ""
+            starts.append(len(text))
+            text += body
+    marks = []
+    for line in aside:
+        text += "\n\n"
+        marks.append(len(text))
+        text += line
+    return Document(text + "\n\n", tuple(starts), furniture=frozenset(marks))
+
+
 def read_pdf(path: Path) -> Document:
-    """.pdf: text per page (pypdf), reflowed into paragraphs; page starts are kept for "p. N"."""
+    """.pdf: text per page (pypdf), in pdf_document's shape; page starts are kept for "p. N"."""
     import logging
 
     import pypdf
@@ -453,19 +544,16 @@ def read_pdf(path: Path) -> Document:
         # empty user password, as in every viewer.
         if reader.is_encrypted and not reader.decrypt(""):  # AES needs `cryptography` (pinned)
             raise UnreadableFileError("the PDF is encrypted (it needs a password to open)")
-        pages = [reflow(page.extract_text() or "") for page in reader.pages]
+        pages = [page.extract_text() or "" for page in reader.pages]
     except UnreadableFileError:
         raise
     except Exception as exc:  # pypdf raises many types for damaged files
         # The library's words name the file's full path and its internals: the type says enough.
         raise UnreadableFileError(f"not a readable PDF: damaged, or not a PDF ({type(exc).__name__})") from exc
-    text, starts = "", []
-    for page in pages:
-        starts.append(len(text))
-        text += page + "\n\n"
-    if not text.strip():
+    doc = pdf_document(pages)
+    if not doc.text[:min(doc.furniture, default=len(doc.text))].strip():  # headers and footers alone
         raise UnreadableFileError("the PDF has no extractable text (scanned images?)")
-    return Document(text, tuple(starts))
+    return doc
 
 
 def read_docx(path: Path) -> Document:

@@ -258,7 +258,7 @@ def _ingest_files(files: Sequence[SourceFile], skipped: list[Skipped], index_dir
         try:
             document = read_document(f.path)
             text = document.text
-            spans, removed = clean(text, document.content_lines)
+            spans, removed = clean(text, document.content_lines, document.furniture)
             pieces = split_paragraphs(f.doc, text, settings.max_tokens, encoder.count_tokens, spans)
         except UnreadableFileError as exc:
             failed.append((f, str(exc)))

@@ -122,6 +122,79 @@ def test_reflow_joins_hard_wrapped_lines():
                             "supplied by snowmobile every two weeks.")
 
 
+def test_reflow_makes_words_broken_at_line_ends_whole():
+    page = ("The agency expanded its interna-\n"
+            "tional operations with a well-\n"
+            "known partner and a co\u00ad\n"
+            "operative plan.\n")
+    # "well-known" keeps its hyphen where the document writes it so elsewhere; a soft hyphen and a
+    # typesetter's break go.
+    assert reflow(page, {"well-known"}) == ("The agency expanded its international operations with a "
+                                            "well-known partner and a cooperative plan.")
+    assert "wellknown" in reflow(page)
+
+
+def test_pdf_running_headers_footers_and_page_breaks(tmp_path):
+    """A report's running header and "Page n of N" footer are neither text nor paragraphs of their
+    own (they were glued to the last sentence of each page), a paragraph that runs over a page
+    break is one paragraph, and the section headings that open the pages stay."""
+    from fpdf import FPDF
+
+    from citewise.clean import clean
+    from citewise.load import pdf_document
+
+    class Report(FPDF):
+        def header(self):
+            self.set_font("Helvetica", size=9)
+            self.cell(0, 8, "Acme Corp - Annual Report 2025", align="C")
+            self.ln(12)
+
+        def footer(self):
+            self.set_y(-15)
+            self.set_font("Helvetica", size=9)
+            self.cell(0, 8, f"Page {self.page_no()} of {{nb}}", align="C")
+
+    pdf = Report()
+    pdf.alias_nb_pages()
+    filler = ("Our teams reviewed every supplier contract and renegotiated the terms of delivery, "
+              "payment and quality control across all of the regions where the company operates. ") * 6
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=11)
+    for n, region in enumerate(("north", "south", "east", "west"), 1):
+        pdf.multi_cell(0, 8, f"Results in the {region}", new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 6, filler, new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(4)
+        # Long paragraphs: page breaks fall inside them.
+        pdf.multi_cell(0, 6, filler * 2 + f"Revenue in region {n} reached {40 + n} million euros over the year.",
+                       new_x="LMARGIN", new_y="NEXT")
+    pdf.output(str(tmp_path / "report.pdf"))
+    doc = read_document(tmp_path / "report.pdf")
+    spans, removed = clean(doc.text, doc.content_lines, doc.furniture)
+    kept = "\n".join(doc.text[s.start:s.end] for s in spans)
+    assert "Page " not in kept and "Acme Corp" not in kept
+    pages = len(doc.page_starts)
+    assert pages >= 3
+    assert sorted(r.text for r in removed if r.reason == "page header, footer or number") == \
+        ["Acme Corp - Annual Report 2025"] * pages + [f"Page {n} of {pages}" for n in range(1, pages + 1)]
+    assert all(f"Results in the {region}" in kept for region in ("north", "south", "east", "west"))
+    paragraphs = doc.text[:min(doc.furniture)].strip().split("\n\n")
+    assert len(paragraphs) == 8 and not any(p[:1].islower() for p in paragraphs)  # none cut at a page
+    assert all(f"Revenue in region {n} reached {40 + n} million euros" in doc.text for n in (1, 2, 3, 4))
+    # A page that starts inside a paragraph starts there: its text is cited with its own page.
+    assert doc.page_at(doc.text.index("Results in the north")) == 1
+    assert doc.page_at(doc.text.index("Revenue in region 4")) == pages
+    # The same, from extracted pages directly: a bare page number goes too, in a document of pages.
+    doc = pdf_document(["Intro text that ends here.\n3", "Next page text.\n4"])
+    assert doc.text.startswith("Intro text that ends here.\n\nNext page text.") and len(doc.furniture) == 2
+    # A sentence that runs on over a page break, a word broken there too.
+    doc = pdf_document(["Header\nThe probe carried eleven instru-\nPage 1", "Header\nments to the Moon.\nPage 2"])
+    assert doc.text.startswith("The probe carried eleven instruments to the Moon.\n\n")
+    assert doc.page_at(doc.text.index("ments to")) == 2
+    # A heading that differs only by its number atop two pages is no running header.
+    doc = pdf_document(["Section 1 Results\nText one.", "Section 2 Results\nText two."])
+    assert not doc.furniture and "Section 2 Results" in doc.text
+
+
 MARKDOWN = """# Zephyr Rover notes
 
 ## Background
