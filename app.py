@@ -240,11 +240,13 @@ def build(searcher, llm: Any = None, max_upload_mb: float = 20.0) -> Any:
                             api_name="ui_remove", api_visibility="private",
                             js="(name) => (name && confirm('Remove ' + name + ' from the index? Its paragraphs are "
                                "deleted from the index (the file itself is not touched).')) ? name : null")
-        for i, trigger in enumerate((button.click, question.submit)):
-            trigger(ask_ui, inputs=[question, top_k, abstain, answerer], outputs=[raw, answer, sources],
-                    api_name=f"ui_ask_{i}", api_visibility="private").then(
-                remember, inputs=[raw, history], outputs=[history, earlier], api_name=f"ui_remember_{i}",
-                api_visibility="private")
+        # The button and Enter are one event: a question asked while another is being answered is
+        # answered next (always_last), not dropped, and never two at once from one page.
+        gr.on([button.click, question.submit], ask_ui, inputs=[question, top_k, abstain, answerer],
+              outputs=[raw, answer, sources], api_name="ui_ask", api_visibility="private",
+              trigger_mode="always_last").then(
+            remember, inputs=[raw, history], outputs=[history, earlier], api_name="ui_remember",
+            api_visibility="private")
         demo.load(restore, inputs=history, outputs=[raw, answer, sources, earlier], api_name="ui_restore",
                   api_visibility="private")
         demo.load(opened, outputs=[docs_table, doc, removed_table], api_name="ui_documents",
@@ -289,6 +291,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"app.py: warning: serving on {args.host} without --auth: anyone who can reach it can ask "
               "and upload", file=sys.stderr)
     demo = build(searcher, llm, args.max_upload_mb)
+    try:  # load the reader and start the encoder now: the first question took 3 s more than the rest
+        searcher.ask("What is this about?")
+    except CitewiseError:
+        pass  # the first real question says what is wrong
     print(f"citewise: serving {args.index} at http://{args.host}:{args.port}", file=sys.stderr)
     demo.queue(default_concurrency_limit=4).launch(server_name=args.host, server_port=args.port, css=CSS, auth=auth,
                                                    max_file_size=f"{args.max_upload_mb:g}mb",

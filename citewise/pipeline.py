@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import re
 import threading
 import time
 from dataclasses import dataclass, field, replace
@@ -27,7 +28,7 @@ from .retrieve import asks_about_comments, demote, hybrid, rerank
 from .short import reader_phrase
 from .qdrant_store import QdrantTarget
 from .qtype import expected_type, holds_type, is_full_sentence
-from .text import compound_parts, has_cjk, sentence_spans, terms
+from .text import compound_parts, has_cjk, sentence_spans, stem, terms
 from .types import Answer, Citation, Hit, Paragraph
 
 if TYPE_CHECKING:
@@ -487,6 +488,15 @@ class Searcher:
         df = self._df.get(term, 0)
         return math.log(1.0 + (self._n - df + 0.5) / (df + 0.5))
 
+    def holds(self, term: str) -> bool:
+        """Whether an indexed paragraph holds the term: as it is, as a piece of a compound
+        ("march" of "march-6a"), or, for a compound of the question, each of its pieces
+        ("french-language" where the documents write "French language")."""
+        if self._df.get(term, 0) > 0 or term in self._parts:
+            return True
+        pieces = [x for x in re.split(r"[\W_]+", term) if x]
+        return len(pieces) > 1 and all(self._df.get(stem(x), 0) > 0 or stem(x) in self._parts for x in pieces)
+
     def max_idf(self) -> float:
         """The IDF of a term no paragraph holds."""
         return math.log(1.0 + (self._n + 0.5) / 0.5)
@@ -568,7 +578,7 @@ class Searcher:
         threshold = s.abstain_threshold if s.abstain_threshold is not None and abstain is None \
             else abstain_threshold(level)
         abstain = confidence is None or confidence < threshold
-        held = {t for t in terms(question) if self._df.get(t, 0) > 0 or t in self._parts}
+        held = {t for t in terms(question) if self.holds(t)}
         missing = not_in_documents(question, held)
         # A model number or code that no document holds ("AeroBrew X3", "error E05") names a thing
         # the documents do not cover: an answer about its neighbour ("X2") would be wrong with

@@ -7,6 +7,8 @@ from typing import Any, Collection
 
 CSS = """
 .cw-answer { font-size: 1.05rem; line-height: 1.6; }
+.cw-answer, .cw-card, .cw-history, .cw-note { overflow-wrap: anywhere; }
+.cw-asked { font-size: 0.9rem; opacity: 0.8; margin-bottom: 4px; }
 .cw-unsupported { background: rgba(220,38,38,0.10); text-decoration: underline wavy rgba(220,38,38,0.6); }
 .cw-draft { opacity: 0.7; font-style: italic; }
 .cw-note { font-size: 0.85rem; opacity: 0.8; margin-bottom: 6px; }
@@ -96,6 +98,13 @@ def unsure_note(result: dict[str, Any]) -> str:
     return f'<div class="cw-note cw-unsure" data-testid="unsure">{html.escape(unsure_text(result.get("confidence")))}</div>'
 
 
+def asked(result: dict[str, Any]) -> str:
+    """The question an answer answers, over it: the box may hold the next question already."""
+    question = result.get("question") or ""
+    shown = question if len(question) <= 300 else question[:300].rstrip() + " …"
+    return f'<div class="cw-asked" data-testid="asked">Q: {html.escape(shown)}</div>' if question else ""
+
+
 def answer_html(result: dict[str, Any], stale: Collection[str] = ()) -> str:
     """The answer text with each [n] as a link to its source card; `stale`: the ids of the
     paragraphs it shows that the index no longer holds as they were (an answer restored from an
@@ -104,8 +113,8 @@ def answer_html(result: dict[str, Any], stale: Collection[str] = ()) -> str:
         return ""
     text = html.escape(result["answer"])
     if result["abstained"]:
-        return (f'<div class="cw-answer cw-abstain" data-testid="abstained">{stale_note(result, stale)}{text}'
-                f'{absent_note(result)}</div>')
+        return (f'<div class="cw-answer cw-abstain" data-testid="abstained">{asked(result)}{stale_note(result, stale)}'
+                f'{text}{absent_note(result)}</div>')
     where = {c["n"]: f'{c["doc"]} paragraph {c["paragraph"]}' for c in result.get("citations", [])}
 
     def link(n: int | str) -> str:
@@ -138,8 +147,8 @@ def answer_html(result: dict[str, Any], stale: Collection[str] = ()) -> str:
         n = next((c["n"] for c in result["citations"] if result["short_answer"] in c["quote"]), 1)
         short = (f'<div class="cw-short" data-testid="short-answer"><strong>'
                  f'{html.escape(result["short_answer"])}</strong> {link(n)}</div>')
-    return (f'<div class="cw-answer" data-testid="answer">{stale_note(result, stale)}{unsure_note(result)}{short}{linked}'
-            f'{absent_note(result)}</div>')
+    return (f'<div class="cw-answer" data-testid="answer">{asked(result)}{stale_note(result, stale)}{unsure_note(result)}'
+            f'{short}{linked}{absent_note(result)}</div>')
 
 
 def _highlighted(text: str, start: int, end: int) -> str:
@@ -168,7 +177,7 @@ def sources_html(result: dict[str, Any], stale: Collection[str] = ()) -> str:
     for c in result["citations"]:
         gone = c["id"] in stale
         cards.append(
-            f'<div class="cw-card{" cw-stale" if gone else ""}" id="cw-cite-{c["n"]}" data-testid="citation">'
+            f'<div class="cw-card{" cw-stale" if gone else ""}" id="cw-cite-{c["n"]}" tabindex="-1" data-testid="citation">'
             f'<h4>[{c["n"]}] {_where(c)}{" · no longer in the index as quoted" if gone else ""}</h4>'
             f'<div class="cw-meta">{_kind(c)} · id {html.escape(c["id"])} · score {c["score"]:.3f}'
             f'{_also_in(c)}</div>'

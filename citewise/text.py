@@ -94,9 +94,19 @@ def _windows(base: int, line: str) -> list[tuple[int, str]]:
 _TOKEN = re.compile(r"\w+(?:[-'’.]\w+)*", re.UNICODE)
 
 
+# Accents on Latin letters, as NFD writes them: combining marks after a-z.
+_LATIN_MARKS = re.compile(r"(?<=[a-z])[\u0300-\u036f]+")
+
+
 def fold(text: str) -> str:
-    """Normalise for matching only (NFKC, casefold, curly quotes): never for display."""
+    """Normalise for matching only (NFKC, casefold, curly quotes, accents off Latin letters):
+    never for display."""
     text = unicodedata.normalize("NFKC", text).casefold()
+    if not text.isascii():
+        # People type "Mongke", "Herve", "Francois" for "Möngke", "Hervé", "François" (what Lucene's
+        # ASCII folding does for them). Marks on other scripts stay: Cyrillic "й" is not "и", and a
+        # Japanese voiced mark (U+3099) is outside this block.
+        text = unicodedata.normalize("NFC", _LATIN_MARKS.sub("", unicodedata.normalize("NFD", text)))
     return text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
 
 

@@ -93,6 +93,32 @@ def test_ask_in_the_browser_and_see_a_cited_answer(server, browser):
     page.close()
 
 
+def test_a_question_asked_while_one_is_answered_is_answered_next(server, browser):
+    """Asked 20 ms after another (the first still being answered), a second question is answered
+    after it, with its question shown over the answer (it was dropped: the box held the second
+    question over the first one's answer); following a citation by keyboard puts focus on its card."""
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page.goto(server)
+    box = page.locator("#cw-question textarea")
+    first, second = "Who is the Director of UNOOSA?", "How many orbits around the Earth did Yang make in Shenzhou 5?"
+    box.fill(first)
+    box.press("Enter")
+    page.wait_for_timeout(20)
+    box.fill(second)
+    box.press("Enter")
+    expect(page.locator("[data-testid=asked]")).to_have_text(f"Q: {second}", timeout=60_000)
+    expect(page.locator("[data-testid=short-answer] strong")).to_have_text("14")
+    items = page.locator("[data-testid=history] li")
+    expect(items).to_have_count(2, timeout=60_000)
+    assert second in items.nth(0).inner_text() and first in items.nth(1).inner_text()
+    page.locator("[data-testid=answer] a.cw-cite").first.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#cw-cite-1")).to_be_focused()
+    page.close()
+
+
 def test_unanswerable_question_looks_different(server, browser):
     page = browser.new_page(viewport={"width": 390, "height": 844})
     page.goto(server)
