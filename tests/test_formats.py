@@ -3,7 +3,8 @@ import pytest
 
 from citewise import store
 from citewise.errors import UnreadableFileError
-from citewise.load import read_document, reflow
+from citewise.load import read_document, wrap
+from citewise.pdf import Line, Page, Table
 
 HTML = """<!doctype html><html><head><title>Probe news</title></head><body>
 <nav><a href="/">Home</a> <a href="/news">News</a> <a href="/about">About us</a></nav>
@@ -103,35 +104,54 @@ def test_corrupt_pdf_and_docx_are_refused_with_reasons(tmp_path):
         assert str(tmp_path) not in str(caught.value)  # no server path in what a user reads
 
 
-def test_reflow_joins_hard_wrapped_lines():
-    page = ("The probe landed near the crater rim on Tuesday after a\n"
-            "seven month cruise through deep space and a long descent.\n"
-            "Short end.\n"
-            "Engineers confirmed that all eleven instruments were working\n"
-            "and that the first images had arrived at mission control today.\n")
-    assert reflow(page).split("\n\n") == [
-        "The probe landed near the crater rim on Tuesday after a seven month cruise through deep space "
-        "and a long descent. Short end.",
-        "Engineers confirmed that all eleven instruments were working and that the first images had "
-        "arrived at mission control today."]
-    # A heading stays on its own line above its paragraph instead of running into the first sentence.
-    page = ("Operations\n"
-            "The station houses fourteen researchers during the summer season and is supplied by\n"
-            "snowmobile every two weeks.\n")
-    assert reflow(page) == ("Operations\nThe station houses fourteen researchers during the summer season and is "
-                            "supplied by snowmobile every two weeks.")
+def _lines(*rows: str, top: float = 50.0, pitch: float = 14.0, size: float = 11.0) -> list[Line]:
+    """Lines of body text, one pitch apart; a row "" leaves a paragraph's gap."""
+    out, y = [], top
+    for row in rows:
+        if row:
+            out.append(Line(row, y, 50.0, size))
+        y += pitch
+    return out
 
 
-def test_reflow_makes_words_broken_at_line_ends_whole():
-    page = ("The agency expanded its interna-\n"
-            "tional operations with a well-\n"
-            "known partner and a co\u00ad\n"
-            "operative plan.\n")
-    # "well-known" keeps its hyphen where the document writes it so elsewhere; a soft hyphen and a
-    # typesetter's break go.
-    assert reflow(page, {"well-known"}) == ("The agency expanded its international operations with a "
-                                            "well-known partner and a cooperative plan.")
-    assert "wellknown" in reflow(page)
+def test_pdf_layout_makes_paragraphs_headings_lists_and_tables():
+    """Set text says what the words alone do not: a gap wider than the line pitch ends a paragraph,
+    a larger or bold line is a heading (numbered or not) that opens its section, a bullet opens a
+    list item under its lead-in, and a table reads by row and column. (pypdf's plain text ran
+    sections, lists and tables into one another: a table was a run of words.)"""
+    from citewise.load import pdf_document
+
+    body = _lines("The probe landed near the crater rim on Tuesday after a seven",
+                  "month cruise. The landing was watched by the whole team.", "",
+                  "Engineers confirmed that all eleven instruments were working", "and sending data.")
+    heading = [Line("2. Operations", 20.0, 50.0, 14.0, True)]
+    items = _lines("The crew will need:", "• water for three days;", "• a radio.", top=130.0)
+    table = Table(180.0, (("Region", "Revenue ($M)", "Largest customer"), ("Europe", "98", "Stadtwerke Kiel"),
+                          ("Asia", "18", None)), bold_header=True)
+    after = _lines("Revenue by region is shown above, in millions of dollars, for the year.", top=240.0)
+    doc = pdf_document([Page(tuple(heading + body + items + after), (table,))])
+    assert doc.text.strip() == (
+        "2. Operations\nThe probe landed near the crater rim on Tuesday after a seven month cruise. The landing "
+        "was watched by the whole team.\n\nEngineers confirmed that all eleven instruments were working and "
+        "sending data.\n\nThe crew will need:\n• water for three days;\n• a radio.\n\n"
+        "Region: Europe; Revenue ($M): 98; Largest customer: Stadtwerke Kiel.\nRegion: Asia; Revenue ($M): 18."
+        "\n\nRevenue by region is shown above, in millions of dollars, for the year.")
+    # Headings, items and rows are content by their form: cleaning never takes them for link lists.
+    for line in ("2. Operations", "• a radio.", "Region: Asia"):
+        assert doc.text.index(line) in doc.content_lines
+    assert doc.text.index("The crew will need:") not in doc.content_lines
+
+
+def test_wrap_makes_words_broken_at_line_ends_whole():
+    assert wrap("expanded its interna-", "tional operations") == "expanded its international operations"
+    assert wrap("a co\u00ad", "operative plan") == "a cooperative plan"  # a soft hyphen is only a break
+    # A compound keeps its hyphen: written so elsewhere, a letter, a number, a hyphenated prefix.
+    assert wrap("a well-", "known partner", {"well-known"}) == "a well-known partner"
+    assert wrap("a new X-", "ray machine") == "a new X-ray machine"
+    assert wrap("the 2024-", "2025 year") == "the 2024-2025 year"
+    assert wrap("a non-", "executive director") == "a non-executive director"
+    assert wrap("the self-", "assessment form") == "the self-assessment form"
+    assert wrap("ends here.", "Next") == "ends here. Next"
 
 
 def test_pdf_running_headers_footers_and_page_breaks(tmp_path):
@@ -183,15 +203,18 @@ def test_pdf_running_headers_footers_and_page_breaks(tmp_path):
     # A page that starts inside a paragraph starts there: its text is cited with its own page.
     assert doc.page_at(doc.text.index("Results in the north")) == 1
     assert doc.page_at(doc.text.index("Revenue in region 4")) == pages
-    # The same, from extracted pages directly: a bare page number goes too, in a document of pages.
-    doc = pdf_document(["Intro text that ends here.\n3", "Next page text.\n4"])
+    # The same from laid-out pages: a bare page number goes too, in a document of pages.
+    doc = pdf_document([Page(tuple(_lines("Intro text that ends here.", "", "", "3", top=50))),
+                        Page(tuple(_lines("Next page text.", "", "", "4", top=50)))])
     assert doc.text.startswith("Intro text that ends here.\n\nNext page text.") and len(doc.furniture) == 2
     # A sentence that runs on over a page break, a word broken there too.
-    doc = pdf_document(["Header\nThe probe carried eleven instru-\nPage 1", "Header\nments to the Moon.\nPage 2"])
+    doc = pdf_document([Page(tuple(_lines("Header", "", "The probe carried eleven instru-", "", "", "Page 1"))),
+                        Page(tuple(_lines("Header", "", "ments to the Moon.", "", "", "Page 2")))])
     assert doc.text.startswith("The probe carried eleven instruments to the Moon.\n\n")
     assert doc.page_at(doc.text.index("ments to")) == 2
     # A heading that differs only by its number atop two pages is no running header.
-    doc = pdf_document(["Section 1 Results\nText one.", "Section 2 Results\nText two."])
+    doc = pdf_document([Page(tuple(_lines("Section 1 Results", "Text one."))),
+                        Page(tuple(_lines("Section 2 Results", "Text two.")))])
     assert not doc.furniture and "Section 2 Results" in doc.text
 
 
@@ -256,7 +279,7 @@ def test_a_pdf_with_only_an_owner_password_is_read_one_that_needs_a_password_is_
 
     for user in ("", "secret"):
         pdf = FPDF()
-        # AES, as most PDF writers use now (pypdf needs `cryptography` for it).
+        # AES, as most PDF writers use now (pdfminer.six needs `cryptography` for it).
         pdf.set_encryption(owner_password="owner", user_password=user, encryption_method=EncryptionMethod.AES_128)
         pdf.add_page()
         pdf.set_font("Helvetica", size=12)

@@ -1,0 +1,195 @@
+"""PDF -> text in citewise's shape, from the page layout: pdfplumber (over pdfminer.six) gives each
+line with its place and font, and the tables it finds by their ruling lines; the rest is pure.
+
+A line's place and size say what the bare text cannot: a paragraph ends where the gap to the next
+line is wider than the page's usual line pitch (or the next line is indented), a heading is set
+larger or bold, a bullet or a number opens a list item, and a table's cells are read by row and
+column instead of as a run of words. Running headers, footers and page numbers are found by
+load.furniture, and a paragraph that runs on over a page break is joined (load.join_pages).
+"""
+from __future__ import annotations
+
+import re
+import statistics
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Sequence
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of text as laid out: its distance from the page top, left edge and font."""
+
+    text: str
+    top: float
+    x0: float = 0.0
+    size: float = 10.0
+    bold: bool = False
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table found on a page, by its top edge: rows of cell texts (None for a merged cell's
+    continuation), and whether its first row is set in bold."""
+
+    top: float
+    rows: tuple[tuple[str | None, ...], ...]
+    bold_header: bool = False
+
+
+@dataclass(frozen=True)
+class Page:
+    lines: tuple[Line, ...]
+    tables: tuple[Table, ...] = ()
+
+
+# A list item's opening: a bullet sign, or a number or letter with "." or ")" ("3.", "b)").
+BULLET = re.compile(r"^([•▪◦‣∙·●○■□➢➤►\-–—*]|\(?(\d{1,2}|[a-z])[.)])\s+\S")
+_SENTENCE_END = re.compile(r"[.!?:][\"'”’)\]]*$")
+
+
+def read_layout(path: Path) -> list[Page]:
+    """Each page's lines (in pdfminer's reading order, columns one after the other) outside its
+    tables, and its tables. The one function here that opens the file."""
+    import pdfplumber
+    from pdfminer.layout import LTTextContainer, LTTextLineHorizontal
+
+    pages = []
+    with pdfplumber.open(path, laparams={}) as pdf:
+        for page in pdf.pages:
+            found = page.find_tables()
+            boxes = [t.bbox for t in found]  # (x0, top, x1, bottom), from the page top
+            tables = []
+            for t in found:
+                rows = tuple(tuple(None if c is None else " ".join(c.split()) for c in row) for row in t.extract())
+                first = t.rows[0].bbox if t.rows else None
+                chars = [c for c in page.chars if first and first[0] <= c["x0"] <= first[2]
+                         and first[1] <= c["top"] <= first[3] and c["text"].strip()]
+                bold = bool(chars) and all("bold" in c["fontname"].lower() for c in chars)
+                tables.append(Table(t.bbox[1], rows, bold))
+            lines = []
+            for box in page.layout:
+                if not isinstance(box, LTTextContainer):
+                    continue
+                for ln in box:
+                    if not isinstance(ln, LTTextLineHorizontal):
+                        continue
+                    text = " ".join(ln.get_text().split())
+                    top = page.height - ln.y1
+                    mid_x, mid_y = (ln.x0 + ln.x1) / 2, page.height - (ln.y0 + ln.y1) / 2
+                    if not text or any(b[0] <= mid_x <= b[2] and b[1] <= mid_y <= b[3] for b in boxes):
+                        continue
+                    chars = [c for c in ln if hasattr(c, "fontname") and c.get_text().strip()]
+                    size = statistics.median(c.size for c in chars) if chars else ln.height
+                    bold = bool(chars) and sum("bold" in c.fontname.lower() for c in chars) > len(chars) / 2
+                    lines.append(Line(text, top, ln.x0, round(size, 1), bold))
+            pages.append(Page(tuple(lines), tuple(sorted(tables, key=lambda t: t.top))))
+    return pages
+
+
+@dataclass(frozen=True)
+class Style:
+    """The document's body text: its font size, line pitch, left edge and usual line width."""
+
+    size: float
+    pitch: float
+    left: float
+    width: float
+    bold: bool
+
+
+def body_style(pages: Sequence[Page]) -> Style:
+    """The most common font size (by characters) is the body's; its pitch is the median distance
+    between consecutive body lines that follow each other in one column."""
+    lines = [ln for p in pages for ln in p.lines]
+    if not lines:
+        return Style(10.0, 12.0, 0.0, 1.0, False)
+    by_size: dict[float, int] = {}
+    for ln in lines:
+        by_size[ln.size] = by_size.get(ln.size, 0) + len(ln.text)
+    size = max(by_size, key=by_size.get)
+    body = [ln for ln in lines if ln.size == size]
+    steps = [b.top - a.top for p in pages for a, b in zip(p.lines, p.lines[1:])
+             if a.size == b.size == size and 0 < b.top - a.top < 3 * size and abs(a.x0 - b.x0) < size]
+    pitch = statistics.median(steps) if steps else 1.2 * size
+    left = statistics.median(ln.x0 for ln in body)
+    width = sorted(len(ln.text) for ln in body)[int(len(body) * 0.8)]
+    bold = sum(ln.bold for ln in body) > len(body) / 2
+    return Style(size, pitch, left, max(width, 1), bold)
+
+
+def is_heading(line: Line, style: Style) -> bool:
+    """Set larger than the body, or in bold where the body is not, and short, without a sentence end."""
+    short = len(line.text.split()) <= 14 and not _SENTENCE_END.search(line.text)
+    return short and (line.size >= style.size + 1 or (line.bold and not style.bold))
+
+
+Block = tuple[list[str], list[bool]]  # a block's lines, and which of them are structural
+
+
+def page_blocks(page: Page, style: Style, skip: set[int], table_rows: Callable[[list, bool], list[str]],
+                wrap: Callable[[str, str], str]) -> list[Block]:
+    """A page's blocks in reading order: a paragraph is one line (its wrapped lines joined by
+    `wrap`, which makes broken words whole), headings open the block after them, a list is a line
+    an item (a lead-in ending ":" first), a table a row a line (`table_rows`: load's cell naming).
+    Headings, items and rows are structural. `skip`: indices of lines that are page furniture."""
+    blocks: list[Block] = []
+    pending: list[str] = []  # headings waiting for their block
+    current: list[str] = []
+    listing = False
+    prev: Line | None = None
+    tables = list(page.tables)
+
+    def emit(lines: list[str], structural: bool) -> None:
+        if lines or pending:
+            marks = [True] * len(pending) + [structural] * len(lines)
+            if listing and lines and lines[0].endswith(":") and not BULLET.match(lines[0]):
+                marks[len(pending)] = False  # the lead-in is a sentence of its own
+            blocks.append((pending + lines, marks))
+            pending.clear()
+
+    def flush() -> None:
+        nonlocal current, listing
+        if current:
+            emit(current, listing)
+        current, listing = [], False
+
+    for i, line in enumerate(page.lines):
+        if i in skip:
+            continue
+        while tables and tables[0].top <= line.top:
+            flush()
+            table = tables.pop(0)
+            emit(table_rows([list(r) for r in table.rows], table.bold_header), True)
+            prev = None
+        step = line.top - prev.top if prev else 0.0
+        gap = prev is None or step > 1.4 * style.pitch or step < -style.size or abs(line.size - prev.size) > 0.5 \
+            or abs(line.x0 - prev.x0) > 20 * style.size  # another column
+        ended = prev is not None and _SENTENCE_END.search(prev.text) is not None
+        indent = ended and line.x0 - style.left > 0.8 * style.size and not BULLET.match(line.text)
+        short_end = ended and len(prev.text) < 0.75 * style.width
+        if is_heading(line, style):
+            if prev is not None and pending and not gap and not current:
+                pending[-1] += " " + line.text  # a heading set on two lines
+            else:
+                flush()
+                pending.append(line.text)
+        elif BULLET.match(line.text) and line.size <= style.size + 0.5:
+            lead_in = current and not listing and current[-1].endswith(":")  # "You will need:"
+            if not lead_in and (gap or not listing):
+                flush()
+            listing = True
+            current.append(line.text)
+        elif listing and not gap and line.x0 > style.left + 0.5 * style.size and current:
+            current[-1] = wrap(current[-1], line.text)  # an item's wrapped line, indented under it
+        elif gap or indent or short_end or listing or not current:
+            flush()
+            current = [line.text]
+        else:
+            current[-1] = wrap(current[-1], line.text)
+        prev = line
+    flush()
+    for table in tables:  # tables below the last line
+        emit(table_rows([list(r) for r in table.rows], table.bold_header), True)
+    emit([], True)  # headings at the very end
+    return blocks
