@@ -21,7 +21,10 @@ def open_searcher(index: Path, settings: Settings = Settings(), build_default: b
     if build_default and index == DEFAULT_INDEX and not (index / "manifest.json").exists():
         print("No index yet: building index/ from the bundled sample corpus ...", file=sys.stderr)
         ingest(None, index, progress=sys.stderr.isatty())
-    return Searcher(index, settings)
+    searcher = Searcher(index, settings)
+    for notice in searcher.notices():
+        print(f"note: {notice}", file=sys.stderr)
+    return searcher
 
 
 def add_answer_options(parser: argparse.ArgumentParser) -> None:

@@ -488,6 +488,14 @@ class Searcher:
         df = self._df.get(term, 0)
         return math.log(1.0 + (self._n - df + 0.5) / (df + 0.5))
 
+    def notices(self) -> list[str]:
+        """What a user should know about the loaded index before asking (said at the edges)."""
+        if self.index.manifest.get("lexical", store.LEXICAL_SCHEME) == store.LEXICAL_SCHEME:
+            return []
+        return [f"{self.index_dir} was built by an earlier citewise, whose words did not fold accents or match "
+                "British and American spellings; run ingest.py on its documents again (nothing is re-embedded) "
+                "so that 'Herve' finds 'Hervé' and 'center' finds 'centre'."]
+
     def holds(self, term: str) -> bool:
         """Whether an indexed paragraph holds the term: as it is, as a piece of a compound
         ("march" of "march-6a"), or, for a compound of the question, each of its pieces

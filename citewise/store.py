@@ -24,6 +24,10 @@ DENSE = "dense.faiss"
 VECTORS = "vectors.npy"  # the paragraph vectors, exact (the FAISS index may hold them quantised)
 SENTENCES = "sentences.npy"
 LEXICAL = "bm25"
+# How paragraphs became BM25 terms (citewise.text.terms). A question is read the same way, so an
+# index whose terms were made otherwise matches some words less well until it is rebuilt.
+LEXICAL_SCHEME = ("bm25s (Lucene BM25, k1=1.5, b=0.75, Snowball English stems of words folded with their "
+                  "accents off, British spellings as American)")
 READ_CHUNK = 256 * 2**20  # bytes per read when a span of rows is read at once (re-ingest's cache)
 
 
@@ -336,7 +340,7 @@ def make_manifest(settings: Settings, dim: int, paragraphs: Sequence[Paragraph],
         "metric": "inner_product_on_unit_vectors",
         "faiss_index": faiss_kind,
         "faiss_params": faiss_params or {},
-        "lexical": "bm25s (Lucene BM25, k1=1.5, b=0.75, Snowball English stems)",
+        "lexical": LEXICAL_SCHEME,
         "settings": settings.to_dict(),
         "documents": documents,
         "skipped": skipped,

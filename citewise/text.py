@@ -159,9 +159,37 @@ def words(text: str, drop_stopwords: bool = True) -> list[str]:
     return [w for w in found if w and w not in stop]
 
 
+# British spellings as American ones, so that "centre", "colour", "organisation", "analyse",
+# "catalogue", "defence", "travelled" match "center", "color", ... (the regular patterns of the
+# two spellings: "American and British English spelling differences", Wikipedia). Applied to both
+# documents and questions, a word the rule over-reaches on ("acre" -> "acer") still matches itself.
+_BRITISH = (
+    (re.compile(r"^(\w{2,}[^aeiouy\W])re(s?)$"), r"\1er\2"),  # centre, metres, theatre, fibre
+    (re.compile(r"^(\w{2,}[^aeiouy\W])red$"), r"\1ered"),  # centred
+    (re.compile(r"^(?!(?:contour|detour|devour|glamour|troubadour|paramour|velour|amour)s?$)(\w{3,})our(s|ed|ing|ful|fully|ite|ites|able|ably|er|ers|"
+                r"ist|ists|less|al|ally|hood|hoods)?$"), r"\1or\2"),  # colour, labour, behaviour, favourite
+    (re.compile(r"^(\w{3,})is(e|es|ed|ing|ation|ations|er|ers|able)$"), r"\1iz\2"),  # organise, realisation
+    (re.compile(r"^(\w{2,})ys(e|es|ed|ing|er|ers)$"), r"\1yz\2"),  # analyse, paralysed
+    (re.compile(r"^(\w{4,})ogue(s?)$"), r"\1og\2"),  # catalogue, dialogue
+    (re.compile(r"^(def|off|lic|pret)enc(e|es)$"), r"\1ens\2"),  # defence, licence
+    (re.compile(r"^(travel|cancel|model|label|fuel|level|signal|counsel|channel|marvel|total|dial|equal|quarrel|"
+                r"tunnel|jewel|shovel|rival|pedal|panel)l(ed|ing|er|ers)$"), r"\1\2"),  # travelled
+    (re.compile(r"^programme(s?)$"), r"program\1"),
+    (re.compile(r"^jewellery$"), "jewelry"),
+    (re.compile(r"^aluminium$"), "aluminum"),
+)
+
+
+def _american(word: str) -> str:
+    for pattern, replacement in _BRITISH:
+        if pattern.match(word):
+            return pattern.sub(replacement, word)
+    return word
+
+
 def stem(word: str) -> str:
-    """The term of one folded word (Snowball English)."""
-    return _stemmer().stemWord(word)
+    """The term of one folded word (Snowball English, British spellings as American ones)."""
+    return _stemmer().stemWord(_american(word))
 
 
 def compound_parts(vocabulary: Iterable[str]) -> frozenset[str]:
@@ -172,4 +200,4 @@ def compound_parts(vocabulary: Iterable[str]) -> frozenset[str]:
 
 def terms(text: str, drop_stopwords: bool = True) -> list[str]:
     """Stemmed word terms of `text`, the unit of lexical matching everywhere in citewise."""
-    return _stemmer().stemWords(words(text, drop_stopwords))
+    return _stemmer().stemWords([_american(w) for w in words(text, drop_stopwords)])

@@ -87,3 +87,19 @@ def test_words_split_chinese_and_japanese_runs_into_bigrams_and_leave_other_word
     assert words("长征五号 Long March-5 天 ISS国际站") == [
         "长征", "征五", "五号", "long", "march-5", "天", "iss", "国际", "际站"]
     assert terms("The astronauts' moons") == ["astronaut", "moon"]  # English as before
+
+
+def test_terms_fold_accents_and_british_spellings():
+    """People type "Mongke" for "Möngke" and "center" for "centre": the terms match (they did not),
+    while marks on other scripts stay (Cyrillic "й" is not "и")."""
+    from citewise.text import terms
+
+    for a, b in (("Möngke Khan", "Mongke Khan"), ("Hervé", "Herve"), ("François", "Francois"),
+                 ("the Astronaut Centre", "the Astronaut Center"), ("centres", "centers"),
+                 ("organisations", "organizations"), ("colour", "color"), ("behaviour", "behavior"),
+                 ("analysed", "analyzed"), ("catalogue", "catalog"), ("defence", "defense"),
+                 ("travelled", "traveled"), ("programme", "program")):
+        assert terms(a) == terms(b), (a, b)
+    for a, b in (("hours", "hors"), ("tours", "tors"), ("contour", "contor"), ("fire", "fier")):  # no over-reach
+        assert terms(a) != terms(b), (a, b)
+    assert terms("й") != terms("и")

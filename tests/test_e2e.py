@@ -60,6 +60,26 @@ def test_an_answer_the_strict_level_would_withhold_is_marked_unsure(searcher):
     assert out.stdout.splitlines()[1].startswith("Short answer: ")  # the bold answer of the UI, said first
 
 
+def test_american_spelling_finds_the_british_one_and_an_older_index_says_to_rebuild(searcher, tmp_path):
+    # The sample says "Astronaut Centre": "Center" abstained, naming "center" as in no document.
+    ans = searcher.ask("How many people attended the gathering at the Astronaut Center?")
+    assert not ans.abstained and ans.short_answer == "seventeen" and "center" not in ans.not_in_documents
+    # An index whose terms were made without folding is named, with the way out, before any question.
+    import json
+    import shutil
+
+    old = tmp_path / "old-index"
+    shutil.copytree(searcher.index_dir, old)
+    manifest = json.loads((old / "manifest.json").read_text())
+    manifest["lexical"] = "bm25s (Lucene BM25, k1=1.5, b=0.75, Snowball English stems)"
+    (old / "manifest.json").write_text(json.dumps(manifest))
+    out = _cli("ask", "Who is the Director of UNOOSA?", "--index", str(old))
+    assert out.returncode == 0 and "Simonetta Di Pippo" in out.stdout
+    assert "built by an earlier citewise" in out.stderr and "run ingest.py" in out.stderr
+    assert "earlier citewise" not in _cli("ask", "Who is the Director of UNOOSA?", "--index",
+                                          str(searcher.index_dir)).stderr
+
+
 def test_out_of_corpus_question_abstains_with_related_paragraphs(searcher):
     ans = searcher.ask("What fuel does the Long March 5 rocket burn?")
     assert ans.abstained
