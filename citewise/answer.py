@@ -15,7 +15,7 @@ from typing import Callable, Container, Mapping, Sequence
 
 import numpy as np
 
-from .qtype import asks
+from .qtype import asks, is_full_sentence
 from .short import short_answer
 from .text import has_cjk, stem, terms, words
 from .types import Answer, Citation, Hit
@@ -135,6 +135,22 @@ def sentence_scores(query_terms: Sequence[str], texts: Sequence[str], cosines: n
     return weight * np.asarray(cosines, dtype=np.float32) + (1.0 - weight) * cov
 
 
+def list_after(hits: Sequence[Hit], x: Sentence, most: int = 12) -> list[Sentence]:
+    """The lines that a lead-in ending in ":" introduces ("To claim an expense:" and the numbered
+    steps under it): the sentences after it in its paragraph that each open a line. Quoted with it,
+    since the lead-in alone answers nothing."""
+    if not x.text.rstrip().endswith(":"):
+        return []
+    paragraph = hits[x.hit].paragraph
+    out = []
+    for j in range(x.position + 1, min(len(paragraph.sentences), x.position + 1 + most)):
+        s, e = paragraph.sentences[j]
+        if paragraph.text[s - 1:s] != "\n":  # a line's opening, not a sentence inside a line
+            break
+        out.append(Sentence(hit=x.hit, start=s, end=e, text=paragraph.text[s:e], position=j))
+    return out
+
+
 def as_quoted(hits: Sequence[Hit], x: Sentence) -> str:
     """The sentence as the answer quotes it: with the one before when it opens with a pronoun."""
     subject = subject_sentence(hits, x)
@@ -243,7 +259,9 @@ def compose(question: str, hits: Sequence[Hit], sentences: Sequence[Sentence],
     best = scores[order[0]]
     chosen = [order[0]]
     for i in order[1:max_sentences]:
-        if scores[i] >= second_ratio * best and sentences[i].text.strip() != sentences[order[0]].text.strip():
+        # A title line ("Quarterly planning meeting, 3 March 2025") states nothing beside the lead.
+        if scores[i] >= second_ratio * best and sentences[i].text.strip() != sentences[order[0]].text.strip() \
+                and is_full_sentence(sentences[i].text):
             chosen.append(i)
     if typed is not None and not typed[order[0]]:
         b = order[0]
@@ -264,6 +282,11 @@ def compose(question: str, hits: Sequence[Hit], sentences: Sequence[Sentence],
         subject = subject_sentence(hits, x)
         if subject:
             quoted.setdefault((x.hit, subject.start), (subject, scores[i]))
+        items = list_after(hits, x)
+        for item in items:
+            quoted.setdefault((x.hit, item.start), (item, scores[i]))
+        if items and i == order[0]:
+            short = None  # the answer is the list: no phrase of the lead-in says it
     # The best sentence's paragraph first; inside a paragraph, reading order.
     best_hit = sentences[order[0]].hit
     ordered = sorted(quoted.values(), key=lambda q: (q[0].hit != best_hit, q[0].hit, q[0].start))
@@ -283,7 +306,7 @@ def compose(question: str, hits: Sequence[Hit], sentences: Sequence[Sentence],
                 n=c.n, paragraph=c.paragraph, quote=c.paragraph.text[start:end],
                 quote_start=start, quote_end=end, score=max(c.score, score))
         parts.append((x.text.strip(), numbers[x.hit]))
-    if read is None:
+    if read is None and not list_after(hits, sentences[order[0]]):
         # The short answer comes from the best sentence, else from the others quoted with it.
         short = next((a for a in (short_answer(question, x.text) for x in
                                   [sentences[order[0]]] + [q[0] for q in ordered]) if a), None)

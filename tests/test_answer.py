@@ -437,3 +437,31 @@ def test_a_list_items_number_and_a_unit_left_alone_are_no_answers():
     assert short_answer("How many items were sold in 2020?", "In 2020 W Corp sold 500 items.") == "500"
     assert [expected_type(q) for q in ("What is the price?", "What is the total?", "What is the priceless item?")] \
         == ["number", "number", "other"]
+
+
+def _lines_hit(row, lines):
+    """A paragraph of lines (a heading, a lead-in and its items), a sentence each."""
+    text = "\n".join(lines)
+    spans, pos = [], 0
+    for line in lines:
+        spans.append((pos, pos + len(line)))
+        pos += len(line) + 1
+    p = Paragraph(id=f"doc.txt#{row}", doc="doc.txt", ordinal=row, text=text, start=0, end=len(text),
+                  hash="h", sentences=tuple(spans))
+    return Hit(paragraph=p, score=1.0, row=row)
+
+
+def test_a_lead_in_is_quoted_with_the_list_it_introduces_and_a_title_is_no_second_sentence():
+    # "To claim an expense:" alone was the whole answer; the steps under it are the answer.
+    hits = [_lines_hit(1, ["Expenses", "To claim an expense:", "1. Keep the receipt.", "2. Enter it in the portal.",
+                           "Receipts are kept for seven years."])]
+    sents = candidate_sentences(hits, 1)
+    ans = compose("How do I claim an expense?", hits, sents, [0.3, 0.9, 0.2, 0.2, 0.1], abstain=False)
+    assert ans.answer == ("To claim an expense: [1] 1. Keep the receipt. [1] 2. Enter it in the portal. [1]")
+    assert ans.citations[0].quote == "To claim an expense:\n1. Keep the receipt.\n2. Enter it in the portal."
+    assert ans.short_answer is None  # no phrase of the lead-in says it
+    # A heading scored close to the lead is not quoted beside it (a title states nothing).
+    hits = [_lines_hit(1, ["Quarterly planning meeting, 3 March 2025", "The meeting was chaired by Priya Raman."])]
+    ans = compose("Who chaired the quarterly planning meeting?", hits, candidate_sentences(hits, 1), [0.88, 0.9],
+                  abstain=False)
+    assert ans.answer == "The meeting was chaired by Priya Raman. [1]"
