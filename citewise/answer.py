@@ -17,7 +17,7 @@ import numpy as np
 
 from .qtype import asks, is_full_sentence
 from .short import short_answer
-from .text import has_cjk, stem, terms, words
+from .text import LIST_NUMBER, has_cjk, stem, terms, words
 from .types import Answer, Citation, Hit
 
 ABSTAIN_TEXT = ("The documents do not say. The closest paragraphs are listed as related reading, "
@@ -142,13 +142,20 @@ def list_after(hits: Sequence[Hit], x: Sentence, most: int = 12) -> list[Sentenc
     if not x.text.rstrip().endswith(":"):
         return []
     paragraph = hits[x.hit].paragraph
-    out = []
+    out: list[Sentence] = []
     for j in range(x.position + 1, min(len(paragraph.sentences), x.position + 1 + most)):
         s, e = paragraph.sentences[j]
         if paragraph.text[s - 1:s] != "\n":  # a line's opening, not a sentence inside a line
             break
+        marked = bool(_ITEM.match(paragraph.text[s:e]))
+        if out and _ITEM.match(out[0].text) and not marked:  # numbered or bulleted items end here
+            break
         out.append(Sentence(hit=x.hit, start=s, end=e, text=paragraph.text[s:e], position=j))
     return out
+
+
+# A list item's opening: a number ("3.", "(2)") or a bullet sign. (Word's own bullets are no text.)
+_ITEM = re.compile(LIST_NUMBER.pattern + r"|\s*[•▪◦‣∙●○■□➢➤►*–—-]\s")
 
 
 def as_quoted(hits: Sequence[Hit], x: Sentence) -> str:
