@@ -164,8 +164,9 @@ def build(searcher, llm: Any = None, max_upload_mb: float = 20.0) -> Any:
             remove_button = gr.Button("Remove this document from the index", variant="stop", size="sm",
                                       elem_id="cw-remove")
             gr.Markdown(f"**Add documents** ({', '.join(SUPPORTED_SUFFIXES)}; up to {max_upload_mb:g} MB each)")
-            files = gr.File(file_count="multiple", file_types=list(SUPPORTED_SUFFIXES), elem_id="cw-upload",
-                            label="Drop files here")
+            # Any type is accepted here: a file of another type or size is listed in the status
+            # below with the reason (the browser's own refusal was a toast that vanished).
+            files = gr.File(file_count="multiple", elem_id="cw-upload", label="Drop files here")
             add_button = gr.Button("Add to the index", variant="primary", size="sm", elem_id="cw-add")
             status = gr.HTML(elem_id="cw-ingest-status")
 
@@ -207,7 +208,8 @@ def build(searcher, llm: Any = None, max_upload_mb: float = 20.0) -> Any:
                 summary = (f"Added {len(report.added)}, replaced {len(report.changed)} document(s); embedded "
                            f"{report.embedded} paragraph(s) in {report.seconds:.1f}s; the index now holds "
                            f"{report.documents} documents, {report.paragraphs} paragraphs.")
-                items = [("added", d, "") for d in report.added + report.changed] + \
+                items = [("added", d, "") for d in report.added] + \
+                    [("replaced", d, "the earlier file of this name is no longer indexed") for d in report.changed] + \
                     [("unchanged", d, "already in the index as it is") for d in same] + items + \
                     [("skipped", Path(s.path).name, s.reason) for s in report.skipped]
             progress(1.0)
@@ -255,6 +257,12 @@ def build(searcher, llm: Any = None, max_upload_mb: float = 20.0) -> Any:
     return demo
 
 
+def upload_cap_mb(limit_mb: float) -> float:
+    """What the server takes in at all: above the limit that citewise indexes, so that a file just
+    over it is refused with its size in the status, not by a toast; far above it, refused at once."""
+    return 2 * limit_mb + 10
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="The citewise web UI.")
     parser.add_argument("--index", type=Path, default=DEFAULT_INDEX, help="index folder (default: index/)")
@@ -297,7 +305,7 @@ def main(argv: list[str] | None = None) -> int:
         pass  # the first real question says what is wrong
     print(f"citewise: serving {args.index} at http://{args.host}:{args.port}", file=sys.stderr)
     demo.queue(default_concurrency_limit=4).launch(server_name=args.host, server_port=args.port, css=CSS, auth=auth,
-                                                   max_file_size=f"{args.max_upload_mb:g}mb",
+                                                   max_file_size=f"{upload_cap_mb(args.max_upload_mb):g}mb",
                                                    show_error=True)
     return 0
 

@@ -238,7 +238,9 @@ def test_upload_a_document_then_ask_it_and_remove_it(sample_index, tmp_path, bro
     # "[2]" is the document's own footnote mark: shown as text, never as a citation link.
     (other / "comet report.md").write_text("# Comet Zorya\n\nThe comet Zorya was discovered in 2031 [2] by the "
                                            "Atacama survey telescope.\n")
-    proc, url = _serve(index)
+    (other / "table.csv").write_text("a,b\n1,2\n")
+    (other / "big.txt").write_text("The comet is bright. " * 60_000)  # 1.26 MB, over the 1 MB limit below
+    proc, url = _serve(index, "--max-upload-mb", "1")
     try:
         page = browser.new_page(viewport={"width": 1280, "height": 800})
         page.goto(url)
@@ -247,10 +249,25 @@ def test_upload_a_document_then_ask_it_and_remove_it(sample_index, tmp_path, bro
 
         page.locator("#cw-add").click()  # no file chosen: said in the status, nothing fails
         expect(page.locator("#cw-ingest-status")).to_contain_text("Choose or drop files first.", timeout=30_000)
-        page.locator("#cw-upload input[type=file]").set_input_files(str(other / "comet report.md"))
+        # A file of another type or just over the limit is named in the status with the reason (the
+        # browser refused them with a toast that vanished, and the status said "Choose ... first").
+        page.locator("#cw-upload input[type=file]").set_input_files(
+            [str(other / "comet report.md"), str(other / "table.csv"), str(other / "big.txt")])
         page.locator("#cw-add").click()
         expect(page.locator("#cw-ingest-status")).to_contain_text("Added 1", timeout=120_000)
-        expect(page.locator("#cw-ingest-status li")).to_have_text("added uploads/comet report.md")
+        items = page.locator("#cw-ingest-status li")
+        expect(items).to_have_count(3)
+        assert items.nth(0).inner_text() == "added uploads/comet report.md"
+        assert "skipped table.csv: unsupported type" in items.nth(1).inner_text()
+        assert "skipped big.txt: too large (1.3 MB; the upload limit is 1 MB)" in items.nth(2).inner_text()
+        # The same name again with other text replaces it, and says so.
+        (tmp_path / "again").mkdir()
+        (tmp_path / "again" / "comet report.md").write_text(
+            (other / "comet report.md").read_text() + "\nIts tail was 3 million km long.\n")
+        page.locator("#cw-upload input[type=file]").set_input_files(str(tmp_path / "again" / "comet report.md"))
+        page.locator("#cw-add").click()
+        expect(page.locator("#cw-ingest-status")).to_contain_text("replaced 1", timeout=120_000)
+        expect(page.locator("#cw-ingest-status li")).to_contain_text("replaced uploads/comet report.md")
         expect(page.locator("#cw-docs-table")).to_contain_text("uploads/comet report.md")
         page.screenshot(path=str(OUTPUT / "upload-done.png"), full_page=True)
         # A page opened after the upload lists the new document for removal too (below).
