@@ -95,7 +95,7 @@ def render(answer: Answer) -> str:
     else:
         out.append("Sources:")
         for c in answer.citations:
-            page = f", p. {c.paragraph.page}" if c.paragraph.page else ""
+            page = f", p. {c.paragraph.page_at(c.quote_start)}" if c.paragraph.page else ""
             kind = "" if c.paragraph.kind == "article" else f", {c.paragraph.kind}" + (
                 f" by {c.paragraph.author}" if c.paragraph.author else "")
             also = f"; also in {', '.join(c.paragraph.also_in)}" if c.paragraph.also_in else ""

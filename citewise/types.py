@@ -28,6 +28,14 @@ class Paragraph:
     also_in: tuple[str, ...] = ()
     also_in_text: tuple[str, ...] = ()  # their texts (a near-duplicate may differ in a word)
     page: int | None = None  # 1-based page of the paragraph's start (PDF only)
+    # Offsets inside `text` where a new page begins: a paragraph that runs over a page break.
+    page_turns: tuple[int, ...] = ()
+
+    def page_at(self, offset: int) -> int | None:
+        """The page that the character at `offset` (inside `text`) is printed on (PDF only)."""
+        if self.page is None:
+            return None
+        return self.page + sum(1 for t in self.page_turns if t <= offset)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -35,6 +43,7 @@ class Paragraph:
         d["sentences"] = [list(x) for x in self.sentences]
         d["also_in"] = list(self.also_in)
         d["also_in_text"] = list(self.also_in_text)
+        d["page_turns"] = list(self.page_turns)
         return d
 
     @classmethod
@@ -44,7 +53,7 @@ class Paragraph:
                    sentences=tuple(tuple(x) for x in d.get("sentences", ())),
                    kind=d.get("kind", "article"), author=d.get("author"),
                    also_in=tuple(d.get("also_in", ())), also_in_text=tuple(d.get("also_in_text", ())),
-                   page=d.get("page"))
+                   page=d.get("page"), page_turns=tuple(d.get("page_turns", ())))
 
 
 @dataclass(frozen=True)
@@ -86,7 +95,7 @@ class Citation:
         p = self.paragraph
         return {"n": self.n, "id": p.id, "doc": p.doc, "paragraph": p.ordinal, "text": p.text,
                 "kind": p.kind, "author": p.author, "also_in": list(p.also_in),
-                "also_in_text": list(p.also_in_text), "page": p.page,
+                "also_in_text": list(p.also_in_text), "page": p.page_at(self.quote_start),
                 "quote": self.quote, "quote_start": self.quote_start, "quote_end": self.quote_end,
                 "score": round(self.score, 6)}
 

@@ -343,3 +343,26 @@ def test_wrapped_prose_stays_one_line_and_an_html_table_without_header_keeps_its
     text, _ = markdown_text("| Weight | 6.4 kg |\n| Price | EUR 199 |\n| Colours | red | black |\n")
     assert text == "Weight: 6.4 kg.\nPrice: EUR 199.\nColours; red; black."
     assert markdown_text("1. one\n\n   ```\n   code\n   ```\n\n- apple\n")[0].endswith("apple")  # no stray "1. "
+
+
+def test_a_paragraph_over_a_page_break_cites_the_page_of_its_quote(tmp_path, fake_encoder, fake_settings):
+    """A quote printed on page 2 of a paragraph that starts on page 1 is cited as p. 2 (it said p. 1)."""
+    from fpdf import FPDF
+
+    from citewise.pipeline import ingest
+    from citewise.types import Citation
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=12)
+    filler = "The survey team walked the northern ridge and logged every marker they found there. " * 40
+    pdf.multi_cell(0, 8, filler + "The contractor Aguaclara Ingenieria will build the cooling system.",
+                   new_x="LMARGIN", new_y="NEXT")
+    (tmp_path / "docs").mkdir()
+    pdf.output(str(tmp_path / "docs" / "report.pdf"))
+    ingest([tmp_path / "docs"], tmp_path / "index", fake_settings, fake_encoder, progress=False)
+    (p,) = [p for p in store.load(tmp_path / "index").paragraphs if "Aguaclara" in p.text]
+    at = p.text.index("The contractor Aguaclara")
+    assert p.page == 1 and len(p.page_turns) == 1 and p.page_at(at) == 2 and p.page_at(0) == 1
+    quote = Citation(1, p, p.text[at:], at, len(p.text), 1.0).to_dict()
+    assert quote["page"] == 2
