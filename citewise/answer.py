@@ -122,13 +122,14 @@ def subject_sentence(hits: Sequence[Hit], x: Sentence) -> Sentence | None:
 
 
 def sentence_scores(query_terms: Sequence[str], texts: Sequence[str], cosines: np.ndarray,
-                    idf: Callable[[str], float], weight: float) -> np.ndarray:
+                    idf: Callable[[str], float], weight: float, about: set[str] = frozenset()) -> np.ndarray:
     """weight * cosine(question, sentence) + (1 - weight) * IDF-weighted term coverage.
 
     Coverage of a sentence that opens with a pronoun also counts the terms of the sentence before
     it, where its subject is named ("Yang ... . He works as the director" answers "What does Yang do?").
+    `about`: terms every sentence of the paragraph counts as its own (a comment's author).
     """
-    term_sets = [set(terms(t)) for t in texts]
+    term_sets = [set(terms(t)) | about for t in texts]
     cov = np.array([coverage(query_terms, term_sets[i] | (term_sets[i - 1] if i and starts_with_pronoun(t)
                                                           else set()), idf)
                     for i, t in enumerate(texts)], dtype=np.float32)

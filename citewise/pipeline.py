@@ -332,7 +332,7 @@ def _ingest_files(files: Sequence[SourceFile], skipped: list[Skipped], index_dir
         cache[keys[i]] = (fresh[j], fresh_sentences[offsets[j]:offsets[j + 1]])
     vectors = np.vstack([cache[k][0] for k in keys]).astype(np.float32)
     sentence_vectors = np.vstack([cache[k][1] for k in keys]).astype(np.float32)
-    lexical = store.build_lexical([terms(p.text) for p in paragraphs])
+    lexical = store.build_lexical([terms(f"{p.text}\n{p.about()}") for p in paragraphs])
     try:
         if isinstance(target, QdrantTarget):
             # A new collection; the manifest that names it is swapped in with the folder, and settle()
@@ -523,7 +523,8 @@ class Searcher:
         for h in fused:
             texts = [h.paragraph.text[a:b] for a, b in h.paragraph.sentences]
             cosines[h.row] = index.paragraph_sentence_vectors(h.row) @ q_vec
-            scores[h.row] = sentence_scores(q_terms, texts, cosines[h.row], self.idf, s.sentence_weight)
+            scores[h.row] = sentence_scores(q_terms, texts, cosines[h.row], self.idf, s.sentence_weight,
+                                            set(terms(h.paragraph.about())))
         hits = rerank(fused, [float(scores[h.row].max()) for h in fused], s.gamma)
         if not asks_about_comments(question):
             hits = demote(hits, "comment", s.comment_weight)
@@ -560,12 +561,14 @@ class Searcher:
         hit = r.hits[x.hit]
         return Evidence(
             sentence_cosine=float(r.sentence_cosines[hit.row][x.position]),
-            sentence_coverage=coverage(r.terms, set(terms(x.text)), self.idf),
-            paragraph_coverage=coverage(r.terms, set(terms(hit.paragraph.text)), self.idf),
+            sentence_coverage=coverage(r.terms, set(terms(f"{x.text}\n{hit.paragraph.about()}")), self.idf),
+            paragraph_coverage=coverage(r.terms, set(terms(f"{hit.paragraph.text}\n{hit.paragraph.about()}")),
+                                        self.idf),
             corpus_coverage=coverage(r.terms, {t for t in r.terms if t in self._df}, self.idf),
             dense_top=max((h.dense or 0.0) for h in r.hits),
             type_match=float(typed[i]),
-            rarest_missing=max((self.idf(t) for t in set(r.terms) - set(terms(hit.paragraph.text))),
+            rarest_missing=max((self.idf(t) for t in set(r.terms)
+                                - set(terms(f"{hit.paragraph.text}\n{hit.paragraph.about()}"))),
                                default=0.0) / self.max_idf(),
         )
 

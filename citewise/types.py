@@ -31,6 +31,15 @@ class Paragraph:
     # Offsets inside `text` where a new page begins: a paragraph that runs over a page break.
     page_turns: tuple[int, ...] = ()
 
+    def about(self) -> str:
+        """What the paragraph is besides its words, for matching only: a reader's comment and its
+        author ("What did therealdmt say in his comment?"); "" for article text."""
+        if self.kind != "comment":
+            return ""
+        who = self.author or "a reader"
+        # A comment is what its author says: "What did X say/write?" asks for it.
+        return f"reader comment by {who}: what {who} says, said, writes and wrote"
+
     def page_at(self, offset: int) -> int | None:
         """The page that the character at `offset` (inside `text`) is printed on (PDF only)."""
         if self.page is None:

@@ -80,6 +80,18 @@ def test_american_spelling_finds_the_british_one_and_an_older_index_says_to_rebu
                                           str(searcher.index_dir)).stderr
 
 
+def test_a_question_about_a_readers_comment_is_answered_from_it(searcher):
+    # The author and "comment" are what a comment is, not words of its text: matched as such, the
+    # README's promise holds ("comments are cited when the question asks about comments"); these
+    # abstained at every level.
+    ans = searcher.ask("What did Dennis Stolwijk write?")
+    assert not ans.abstained
+    first = ans.citations[0].paragraph
+    assert first.kind == "comment" and first.author == "Dennis Stolwijk"
+    ans = searcher.ask("What did readers say in the comments?", abstain="never")
+    assert ans.citations[0].paragraph.kind == "comment"
+
+
 def test_out_of_corpus_question_abstains_with_related_paragraphs(searcher):
     ans = searcher.ask("What fuel does the Long March 5 rocket burn?")
     assert ans.abstained
