@@ -641,7 +641,7 @@ def _docx_rows(table) -> list[str]:
     for row in table.rows:
         texts, last = [], None
         for cell in row.cells:  # one per grid column: a merged cell appears once per column it spans
-            inner = " ".join("; ".join(_docx_rows(t)).split()) if cell.tables else ""
+            inner = " ".join(row for t in cell.tables for row in _docx_rows(t))
             own = " ".join(cell.text.split())
             texts.append(None if cell._tc is last else " ".join(x for x in (own, inner) if x))
             last = cell._tc

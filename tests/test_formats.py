@@ -94,6 +94,33 @@ def test_docx_keeps_document_order_headings_lists_and_table_headers(tmp_path):
     assert doc.text.index("Grade: A") in doc.content_lines
 
 
+def test_docx_tables_with_merged_header_cells_and_tables_inside_cells(tmp_path):
+    """A header cell merged over two columns names both ("Period"), and a table inside a cell is
+    read as that cell's text (its rows were lost, and a nested table crashed the reader)."""
+    import docx
+
+    d = docx.Document()
+    table = d.add_table(rows=2, cols=3)
+    head = table.rows[0].cells
+    head[0].merge(head[1]).text = "Period"
+    head[2].text = "Repairs completed"
+    for cell in table.rows[0].cells:
+        for run in cell.paragraphs[0].runs:
+            run.bold = True
+    for i, value in enumerate(["Q3", "2025", "1,240"]):
+        table.rows[1].cells[i].text = value
+    outer = d.add_table(rows=1, cols=2)
+    outer.rows[0].cells[0].text = "Roofing"
+    inner = outer.rows[0].cells[1].add_table(rows=2, cols=2)
+    for r, (name, value) in enumerate([("Contractor", "Skyline Roofing Ltd"), ("Contract value", "£84,000")]):
+        inner.rows[r].cells[0].text = name
+        inner.rows[r].cells[1].text = value
+    d.save(tmp_path / "minutes.docx")
+    assert read_document(tmp_path / "minutes.docx").text == (
+        "Period: Q3; Period: 2025; Repairs completed: 1,240.\n\n"
+        "Roofing: Contractor: Skyline Roofing Ltd. Contract value: £84,000.")
+
+
 def test_corrupt_pdf_and_docx_are_refused_with_reasons(tmp_path):
     (tmp_path / "bad.pdf").write_bytes(b"%PDF-1.4 garbage")
     (tmp_path / "bad.docx").write_bytes(b"not a zip")
