@@ -232,9 +232,9 @@ def counted(question: str, sentence: str) -> str | None:
 
 
 # A table row as citewise writes it (load.markdown_text): cells "column: value" joined by "; ".
-# A column name has no brackets and a cell no ": " of its own, so prose with a "(Chinese: 元朝;
-# pinyin: Yuán Cháo)" aside is no row.
-_CELL = r"[^:;()\[\]]{1,60}: (?:(?!: )[^;])+"
+# A column name has no brackets but a closed one at its end (a unit: "Revenue ($M)"), and a cell
+# no ": " of its own, so prose with a "(Chinese: 元朝; pinyin: Yuán Cháo)" aside is no row.
+_CELL = r"[^:;()\[\]]{1,60}(?: \([^:;()\[\]]{1,20}\))?: (?:(?!: )[^;])+"
 _ROW = re.compile(_CELL + r"(?:; " + _CELL + r")+")
 
 

@@ -413,6 +413,10 @@ def test_a_table_rows_answer_is_the_cell_whose_column_the_question_names():
     assert reader_phrase("What is the pump pressure of the AeroBrew X2 Pro?", row, 31, 37) == "19 bar"
     assert table_cell("What did they answer?", "He said: yes; she said: no.") is None  # no column named
     assert table_cell("What is the pressure?", "The pressure is 15 bar; the X2 Pro has 19 bar.") is None
+    # A column named with its unit in brackets is a column (the row was read as prose: "$M): 98; ...").
+    regions = "Region: Europe; Revenue ($M): 98; Growth (%): 22; Largest customer: Stadtwerke Kiel."
+    assert table_cell("What was the revenue in Europe?", regions) == "98"
+    assert table_cell("Who founded it?", "The Yuan dynasty (Chinese: 元朝; pinyin: Yuán Cháo) was founded.") is None
 
 
 def test_numbers_keep_their_units_and_more_questions_ask_for_numbers():
