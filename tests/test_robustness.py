@@ -1,6 +1,7 @@
 """Bad places, bad timing and bad files around an ingest: refused or survived, nothing lost."""
 import os
 import threading
+from types import SimpleNamespace
 
 import pytest
 
@@ -113,7 +114,8 @@ def test_a_plain_ask_after_a_swap_cut_short_uses_the_previous_index(tmp_path, fa
     monkeypatch.setattr(cli, "DEFAULT_INDEX", index)
     built, opened = [], []
     monkeypatch.setattr(pipeline, "ingest", lambda *a, **k: built.append(a))
-    monkeypatch.setattr(pipeline, "Searcher", lambda where, settings: opened.append(where))  # not under test here
+    monkeypatch.setattr(pipeline, "Searcher", lambda where, settings: opened.append(where)  # not under test here
+                        or SimpleNamespace(notices=lambda: []))
     cli.open_searcher(index)
     assert built == [] and "No index yet" not in capsys.readouterr().err and opened == [index]
     assert [p.doc for p in store.load(index).paragraphs] == ["a.txt"]
