@@ -13,9 +13,9 @@ import time
 from pathlib import Path
 
 
-def make_report(path: Path, pages: int, tables: bool = True) -> None:
-    """A report of `pages` pages: a running header and a page footer, a heading, three paragraphs
-    of prose and (with `tables`) a ruled table of four rows on every page."""
+def report_pdf():
+    """An fpdf2 document with a running header ("Acme Corp - Annual Report 2025") and a "Page n of
+    N" footer on every page, as reports print them (also the tests' PDF with page furniture)."""
     from fpdf import FPDF
 
     class Report(FPDF):
@@ -27,9 +27,17 @@ def make_report(path: Path, pages: int, tables: bool = True) -> None:
         def footer(self):
             self.set_y(-15)
             self.set_font("Helvetica", size=9)
-            self.cell(0, 8, f"Page {self.page_no()}", align="C")
+            self.cell(0, 8, f"Page {self.page_no()} of {{nb}}", align="C")
 
     pdf = Report()
+    pdf.alias_nb_pages()
+    return pdf
+
+
+def make_report(path: Path, pages: int, tables: bool = True) -> None:
+    """A report of `pages` pages (report_pdf): a heading, three paragraphs of prose and (with
+    `tables`) a ruled table of four rows on every page."""
+    pdf = report_pdf()
     prose = ("Our teams reviewed every supplier contract and renegotiated the terms of delivery, payment "
              "and quality control across all of the regions where the company operates. ") * 3
     for n in range(pages):

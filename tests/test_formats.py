@@ -185,24 +185,11 @@ def test_pdf_running_headers_footers_and_page_breaks(tmp_path):
     """A report's running header and "Page n of N" footer are neither text nor paragraphs of their
     own (they were glued to the last sentence of each page), a paragraph that runs over a page
     break is one paragraph, and the section headings that open the pages stay."""
-    from fpdf import FPDF
-
     from citewise.clean import clean
     from citewise.load import pdf_document
+    from eval.pdf_bench import report_pdf
 
-    class Report(FPDF):
-        def header(self):
-            self.set_font("Helvetica", size=9)
-            self.cell(0, 8, "Acme Corp - Annual Report 2025", align="C")
-            self.ln(12)
-
-        def footer(self):
-            self.set_y(-15)
-            self.set_font("Helvetica", size=9)
-            self.cell(0, 8, f"Page {self.page_no()} of {{nb}}", align="C")
-
-    pdf = Report()
-    pdf.alias_nb_pages()
+    pdf = report_pdf()  # a running header and "Page n of N" on every page
     filler = ("Our teams reviewed every supplier contract and renegotiated the terms of delivery, "
               "payment and quality control across all of the regions where the company operates. ") * 6
     pdf.add_page()
