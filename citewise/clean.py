@@ -141,7 +141,8 @@ def clean(text: str, structural: Collection[int] = (), furniture: Collection[int
             reasons[i] = "page header, footer or number"
             continue
         key = " ".join(fold(line).split())
-        commenter = _COMMENTER.match(line)
+        # A list item the format marks (a PDF's "• Lead engineer: Oliver Brandt") is no commenter.
+        commenter = _COMMENTER.match(line) if not _marked(text, s, structural) else None
         if commenter and not _SENTENCE_END.search(line):
             author = commenter.group(1).strip()
             reasons[i] = f"commenter name ({author})"

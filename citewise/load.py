@@ -500,12 +500,14 @@ def pdf_document(pages: Sequence["Page"]) -> Document:
             blocks = blocks[1:]
         else:
             starts.append(len(text) + (2 if text else 0))
-        for lines, structural in blocks:
+        for lines, _ in blocks:
             text += "\n\n" if text else ""
-            for j, (line, mark) in enumerate(zip(lines, structural)):
+            for j, line in enumerate(lines):
                 text += "\n" if j else ""
-                if mark:
-                    marks.add(len(text))
+                # Every line of a laid-out page is content by its place: cleaning's shape rules for
+                # scraped pages (link lists, commenters) would take a ruleless table's columns or a
+                # slide's bullets for page furniture.
+                marks.add(len(text))
                 text += line
     shelved = []
     for line in aside:

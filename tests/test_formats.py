@@ -163,10 +163,21 @@ def test_pdf_layout_makes_paragraphs_headings_lists_and_tables():
         "sending data.\n\nThe crew will need:\n• water for three days;\n• a radio.\n\n"
         "Region: Europe; Revenue ($M): 98; Largest customer: Stadtwerke Kiel.\nRegion: Asia; Revenue ($M): 18."
         "\n\nRevenue by region is shown above, in millions of dollars, for the year.")
-    # Headings, items and rows are content by their form: cleaning never takes them for link lists.
-    for line in ("2. Operations", "• a radio.", "Region: Asia"):
+    # Every laid-out line is content: cleaning's rules for scraped pages never take a slide's
+    # bullets for commenters' names, nor a ruleless table's columns for a link list (both were
+    # deleted: "• Lead engineer: Oliver Brandt" became a commenter, "48,200 61,950 12,400" a link).
+    from citewise.clean import clean
+
+    for line in ("2. Operations", "• a radio.", "Region: Asia", "The crew will need:"):
         assert doc.text.index(line) in doc.content_lines
-    assert doc.text.index("The crew will need:") not in doc.content_lines
+    slides = pdf_document([Page(tuple([Line("Project Falcon", 20.0, 50.0, 20.0, True)]
+                                      + _lines("• Lead engineer: Oliver Brandt", "• Launch: June 2026",
+                                               "• Team: 14 engineers in Munich", top=60.0)))])
+    columns = pdf_document([Page(tuple(_lines("Van", "HX-101", "HX-102", "HX-103", "", "Mileage", "48,200",
+                                              "61,950", "12,400", top=60.0)))])
+    for doc in (slides, columns):
+        kept, removed = clean(doc.text, doc.content_lines, doc.furniture)
+        assert not removed and all(s.kind == "article" for s in kept), removed
 
 
 def test_wrap_makes_words_broken_at_line_ends_whole():
