@@ -136,6 +136,28 @@ def body_style(pages: Sequence[Page]) -> Style:
     return Style(size, pitch, left, max(width, 1), bold)
 
 
+_MARKER_ALONE = re.compile(r"^([•▪◦‣∙·●○■□➢➤►\-–—*]|\(?(\d{1,2}|[a-z])[.)])$")
+
+
+def attach_markers(lines: Sequence[Line]) -> list[Line]:
+    """A list item whose number or bullet stands apart from its text (a hanging indent: "3." in a
+    cell of its own, the text to its right) as one line "3. Install ...", where the earlier of the
+    two stood; layout analysis reads them as two boxes."""
+    out = list(lines)
+    for i, marker in enumerate(lines):
+        if not _MARKER_ALONE.match(marker.text):
+            continue
+        mates = [j for j, ln in enumerate(lines) if j != i and ln.x0 > marker.x0 and out[j] is not None
+                 and abs(ln.top - marker.top) < 0.5 * marker.size and not _MARKER_ALONE.match(ln.text)]
+        if not mates or out[i] is None:
+            continue
+        j = min(mates, key=lambda k: lines[k].x0)
+        merged = Line(f"{marker.text} {lines[j].text}", min(marker.top, lines[j].top), marker.x0,
+                      lines[j].size, lines[j].bold)
+        out[min(i, j)], out[max(i, j)] = merged, None
+    return [ln for ln in out if ln is not None]
+
+
 def is_heading(line: Line, style: Style) -> bool:
     """Set larger than the body, or in bold where the body is not, and short, without a sentence end."""
     short = len(line.text.split()) <= 14 and not _SENTENCE_END.search(line.text)
@@ -155,6 +177,7 @@ def page_blocks(page: Page, style: Style, skip: set[int], table_rows: Callable[[
     pending: list[str] = []  # headings waiting for their block
     current: list[str] = []
     listing = False
+    item_x = 0.0  # where the last list item's line starts: its wrapped lines are indented from it
     prev: Line | None = None
     tables = list(page.tables)
 
@@ -172,9 +195,8 @@ def page_blocks(page: Page, style: Style, skip: set[int], table_rows: Callable[[
             emit(current, listing)
         current, listing = [], False
 
-    for i, line in enumerate(page.lines):
-        if i in skip:
-            continue
+    lines = attach_markers([ln for i, ln in enumerate(page.lines) if i not in skip])
+    for line in lines:
         while tables and tables[0].top <= line.top:
             flush()
             table = tables.pop(0)
@@ -198,7 +220,8 @@ def page_blocks(page: Page, style: Style, skip: set[int], table_rows: Callable[[
                 flush()
             listing = True
             current.append(line.text)
-        elif listing and not gap and line.x0 > style.left + 0.5 * style.size and current:
+            item_x = line.x0
+        elif listing and not gap and line.x0 > item_x + 0.5 * style.size and current:
             current[-1] = wrap(current[-1], line.text)  # an item's wrapped line, indented under it
         elif gap or indent or short_end or listing or not current:
             flush()

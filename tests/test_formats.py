@@ -391,3 +391,17 @@ def test_a_paragraph_over_a_page_break_cites_the_page_of_its_quote(tmp_path, fak
     assert p.page == 1 and len(p.page_turns) == 1 and p.page_at(at) == 2 and p.page_at(0) == 1
     quote = Citation(1, p, p.text[at:], at, len(p.text), 1.0).to_dict()
     assert quote["page"] == 2
+
+
+def test_a_list_number_set_apart_from_its_text_joins_it():
+    """A hanging indent ("3." in a cell of its own, the text to its right) is laid out as two
+    boxes; the item was "3." alone and its text a paragraph of its own."""
+    from citewise.load import pdf_document
+
+    lines = [Line("Recommendations", 40.0, 50.0, 13.0, True),
+             Line("Seal the gap near the old mill.", 60.0, 62.0, 11.0), Line("1.", 60.2, 50.0, 11.0),
+             Line("Install a second river gauge upstream at", 74.0, 62.0, 11.0), Line("2.", 74.1, 50.0, 11.0),
+             Line("Fenwick Bridge.", 88.0, 62.0, 11.0)]
+    assert pdf_document([Page(tuple(lines))]).text.strip() == (
+        "Recommendations\n1. Seal the gap near the old mill.\n"
+        "2. Install a second river gauge upstream at Fenwick Bridge.")
