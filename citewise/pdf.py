@@ -77,17 +77,93 @@ def read_layout(path: Path) -> list[Page]:
                 for ln in box:
                     if not isinstance(ln, LTTextLineHorizontal):
                         continue
-                    text = " ".join(ln.get_text().split())
                     top = page.height - ln.y1
                     mid_x, mid_y = (ln.x0 + ln.x1) / 2, page.height - (ln.y0 + ln.y1) / 2
-                    if not text or any(b[0] <= mid_x <= b[2] and b[1] <= mid_y <= b[3] for b in boxes):
+                    if any(b[0] <= mid_x <= b[2] and b[1] <= mid_y <= b[3] for b in boxes):
                         continue
-                    chars = [c for c in ln if hasattr(c, "fontname") and c.get_text().strip()]
-                    size = statistics.median(c.size for c in chars) if chars else ln.height
-                    bold = bool(chars) and sum("bold" in c.fontname.lower() for c in chars) > len(chars) / 2
-                    lines.append(Line(text, top, ln.x0, round(size, 1), bold))
-            pages.append(Page(tuple(lines), tuple(sorted(tables, key=lambda t: t.top))))
+                    cells = []
+                    for cell in _cells(ln):
+                        text = " ".join("".join(o.get_text() for o in cell).split())
+                        chars = [c for c in cell if hasattr(c, "fontname") and c.get_text().strip()]
+                        if not text or not chars:
+                            continue
+                        size = statistics.median(c.size for c in chars)
+                        bold = sum("bold" in c.fontname.lower() for c in chars) > len(chars) / 2
+                        cells.append(Line(text, top, chars[0].x0, round(size, 1), bold))
+                    if cells:
+                        lines.append(cells)
+            lines, found_by_text = text_tables(lines)
+            pages.append(Page(tuple(lines), tuple(sorted(tables + found_by_text, key=lambda t: t.top))))
     return pages
+
+
+def _cells(line) -> list[list]:
+    """A layout line's characters cut where the gap between two is wider than 1.5 ems: the cells
+    of a table row without ruling lines ("Mileage   Mechanic   Next inspection"). Words of prose
+    are never that far apart."""
+    from pdfminer.layout import LTChar
+
+    cells, current, last = [], [], None
+    for o in line:
+        if isinstance(o, LTChar):
+            if last is not None and o.x0 - last.x1 > 1.5 * last.size and current:
+                cells.append(current)
+                current = []
+            last = o
+        current.append(o)
+    if current:
+        cells.append(current)
+    return cells
+
+
+def text_tables(lines: Sequence[Sequence[Line]], min_rows: int = 3) -> tuple[list[Line], list[Table]]:
+    """Tables drawn without ruling lines, found by their alignment. `lines`: each layout line as
+    its cells (_cells). A table is a run of `min_rows` or more rows (cells at one height, from any
+    layout lines) of two or more short cells (5 words at most), in three columns or more or with
+    digits in most rows, so that two columns of prose side by side are none; its cells are read by
+    column (the cells' left edges, clustered). Returns the layout lines outside tables, each as
+    one Line again (its cells joined), in reading order, and the tables."""
+    rows: list[list[Line]] = []
+    for cell in sorted((c for line in lines for c in line), key=lambda c: c.top):
+        if rows and abs(rows[-1][0].top - cell.top) < 0.5 * cell.size:
+            rows[-1].append(cell)
+        else:
+            rows.append([cell])
+
+    def tabular(row: list[Line]) -> bool:
+        return len(row) >= 2 and all(len(c.text.split()) <= 5 for c in row)
+
+    taken: set[int] = set()  # ids of cells inside a table
+    tables: list[Table] = []
+    i = 0
+    while i < len(rows):
+        j = i
+        while j < len(rows) and tabular(rows[j]):
+            j += 1
+        run = rows[i:j]
+        numeric = sum(any(ch.isdigit() for c in row for ch in c.text) for row in run) > len(run) / 2
+        if len(run) >= min_rows and (max(len(r) for r in run) >= 3 or numeric):
+            columns: list[float] = []
+            for x in sorted(c.x0 for row in run for c in row):
+                if not columns or x - columns[-1] > run[0][0].size:
+                    columns.append(x)
+            grid = []
+            for row in run:
+                cells = [""] * len(columns)
+                for c in sorted(row, key=lambda c: c.x0):
+                    k = max(n for n, x in enumerate(columns) if x <= c.x0 + 0.5)
+                    cells[k] = f"{cells[k]} {c.text}".strip()
+                grid.append(tuple(cells))
+            tables.append(Table(run[0][0].top, tuple(grid), all(c.bold for c in run[0])))
+            taken.update(id(c) for row in run for c in row)
+        i = max(j, i + 1)
+    out = []
+    for line in lines:
+        cells = [c for c in line if id(c) not in taken]
+        if cells:
+            first = cells[0]
+            out.append(Line(" ".join(c.text for c in cells), first.top, first.x0, first.size, first.bold))
+    return out, tables
 
 
 def _count(container, kind, most: int = 2) -> int:

@@ -405,3 +405,24 @@ def test_a_list_number_set_apart_from_its_text_joins_it():
     assert pdf_document([Page(tuple(lines))]).text.strip() == (
         "Recommendations\n1. Seal the gap near the old mill.\n"
         "2. Install a second river gauge upstream at Fenwick Bridge.")
+
+
+def test_a_table_without_ruling_lines_is_read_by_row_and_two_columns_of_prose_are_not_one():
+    """Cells aligned in columns without lines were kept a column at a time ("HX-101 HX-102 ...")
+    and their values removed as link lists; two columns of prose side by side stay prose."""
+    from citewise.pdf import text_tables
+
+    def row(top, *cells):
+        return [[Line(text, top, x, 10.0)] for text, x in zip(cells, (50.0, 150.0, 250.0, 350.0))]
+
+    layout = [[Line("The table lists each van.", 30.0, 50.0, 10.0)]]
+    layout += row(50.0, "Van", "Mileage", "Mechanic") + row(62.0, "HX-101", "48,200", "Tom Briggs") \
+        + row(74.0, "HX-102", "61,950", "Sara Okoye")
+    lines, tables = text_tables(layout)
+    assert [ln.text for ln in lines] == ["The table lists each van."]
+    assert tables[0].rows == (("Van", "Mileage", "Mechanic"), ("HX-101", "48,200", "Tom Briggs"),
+                              ("HX-102", "61,950", "Sara Okoye"))
+    prose = [[Line("Samples were collected", 50.0 + 12 * k, 50.0, 10.0)] for k in range(4)] + \
+        [[Line("Rainfall was recorded", 50.0 + 12 * k, 300.0, 10.0)] for k in range(4)]
+    lines, tables = text_tables(prose)
+    assert not tables and len(lines) == 8
