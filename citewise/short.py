@@ -247,14 +247,17 @@ def table_cell(question: str, sentence: str) -> str | None:
     if not _ROW.fullmatch(text):
         return None
     asked = set(terms(question))
+    cells = [cell.split(": ", 1) for cell in text.split("; ")]
+    # A value the question names picks the row ("the safety officer", "in Europe"): its words are
+    # not a column's name ("officer" is no ask for the column "Office").
+    columns = asked - {t for _, value in cells if set(terms(value)) <= asked for t in terms(value)}
     best, best_score = None, 0.0
-    for cell in text.split("; "):
-        label, value = cell.split(": ", 1)
+    for label, value in cells:
         named = set(terms(label))
         value_terms = set(terms(value))
         if not value_terms or value_terms <= asked:
             continue
-        score = len(named & asked) - 0.5 * len(named - asked)
+        score = len(named & columns) - 0.5 * len(named - columns)
         if score > best_score:
             best, best_score = tidy(value), score
     return best

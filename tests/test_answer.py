@@ -416,6 +416,12 @@ def test_a_table_rows_answer_is_the_cell_whose_column_the_question_names():
     # A column named with its unit in brackets is a column (the row was read as prose: "$M): 98; ...").
     regions = "Region: Europe; Revenue ($M): 98; Growth (%): 22; Largest customer: Stadtwerke Kiel."
     assert table_cell("What was the revenue in Europe?", regions) == "98"
+    # The words of a value the question names pick the row, not a column: "officer" is no ask for
+    # the column "Office" (same stem), which answered "B236" for the safety officer.
+    staff = "Name: Kira Lund; Office: B236; Extension: 4352; Role: Safety officer."
+    assert table_cell("Who is the safety officer?", staff) is None  # no column named: the reader reads
+    assert table_cell("What is the extension of the safety officer?", staff) == "4352"
+    assert table_cell("Which office is Kira Lund in?", staff) == "B236"
     assert table_cell("Who founded it?", "The Yuan dynasty (Chinese: 元朝; pinyin: Yuán Cháo) was founded.") is None
 
 
