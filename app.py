@@ -242,8 +242,8 @@ def build(searcher, llm: Any = None, max_upload_mb: float = 20.0) -> Any:
                             api_name="ui_remove", api_visibility="private",
                             js="(name) => (name && confirm('Remove ' + name + ' from the index? Its paragraphs are "
                                "deleted from the index (the file itself is not touched).')) ? name : null")
-        # The button and Enter are one event: a question asked while another is being answered is
-        # answered next (always_last), not dropped, and never two at once from one page.
+        # The button and Enter are one event: the latest question asked while another is being
+        # answered is answered next (always_last; it was dropped), never two at once from one page.
         gr.on([button.click, question.submit], ask_ui, inputs=[question, top_k, abstain, answerer],
               outputs=[raw, answer, sources], api_name="ui_ask", api_visibility="private",
               trigger_mode="always_last").then(
@@ -301,8 +301,8 @@ def main(argv: list[str] | None = None) -> int:
     demo = build(searcher, llm, args.max_upload_mb)
     try:  # load the reader and start the encoder now: the first question took 3 s more than the rest
         searcher.ask("What is this about?")
-    except CitewiseError:
-        pass  # the first real question says what is wrong
+    except Exception as exc:  # noqa: BLE001 -- a warm-up never stops the server; a real question says what is wrong
+        print(f"app.py: warning: the warm-up question failed ({type(exc).__name__}); serving anyway", file=sys.stderr)
     print(f"citewise: serving {args.index} at http://{args.host}:{args.port}", file=sys.stderr)
     demo.queue(default_concurrency_limit=4).launch(server_name=args.host, server_port=args.port, css=CSS, auth=auth,
                                                    max_file_size=f"{upload_cap_mb(args.max_upload_mb):g}mb",

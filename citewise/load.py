@@ -12,6 +12,7 @@ from typing import Any, Callable, Collection, Iterable, Sequence
 
 from .config import SUPPORTED_SUFFIXES
 from .errors import UnreadableFileError
+from .pdf import MARKER_ALONE
 
 MAX_FILE_BYTES = 50_000_000  # 50 MB, as the README and the message say
 # Libraries whose version can change what an index holds (see fingerprint).
@@ -424,7 +425,7 @@ def wrap(line: str, nxt: str, compounds: Collection[str] = ()) -> str:
     compound: the document writes it so elsewhere (`compounds`, lower-cased), its first part is a
     letter, a number or a prefix written with a hyphen ("X-ray", "2024-2025", "non-executive"), or
     its second part starts with a capital or a digit; otherwise it was the typesetter's."""
-    m = _BROKEN.search(line)
+    m = _BROKEN.search(line, max(0, len(line) - 2))  # the end only: `line` may be a long paragraph
     if not m or not nxt[:1].isalnum():
         return f"{line} {nxt}"
     head = line.rsplit(None, 1)[-1][:-1] if line.strip() else ""
@@ -466,10 +467,16 @@ def _furniture(pages: Sequence[Sequence[str]]) -> list[set[int]]:
         seen = shapes.get(re.sub(r"\d+", "#", plain(line)), [])
         return len(seen) >= max(3, need) and bool(set.intersection(*seen))
 
-    # A line that starts in lower case ends a sentence ("... over the\nyear."), whatever recurs.
+    def page_number(line: str) -> bool:  # a number no higher than the pages (and a front matter) count
+        m = _PAGE_NUMBER.match(line.strip())
+        return bool(m) and len(pages) > 1 and int(re.search(r"\d+", line).group()) <= len(pages) + 50
+
+    # A line that starts in lower case ends a sentence ("... over the\nyear."), whatever recurs; a
+    # list item's number or bullet set apart from its text ("2.", "•") is the item's (pdf.attach_markers).
     return [{i for i in edges(lines) if len(lines[i].split()) <= 15 and not lines[i].strip()[:1].islower()
-             and (same[plain(lines[i])] >= need or counts_pages(lines[i])
-                  or (len(pages) > 1 and _PAGE_NUMBER.match(lines[i].strip())))} for lines in pages]
+             and not MARKER_ALONE.match(lines[i].strip())
+             and (same[plain(lines[i])] >= need or counts_pages(lines[i]) or page_number(lines[i]))}
+            for lines in pages]
 
 
 def pdf_document(pages: Sequence["Page"]) -> Document:
@@ -487,34 +494,44 @@ def pdf_document(pages: Sequence["Page"]) -> Document:
     def join(a: str, b: str) -> str:
         return wrap(a, b, compounds)
 
-    text, starts, aside, marks = "", [], [], set()
+    out: list[list[str]] = []  # the document's blocks, each its lines
+    open_end = False  # whether the last block's last line may run on over a page break
+    turns: list[tuple[int, int, int]] = []  # where each page starts: (block, line, offset in the line)
+    aside: list[str] = []
     for page, extra in zip(pages, furniture):
         aside.extend(page.lines[i].text for i in sorted(extra))
         blocks = page_blocks(page, style, extra, table_rows, join)
         first = blocks[0] if blocks else None
-        if text and first and not first[1][0] and first[0][0][:1].islower() \
-                and not re.search(r"[.!?:;][\"'”’)]*$", text):
-            joined = join(text, first[0][0])
-            starts.append(len(joined) - len(first[0][0]))
-            text = joined + "".join("\n" + ln for ln in first[0][1:])
+        if out and open_end and first and not first[1][0] and first[0][0][:1].islower() \
+                and not re.search(r"[.!?:;][\"'”’)]*$", out[-1][-1][-8:]):
+            joined = join(out[-1][-1], first[0][0])
+            out[-1][-1] = joined
+            turns.append((len(out) - 1, len(out[-1]) - 1, len(joined) - len(first[0][0])))
+            out[-1].extend(first[0][1:])
+            open_end = first[2] if len(blocks) == 1 else open_end
             blocks = blocks[1:]
         else:
-            starts.append(len(text) + (2 if text else 0))
-        for lines, _ in blocks:
-            text += "\n\n" if text else ""
-            for j, line in enumerate(lines):
-                text += "\n" if j else ""
-                # Every line of a laid-out page is content by its place: cleaning's shape rules for
-                # scraped pages (link lists, commenters) would take a ruleless table's columns or a
-                # slide's bullets for page furniture.
-                marks.add(len(text))
-                text += line
-    shelved = []
+            turns.append((len(out), 0, 0))
+        out.extend(list(lines) for lines, _, _ in blocks)
+        if blocks:
+            open_end = blocks[-1][2]
+    # Every line of a laid-out page is content by its place: cleaning's shape rules for scraped
+    # pages (link lists, commenters) would take a ruleless table's columns or a slide's bullets
+    # for page furniture.
+    text, marks = _join(out, {(b, j) for b, lines in enumerate(out) for j in range(len(lines))})
+    block_starts, at = [], 0
+    for lines in out:
+        block_starts.append(at)
+        at += sum(len(ln) + 1 for ln in lines) + 1  # each line and its newline, then the blank line
+    starts = tuple(block_starts[b] + sum(len(ln) + 1 for ln in out[b][:j]) + c if b < len(out)
+                   else len(text) + (2 if text else 0) for b, j, c in turns)
+    parts, shelved = [text], []
+    at = len(text)
     for line in aside:
-        text += "\n\n"
-        shelved.append(len(text))
-        text += line
-    return Document(text + "\n\n", tuple(starts), frozenset(marks), frozenset(shelved))
+        parts.append("\n\n" + line)
+        shelved.append(at + 2)
+        at += 2 + len(line)
+    return Document("".join(parts) + "\n\n", starts, marks, frozenset(shelved))
 
 
 def read_pdf(path: Path) -> Document:
@@ -558,11 +575,12 @@ def read_docx(path: Path) -> Document:
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
-def _list_formats(d) -> Callable[[Any], tuple[str, int] | None]:
-    """A function giving a list paragraph's (number format, level): "decimal", "bullet", ...; None
-    for a paragraph that is not a list item. The numbering comes from the paragraph or its style
-    (Word's "List Number" carries it in the style), and the format from the numbering part."""
-    formats: dict[tuple[str, str], str] = {}
+def _list_formats(d) -> Callable[[Any], tuple[str, int, str, int] | None]:
+    """A function giving a list paragraph's (number format, level, list, first number): "decimal",
+    "bullet", ...; None for a paragraph that is not a list item. The numbering comes from the
+    paragraph or its style (Word's "List Number" carries it in the style), the format and the
+    first number (w:start) from the numbering part."""
+    formats: dict[tuple[str, str], tuple[str, int]] = {}
     try:
         numbering = d.part.numbering_part.element
     except (KeyError, NotImplementedError, AttributeError):  # a document without lists
@@ -573,8 +591,11 @@ def _list_formats(d) -> Callable[[Any], tuple[str, int] | None]:
             ref = num.find(f"{_W}abstractNumId")
             for lvl in abstract.get(ref.get(f"{_W}val") if ref is not None else None, []):
                 fmt = lvl.find(f"{_W}numFmt") if lvl.tag == f"{_W}lvl" else None
+                start = lvl.find(f"{_W}start") if lvl.tag == f"{_W}lvl" else None
                 if fmt is not None:
-                    formats[(num.get(f"{_W}numId"), lvl.get(f"{_W}ilvl"))] = fmt.get(f"{_W}val")
+                    first = start.get(f"{_W}val") if start is not None else "1"
+                    formats[(num.get(f"{_W}numId"), lvl.get(f"{_W}ilvl"))] = (
+                        fmt.get(f"{_W}val"), int(first) if first and first.isdigit() else 1)
 
     def num_pr(p):
         """The paragraph's own numbering, else its style's or a style it is based on."""
@@ -586,14 +607,17 @@ def _list_formats(d) -> Callable[[Any], tuple[str, int] | None]:
                 return None
             ppr, style, depth = style.element.pPr, style.base_style, depth + 1
 
-    def list_format(p) -> tuple[str, int] | None:
+    def list_format(p) -> tuple[str, int, str, int] | None:
         pr = num_pr(p)
         if pr is None or pr.numId is None or pr.numId.val == 0:  # numId 0: numbering switched off
             return None
         level = pr.ilvl.val if pr.ilvl is not None else 0
-        return formats.get((str(pr.numId.val), str(level)), "bullet"), level
+        kind, first = formats.get((str(pr.numId.val), str(level)), ("bullet", 1))
+        return kind, level, str(pr.numId.val), first
 
     return list_format
+
+
 def _label(fmt: str, n: int) -> str:
     """An ordered list item's number as Word shows it ("3.", "c."); "" for bullets."""
     if fmt == "decimal":
@@ -670,7 +694,16 @@ def docx_text(d) -> tuple[str, frozenset[int]]:
     pending: list[str] = []  # headings (and a list's lead-in) waiting for their block
     run: list[str] = []  # the list items or field lines being collected
     run_kind = ""
-    counters: dict[int, int] = {}
+    # Word numbers a list on across the paragraphs between its items, until a higher level restarts
+    # a lower one: a count per (list, level), kept for the whole document.
+    counters: dict[tuple[str, int], int] = {}
+
+    def number(fmt: tuple[str, int, str, int]) -> str:
+        kind, level, list_id, first = fmt
+        counters[(list_id, level)] = counters.get((list_id, level), first - 1) + 1
+        for key in [k for k in counters if k[0] == list_id and k[1] > level]:
+            del counters[key]
+        return _label(kind, counters[(list_id, level)])
 
     def emit(lines: list[str], structural: bool) -> None:
         block = pending + lines
@@ -684,7 +717,6 @@ def docx_text(d) -> tuple[str, frozenset[int]]:
         if run:
             emit(run[:], run_kind == "list" or len(run) > 1)
         run.clear()
-        counters.clear()
         run_kind = ""
 
     for item in d.iter_inner_content():
@@ -697,18 +729,14 @@ def docx_text(d) -> tuple[str, frozenset[int]]:
             continue
         style = (item.style.name if item.style is not None else "") or ""
         fmt = list_format(item)
-        if style.startswith(("Heading", "Title", "Subtitle")) and fmt is None:
+        if style.startswith(("Heading", "Title", "Subtitle")):
             close_run()
-            pending.append(" ".join(text.split()))
+            pending.append((number(fmt) if fmt else "") + " ".join(text.split()))  # "2. Findings"
         elif fmt is not None:
             if run_kind != "list":
                 close_run()
                 run_kind = "list"
-            kind, level = fmt
-            counters[level] = counters.get(level, 0) + 1
-            for deeper in [k for k in counters if k > level]:
-                del counters[deeper]
-            run.append(_label(kind, counters[level]) + " ".join(text.split()))
+            run.append(number(fmt) + " ".join(text.split()))
         elif _FIELD.match(text) and not text.endswith(":") and len(text) <= 120 and "\n" not in text:
             if run_kind != "field":
                 close_run()

@@ -131,7 +131,9 @@ def text_tables(lines: Sequence[Sequence[Line]], min_rows: int = 3) -> tuple[lis
             rows.append([cell])
 
     def tabular(row: list[Line]) -> bool:
-        return len(row) >= 2 and all(len(c.text.split()) <= 5 for c in row)
+        # A list item's number beside its text (a hanging indent) is no table cell.
+        first = min(row, key=lambda c: c.x0)
+        return len(row) >= 2 and all(len(c.text.split()) <= 5 for c in row) and not MARKER_ALONE.match(first.text)
 
     taken: set[int] = set()  # ids of cells inside a table
     tables: list[Table] = []
@@ -212,7 +214,7 @@ def body_style(pages: Sequence[Page]) -> Style:
     return Style(size, pitch, left, max(width, 1), bold)
 
 
-_MARKER_ALONE = re.compile(r"^([•▪◦‣∙·●○■□➢➤►\-–—*]|\(?(\d{1,2}|[a-z])[.)])$")
+MARKER_ALONE = re.compile(r"^([•▪◦‣∙·●○■□➢➤►\-–—*]|\(?(\d{1,2}|[a-z])[.)])$")
 
 
 def attach_markers(lines: Sequence[Line]) -> list[Line]:
@@ -221,10 +223,10 @@ def attach_markers(lines: Sequence[Line]) -> list[Line]:
     two stood; layout analysis reads them as two boxes."""
     out = list(lines)
     for i, marker in enumerate(lines):
-        if not _MARKER_ALONE.match(marker.text):
+        if not MARKER_ALONE.match(marker.text):
             continue
         mates = [j for j, ln in enumerate(lines) if j != i and ln.x0 > marker.x0 and out[j] is not None
-                 and abs(ln.top - marker.top) < 0.5 * marker.size and not _MARKER_ALONE.match(ln.text)]
+                 and abs(ln.top - marker.top) < 0.5 * marker.size and not MARKER_ALONE.match(ln.text)]
         if not mates or out[i] is None:
             continue
         j = min(mates, key=lambda k: lines[k].x0)
@@ -240,7 +242,9 @@ def is_heading(line: Line, style: Style) -> bool:
     return short and (line.size >= style.size + 1 or (line.bold and not style.bold))
 
 
-Block = tuple[list[str], list[bool]]  # a block's lines, and which of them are structural
+# A block's lines, which of them are structural, and whether its last line may run on over a page
+# break (a paragraph's or a list item's; not a heading's or a table row's).
+Block = tuple[list[str], list[bool], bool]
 
 
 def page_blocks(page: Page, style: Style, skip: set[int], table_rows: Callable[[list, bool], list[str]],
@@ -257,12 +261,12 @@ def page_blocks(page: Page, style: Style, skip: set[int], table_rows: Callable[[
     prev: Line | None = None
     tables = list(page.tables)
 
-    def emit(lines: list[str], structural: bool) -> None:
+    def emit(lines: list[str], structural: bool, open_end: bool = True) -> None:
         if lines or pending:
             marks = [True] * len(pending) + [structural] * len(lines)
             if listing and lines and lines[0].endswith(":") and not BULLET.match(lines[0]):
                 marks[len(pending)] = False  # the lead-in is a sentence of its own
-            blocks.append((pending + lines, marks))
+            blocks.append((pending + lines, marks, open_end and bool(lines)))
             pending.clear()
 
     def flush() -> None:
@@ -276,7 +280,7 @@ def page_blocks(page: Page, style: Style, skip: set[int], table_rows: Callable[[
         while tables and tables[0].top <= line.top:
             flush()
             table = tables.pop(0)
-            emit(table_rows([list(r) for r in table.rows], table.bold_header), True)
+            emit(table_rows([list(r) for r in table.rows], table.bold_header), True, False)
             prev = None
         step = line.top - prev.top if prev else 0.0
         gap = prev is None or step > 1.4 * style.pitch or step < -style.size or abs(line.size - prev.size) > 0.5 \
@@ -307,6 +311,6 @@ def page_blocks(page: Page, style: Style, skip: set[int], table_rows: Callable[[
         prev = line
     flush()
     for table in tables:  # tables below the last line
-        emit(table_rows([list(r) for r in table.rows], table.bold_header), True)
+        emit(table_rows([list(r) for r in table.rows], table.bold_header), True, False)
     emit([], True)  # headings at the very end
     return blocks

@@ -1,6 +1,7 @@
 """The one module that knows the order of the stages: ingest, and ask."""
 from __future__ import annotations
 
+import bisect
 import math
 import re
 import threading
@@ -270,9 +271,10 @@ def _ingest_files(files: Sequence[SourceFile], skipped: list[Skipped], index_dir
             read_errors = True
             continue
         if document.page_starts:
-            pieces = [replace(p, page=document.page_at(p.start),
-                              page_turns=tuple(t - p.start for t in document.page_starts if p.start < t < p.end))
-                      for p in pieces]
+            turns = document.page_starts
+            pieces = [replace(p, page=document.page_at(p.start), page_turns=tuple(
+                t - p.start for t in turns[bisect.bisect_right(turns, p.start):bisect.bisect_left(turns, p.end)]))
+                for p in pieces]
         if not pieces:
             failed.append((f, "no text in it" if not removed else
                            "nothing left after removing page furniture (see the manifest)"))

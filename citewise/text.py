@@ -163,12 +163,23 @@ def words(text: str, drop_stopwords: bool = True) -> list[str]:
 # "catalogue", "defence", "travelled" match "center", "color", ... (the regular patterns of the
 # two spellings: "American and British English spelling differences", Wikipedia). Applied to both
 # documents and questions, a word the rule over-reaches on ("acre" -> "acer") still matches itself.
+# -ise where both spellings write it: "revise" must keep matching "revision", "precise" "precision".
+_BOTH_ISE = frozenset(
+    "advertise advise apprise arise chastise circumcise comprise compromise concise demise despise devise "
+    "disguise enterprise excise exercise exorcise expertise franchise guise improvise incise merchandise "
+    "mortise noise paradise poise porpoise praise precise premise promise raise reprise revise rise sunrise "
+    "supervise surmise surprise televise tortoise treatise valise wise otherwise likewise clockwise cruise "
+    "anise".split())
+_ISE = re.compile(r"^(\w{3,})is(e|es|ed|ing|ation|ations|er|ers|able)$")
+_RE_WORDS = r"(cent|met|kilomet|centimet|millimet|micromet|nanomet|lit|millilit|theat|fib|calib|somb|spect|lust|meag|sab|mit|och|scept|goit|louv|reconnoit|saltpet|sepulch)"
 _BRITISH = (
-    (re.compile(r"^(\w{2,}[^aeiouy\W])re(s?)$"), r"\1er\2"),  # centre, metres, theatre, fibre
-    (re.compile(r"^(\w{2,}[^aeiouy\W])red$"), r"\1ered"),  # centred
+    # -re only in the words that write it so: "Legendre", "Andre", "genre" are no "-er" words.
+    (re.compile(rf"^{_RE_WORDS}re(s?)$"), r"\1er\2"),  # centre, metres, theatre, fibre
+    (re.compile(rf"^{_RE_WORDS}red$"), r"\1ered"),  # centred
     (re.compile(r"^(?!(?:contour|detour|devour|glamour|troubadour|paramour|velour|amour)s?$)(\w{3,})our(s|ed|ing|ful|fully|ite|ites|able|ably|er|ers|"
                 r"ist|ists|less|al|ally|hood|hoods)?$"), r"\1or\2"),  # colour, labour, behaviour, favourite
-    (re.compile(r"^(\w{3,})is(e|es|ed|ing|ation|ations|er|ers|able)$"), r"\1iz\2"),  # organise, realisation
+    # -ise where American writes -ize (not in _BOTH_ISE).
+    (_ISE, r"\1iz\2"),  # organise, realisation
     (re.compile(r"^(\w{2,})ys(e|es|ed|ing|er|ers)$"), r"\1yz\2"),  # analyse, paralysed
     (re.compile(r"^(\w{4,})ogue(s?)$"), r"\1og\2"),  # catalogue, dialogue
     (re.compile(r"^(def|off|lic|pret)enc(e|es)$"), r"\1ens\2"),  # defence, licence
@@ -182,7 +193,8 @@ _BRITISH = (
 
 def _american(word: str) -> str:
     for pattern, replacement in _BRITISH:
-        if pattern.match(word):
+        m = pattern.match(word)
+        if m and not (pattern is _ISE and m.group(1) + "ise" in _BOTH_ISE):
             return pattern.sub(replacement, word)
     return word
 

@@ -103,3 +103,9 @@ def test_terms_fold_accents_and_british_spellings():
     for a, b in (("hours", "hors"), ("tours", "tors"), ("contour", "contor"), ("fire", "fier")):  # no over-reach
         assert terms(a) != terms(b), (a, b)
     assert terms("й") != terms("и")
+    # Words both spellings write with -ise keep their families; names are no -re words (a review
+    # found "revise" no longer matching "revision", "paradise" matching "parade", "Legendre" "legend").
+    for a, b in (("revise", "revision"), ("precise", "precision"), ("supervised", "supervision")):
+        assert terms(a) == terms(b), (a, b)
+    for a, b in (("paradise", "parade"), ("advertise", "advert"), ("Legendre", "legend")):
+        assert terms(a) != terms(b), (a, b)

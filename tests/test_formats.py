@@ -426,3 +426,54 @@ def test_a_table_without_ruling_lines_is_read_by_row_and_two_columns_of_prose_ar
         [[Line("Rainfall was recorded", 50.0 + 12 * k, 300.0, 10.0)] for k in range(4)]
     lines, tables = text_tables(prose)
     assert not tables and len(lines) == 8
+
+
+def test_list_numbers_at_a_page_edge_and_in_a_hanging_indent_stay_the_items():
+    """A review found a hanging-indent list read as a two-column table ("1.: Close the inlet
+    valve."), a lone "2." at a page's foot removed as a page number, and a year heading removed too."""
+    from citewise.load import pdf_document
+
+    def item(n, text, top):
+        return [Line(f"{n}.", top, 42.0, 11.0), Line(text, top, 76.0, 11.0)]
+
+    steps = [Line("Service the filter in order:", 40.0, 42.0, 11.0)] + item(1, "Close the inlet valve.", 54.0) \
+        + item(2, "Drain the filter housing.", 68.0) + item(3, "Replace the cartridge.", 82.0)
+    doc = pdf_document([Page(tuple(steps))])
+    assert doc.text.strip() == ("Service the filter in order:\n1. Close the inlet valve.\n2. Drain the filter housing.\n"
+                                "3. Replace the cartridge.")
+    pages = [Page(tuple([Line("2024", 30.0, 42.0, 16.0, True), Line("Steps to follow today.", 50.0, 42.0, 11.0)]
+                        + item(1, "Close the valve.", 64.0))),
+             Page(tuple(_lines("The tank is drained next.", top=30.0) + item(2, "Drain the tank.", 44.0)))]
+    doc = pdf_document(pages)
+    assert "2. Drain the tank." in doc.text and doc.text.startswith("2024\n") and not doc.furniture
+
+
+def test_docx_numbers_follow_words_lists_and_numbered_headings_open_their_sections(tmp_path):
+    """Numbers are counted per list and go on across a note between items, bullets count nothing
+    (a review found "3. Close the valve" after two bullets and steps restarting at "1."), and a
+    numbered heading style opens its section with its number."""
+    import copy
+
+    import docx
+
+    d = docx.Document()
+    d.add_paragraph("You will need:")
+    d.add_paragraph("A ladder", style="List Bullet")
+    d.add_paragraph("A torch", style="List Bullet")
+    d.add_paragraph("Close the valve", style="List Number")
+    d.add_paragraph("Drain the tank", style="List Number")
+    d.add_paragraph("Wait ten minutes before going on.")
+    d.add_paragraph("Open the lid", style="List Number")
+    d.save(tmp_path / "steps.docx")
+    assert read_document(tmp_path / "steps.docx").text == (
+        "You will need:\nA ladder\nA torch\n1. Close the valve\n2. Drain the tank\n\n"
+        "Wait ten minutes before going on.\n\n3. Open the lid")
+    d = docx.Document()
+    numbered = d.styles["List Number"].element.pPr.numPr  # Word's numbered headings carry a numbering
+    for title, body in (("Scope", "The audit covers the two plants."), ("Findings", "Both plants passed.")):
+        heading = d.add_heading(title, 1)
+        heading._p.get_or_add_pPr().append(copy.deepcopy(numbered))
+        d.add_paragraph(body)
+    d.save(tmp_path / "audit.docx")
+    assert read_document(tmp_path / "audit.docx").text == (
+        "1. Scope\nThe audit covers the two plants.\n\n2. Findings\nBoth plants passed.")
