@@ -4,8 +4,9 @@ line with its place and font, and the tables it finds by their ruling lines; the
 A line's place and size say what the bare text cannot: a paragraph ends where the gap to the next
 line is wider than the page's usual line pitch (or the next line is indented), a heading is set
 larger or bold, a bullet or a number opens a list item, and a table's cells are read by row and
-column instead of as a run of words. Running headers, footers and page numbers are found by
-load.furniture, and a paragraph that runs on over a page break is joined (load.join_pages).
+column instead of as a run of words (tables without ruling lines too, by their alignment:
+text_tables). Running headers, footers and page numbers, and paragraphs that run on over a page
+break, are load.pdf_document's: it puts the pages together.
 """
 from __future__ import annotations
 
@@ -39,6 +40,8 @@ class Table:
 
 @dataclass(frozen=True)
 class Page:
+    """A page's lines in reading order (outside its tables) and its tables."""
+
     lines: tuple[Line, ...]
     tables: tuple[Table, ...] = ()
 
