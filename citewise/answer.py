@@ -290,11 +290,8 @@ def compose(question: str, hits: Sequence[Hit], sentences: Sequence[Sentence],
         subject = subject_sentence(hits, x)
         if subject:
             quoted.setdefault((x.hit, subject.start), (subject, scores[i]))
-        items = list_after(hits, x)
-        for item in items:
+        for item in list_after(hits, x):
             quoted.setdefault((x.hit, item.start), (item, scores[i]))
-        if items and i == order[0]:
-            short = None  # the answer is the list: no phrase of the lead-in says it
     # The best sentence's paragraph first; inside a paragraph, reading order.
     best_hit = sentences[order[0]].hit
     ordered = sorted(quoted.values(), key=lambda q: (q[0].hit != best_hit, q[0].hit, q[0].start))
@@ -314,7 +311,9 @@ def compose(question: str, hits: Sequence[Hit], sentences: Sequence[Sentence],
                 n=c.n, paragraph=c.paragraph, quote=c.paragraph.text[start:end],
                 quote_start=start, quote_end=end, score=max(c.score, score))
         parts.append((x.text.strip(), numbers[x.hit]))
-    if read is None and not list_after(hits, sentences[order[0]]):
+    if list_after(hits, sentences[order[0]]):
+        short = None  # the lead introduces a list: the answer is the list, no phrase of the lead-in
+    elif read is None:
         # The short answer comes from the best sentence, else from the others quoted with it.
         short = next((a for a in (short_answer(question, x.text) for x in
                                   [sentences[order[0]]] + [q[0] for q in ordered]) if a), None)

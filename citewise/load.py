@@ -372,19 +372,22 @@ def markdown_text(source: str) -> tuple[str, frozenset[int]]:
 
 
 def _join(blocks: Sequence[Sequence[str]], marked: Collection[tuple[int, int]]) -> tuple[str, frozenset[int]]:
-    """Blocks of lines -> text (blank lines between blocks) and the start offsets of the marked
-    (block, line) pairs."""
-    text, starts = "", set()
-    for b, lines in enumerate(blocks):
-        if text:
-            text += "\n\n"
-        for j, line in enumerate(lines):
-            if j:
-                text += "\n"
-            if (b, j) in marked:
-                starts.add(len(text))
-            text += line
-    return text, frozenset(starts)
+    """Blocks of lines -> text (a newline between lines, a blank line between blocks) and the
+    start offsets of the marked (block, line) pairs."""
+    starts = _line_starts(blocks)
+    return "\n\n".join("\n".join(lines) for lines in blocks), frozenset(starts[b][j] for b, j in marked)
+
+
+def _line_starts(blocks: Sequence[Sequence[str]]) -> list[list[int]]:
+    """Where each line of each block starts in _join's text."""
+    out, at = [], 0
+    for lines in blocks:
+        out.append([])
+        for line in lines:
+            out[-1].append(at)
+            at += len(line) + 1  # the line and its newline (the last one's is the blank line's first)
+        at += 1
+    return out
 
 
 def read_markdown(path: Path) -> Document:
@@ -519,12 +522,8 @@ def pdf_document(pages: Sequence["Page"]) -> Document:
     # pages (link lists, commenters) would take a ruleless table's columns or a slide's bullets
     # for page furniture.
     text, marks = _join(out, {(b, j) for b, lines in enumerate(out) for j in range(len(lines))})
-    block_starts, at = [], 0
-    for lines in out:
-        block_starts.append(at)
-        at += sum(len(ln) + 1 for ln in lines) + 1  # each line and its newline, then the blank line
-    starts = tuple(block_starts[b] + sum(len(ln) + 1 for ln in out[b][:j]) + c if b < len(out)
-                   else len(text) + (2 if text else 0) for b, j, c in turns)
+    line_starts = _line_starts(out)
+    starts = tuple(line_starts[b][j] + c if b < len(out) else len(text) + (2 if text else 0) for b, j, c in turns)
     parts, shelved = [text], []
     at = len(text)
     for line in aside:
@@ -667,7 +666,7 @@ def _docx_rows(table) -> list[str]:
     for row in table.rows:
         texts, last = [], None
         for cell in row.cells:  # one per grid column: a merged cell appears once per column it spans
-            inner = " ".join(row for t in cell.tables for row in _docx_rows(t))
+            inner = " ".join(line for t in cell.tables for line in _docx_rows(t))
             own = " ".join(cell.text.split())
             texts.append(None if cell._tc is last else " ".join(x for x in (own, inner) if x))
             last = cell._tc

@@ -46,8 +46,11 @@ class Page:
     tables: tuple[Table, ...] = ()
 
 
-# A list item's opening: a bullet sign, or a number or letter with "." or ")" ("3.", "b)").
-BULLET = re.compile(r"^([•▪◦‣∙·●○■□➢➤►\-–—*]|\(?(\d{1,2}|[a-z])[.)])\s+\S")
+# A list item's marker: a bullet sign, or a number or letter with "." or ")" ("3.", "b)"); BULLET
+# is a line it opens, MARKER_ALONE a marker set apart from its item's text.
+_MARKER = r"([•▪◦‣∙·●○■□➢➤►\-–—*]|\(?(\d{1,2}|[a-z])[.)])"
+BULLET = re.compile(rf"^{_MARKER}\s+\S")
+MARKER_ALONE = re.compile(rf"^{_MARKER}$")
 _SENTENCE_END = re.compile(r"[.!?:][\"'”’)\]]*$")
 
 
@@ -217,9 +220,6 @@ def body_style(pages: Sequence[Page]) -> Style:
     return Style(size, pitch, left, max(width, 1), bold)
 
 
-MARKER_ALONE = re.compile(r"^([•▪◦‣∙·●○■□➢➤►\-–—*]|\(?(\d{1,2}|[a-z])[.)])$")
-
-
 def attach_markers(lines: Sequence[Line]) -> list[Line]:
     """A list item whose number or bullet stands apart from its text (a hanging indent: "3." in a
     cell of its own, the text to its right) as one line "3. Install ...", where the earlier of the
@@ -250,7 +250,7 @@ def is_heading(line: Line, style: Style) -> bool:
 Block = tuple[list[str], list[bool], bool]
 
 
-def page_blocks(page: Page, style: Style, skip: set[int], table_rows: Callable[[list, bool], list[str]],
+def page_blocks(page: Page, style: Style, skip: set[int], table_rows: Callable[[Sequence, bool], list[str]],
                 wrap: Callable[[str, str], str]) -> list[Block]:
     """A page's blocks in reading order: a paragraph is one line (its wrapped lines joined by
     `wrap`, which makes broken words whole), headings open the block after them, a list is a line
@@ -278,12 +278,14 @@ def page_blocks(page: Page, style: Style, skip: set[int], table_rows: Callable[[
             emit(current, listing)
         current, listing = [], False
 
+    def emit_table(table: Table) -> None:
+        emit(table_rows(table.rows, table.bold_header), True, False)
+
     lines = attach_markers([ln for i, ln in enumerate(page.lines) if i not in skip])
     for line in lines:
         while tables and tables[0].top <= line.top:
             flush()
-            table = tables.pop(0)
-            emit(table_rows([list(r) for r in table.rows], table.bold_header), True, False)
+            emit_table(tables.pop(0))
             prev = None
         step = line.top - prev.top if prev else 0.0
         gap = prev is None or step > 1.4 * style.pitch or step < -style.size or abs(line.size - prev.size) > 0.5 \
@@ -314,6 +316,6 @@ def page_blocks(page: Page, style: Style, skip: set[int], table_rows: Callable[[
         prev = line
     flush()
     for table in tables:  # tables below the last line
-        emit(table_rows([list(r) for r in table.rows], table.bold_header), True, False)
+        emit_table(table)
     emit([], True)  # headings at the very end
     return blocks

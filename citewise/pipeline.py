@@ -78,6 +78,11 @@ class IngestReport:
         return "\n".join(lines)
 
 
+def paragraph_terms(p: Paragraph) -> list[str]:
+    """A paragraph's BM25 terms: its words and what it is besides them (Paragraph.about)."""
+    return terms(f"{p.text}\n{p.about()}")
+
+
 def _previous(index_dir: Path, manifest: dict | None, settings: Settings, dim: int,
               reuse: bool = True) -> tuple[dict, dict[str, tuple]]:
     """The old index's documents and an embedding cache {store.reuse_key: (vector, sentence
@@ -334,7 +339,7 @@ def _ingest_files(files: Sequence[SourceFile], skipped: list[Skipped], index_dir
         cache[keys[i]] = (fresh[j], fresh_sentences[offsets[j]:offsets[j + 1]])
     vectors = np.vstack([cache[k][0] for k in keys]).astype(np.float32)
     sentence_vectors = np.vstack([cache[k][1] for k in keys]).astype(np.float32)
-    lexical = store.build_lexical([terms(f"{p.text}\n{p.about()}") for p in paragraphs])
+    lexical = store.build_lexical([paragraph_terms(p) for p in paragraphs])
     try:
         if isinstance(target, QdrantTarget):
             # A new collection; the manifest that names it is swapped in with the folder, and settle()
@@ -561,16 +566,15 @@ class Searcher:
         """What abstention reads, taken at candidate sentence i (analyse(): the best-scored one)."""
         x = sentences[i]
         hit = r.hits[x.hit]
+        held = set(paragraph_terms(hit.paragraph))
         return Evidence(
             sentence_cosine=float(r.sentence_cosines[hit.row][x.position]),
             sentence_coverage=coverage(r.terms, set(terms(f"{x.text}\n{hit.paragraph.about()}")), self.idf),
-            paragraph_coverage=coverage(r.terms, set(terms(f"{hit.paragraph.text}\n{hit.paragraph.about()}")),
-                                        self.idf),
+            paragraph_coverage=coverage(r.terms, held, self.idf),
             corpus_coverage=coverage(r.terms, {t for t in r.terms if t in self._df}, self.idf),
             dense_top=max((h.dense or 0.0) for h in r.hits),
             type_match=float(typed[i]),
-            rarest_missing=max((self.idf(t) for t in set(r.terms)
-                                - set(terms(f"{hit.paragraph.text}\n{hit.paragraph.about()}"))),
+            rarest_missing=max((self.idf(t) for t in set(r.terms) - held),
                                default=0.0) / self.max_idf(),
         )
 
