@@ -84,11 +84,11 @@ def paragraph_terms(p: Paragraph) -> list[str]:
 
 
 def _previous(index_dir: Path, manifest: dict | None, settings: Settings, dim: int,
-              reuse: bool = True) -> tuple[dict, dict[str, tuple]]:
+              reuse: bool = True, recipe: int | None = None) -> tuple[dict, dict[str, tuple]]:
     """The old index's documents and an embedding cache {store.reuse_key: (vector, sentence
-    vectors)}; no cache when there is no compatible index (another model, encoder or chunking) or
-    `reuse` is off: vectors of two encoders are never mixed in one index. Read from the folder
-    alone, so a Qdrant server that is down costs nothing here."""
+    vectors)}; no cache when there is no compatible index (another model, encoder, export
+    `recipe` or chunking) or `reuse` is off: vectors of two encoders are never mixed in one
+    index. Read from the folder alone, so a Qdrant server that is down costs nothing here."""
     if manifest is None:
         return {}, {}
     if not reuse:
@@ -99,6 +99,7 @@ def _previous(index_dir: Path, manifest: dict | None, settings: Settings, dim: i
         return {}, {}
     old_settings = manifest["settings"]
     if old_settings.get("max_tokens") != settings.max_tokens or store.index_encoder(manifest) != settings.encoder \
+            or manifest.get("encoder_recipe") != recipe \
             or old_settings.get("sentence_vectors", "separate") != settings.sentence_vectors:
         return manifest["documents"], {}
     try:
@@ -256,7 +257,8 @@ def _ingest_files(files: Sequence[SourceFile], skipped: list[Skipped], index_dir
         qdrant_store.connect(target, create=True)  # an unreachable server fails now, not after embedding
     encoder = encoder or get_encoder(settings.model, settings.batch_size, settings.encoder)
     settings = replace(settings, encoder=kind_of(encoder, settings.encoder))  # the manifest tells the truth
-    old_docs, cache = _previous(index_dir, old_manifest, settings, encoder.dim, reuse=not rebuild)
+    recipe = getattr(encoder, "recipe", None)  # how an ONNX encoder was exported (None: torch)
+    old_docs, cache = _previous(index_dir, old_manifest, settings, encoder.dim, not rebuild, recipe)
     report = IngestReport(Path(index_dir), 0, 0, skipped)
     read: list[tuple[SourceFile, list[Paragraph], dict, str]] = []
     failed: list[tuple[SourceFile, str]] = []  # not indexed this time, with the reason
@@ -356,7 +358,7 @@ def _ingest_files(files: Sequence[SourceFile], skipped: list[Skipped], index_dir
                                        None if isinstance(target, QdrantTarget) else store.dense_params(dense))
         if isinstance(target, QdrantTarget):
             manifest["store"] = dense.record()
-        manifest["sources"] = sources
+        manifest["sources"], manifest["encoder_recipe"] = sources, recipe
         store.save(index_dir, manifest, paragraphs, dense, lexical, sentence_vectors, vectors)
     finally:
         qdrant_store.settle(index_dir, _live_manifest(index_dir), log)

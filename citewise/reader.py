@@ -29,7 +29,7 @@ READER_WEIGHTS = Path(__file__).with_name("reader.safetensors")
 MAX_ANSWER_TOKENS = 15  # word pieces; SQuAD answers are short phrases
 SCALE_SUFFIX = ".row_scale"  # int8 matrices ship with one scale per row (eval/train_reader.save)
 MAX_QUESTION_TOKENS = 64  # a longer question is cut, so that the sentence read keeps its room
-RECIPE = 1  # bump when the reader's export, its check or _ReaderModel changes: a fresh cache key
+RECIPE = 2  # bump when the reader's export, its check or _ReaderModel changes: a fresh cache key (2: eager)
 
 
 @dataclass(frozen=True)
@@ -86,9 +86,9 @@ def tuned_prefixes(n: int, layers: int) -> tuple[str, ...]:
 def load_torch(weights: Path = READER_WEIGHTS):
     """The reader as a torch module: the installed model with the shipped layers and head."""
     from safetensors import SafetensorError, safe_open
-    from transformers import AutoModel
+    from .onnx_encoder import load_for_export
 
-    model = ReaderModel(AutoModel.from_pretrained(str(_base())))
+    model = ReaderModel(load_for_export(_base()))
     try:
         with safe_open(str(weights), framework="pt") as f:
             raw = {k: f.get_tensor(k) for k in f.keys()}

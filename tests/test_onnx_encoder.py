@@ -186,3 +186,30 @@ def test_cli_ingest_and_ask_with_the_onnx_encoder(cache, tmp_path):
     d = json.loads(out.stdout)
     assert not d["abstained"] and "Di Pippo" in d["citations"][0]["quote"]
     assert json.loads((index / "manifest.json").read_text())["encoder"] == "onnx-int8"
+
+
+def test_vectors_of_an_older_export_are_not_reused(cache, tmp_path, monkeypatch):
+    """A new export recipe (a citewise upgrade) embeds every paragraph again on the next ingest,
+    not only the changed ones: vectors of two exports are never mixed in one index."""
+    import shutil
+
+    from citewise import onnx_encoder
+    from citewise.pipeline import ingest
+
+    monkeypatch.setenv("CITEWISE_CACHE", str(cache))
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    shutil.copytree(SAMPLE_CORPUS, corpus)
+    settings = Settings(encoder="onnx-int8")
+    first = ingest([corpus], index, settings, progress=False)
+    assert store.read_manifest(index)["encoder_recipe"] == onnx_encoder.RECIPE
+    (corpus / "venus.txt").write_text("Venus is the second planet from the Sun.\n", encoding="utf-8")
+    same = ingest([corpus], index, settings, progress=False)
+    assert same.added == ["venus.txt"] and same.embedded == 1  # the same export: vectors reused
+
+    newer = onnx_encoder.OnnxEncoder(kind="onnx-int8")
+    newer.recipe += 1  # what the next export recipe will record (its cache key is not needed here)
+    (corpus / "venus.txt").write_text("Venus is the second planet from the Sun. It has no moon.\n",
+                                      encoding="utf-8")
+    upgraded = ingest([corpus], index, settings, newer, progress=False)
+    assert upgraded.embedded == upgraded.paragraphs == first.paragraphs + 1
+    assert store.read_manifest(index)["encoder_recipe"] == onnx_encoder.RECIPE + 1
