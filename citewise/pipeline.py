@@ -50,6 +50,7 @@ class IngestReport:
     removed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     embedded: int = 0  # paragraphs embedded in this run; the rest were reused from the old index
+    resumed: int = 0  # of the reused: vectors an earlier ingest made before it was cut short
     duplicates: int = 0
     dense_store: str = "FAISS, in the index folder"
     up_to_date: bool = False  # no file, setting or store changed: the index was left as it was
@@ -67,7 +68,9 @@ class IngestReport:
                  f"into {self.index_dir} in {self.seconds:.1f}s."]
         lines.append(f"  added {len(self.added)}, changed {len(self.changed)}, removed {len(self.removed)}, "
                      f"unchanged {len(self.unchanged)} document(s); embedded {self.embedded} paragraph(s), "
-                     f"reused {self.paragraphs - self.embedded}; {self.duplicates} duplicate paragraph(s) "
+                     f"reused {self.paragraphs - self.embedded}"
+                     + (f" ({self.resumed} embedded by an ingest that was cut short)" if self.resumed else "")
+                     + f"; {self.duplicates} duplicate paragraph(s) "
                      f"folded into their first copy.")
         lines.append(f"  paragraph vectors: {self.dense_store}")
         for label, docs in (("added", self.added), ("changed", self.changed), ("removed", self.removed)):
@@ -115,9 +118,10 @@ def _previous(index_dir: Path, manifest: dict | None, settings: Settings, dim: i
 
 
 def _embed(paragraphs: Sequence[Paragraph], encoder: Encoder, sentence_vectors: str,
-           progress: bool) -> tuple[np.ndarray, np.ndarray]:
+           known: dict[str, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Paragraph vectors and sentence vectors (all paragraphs' sentences in order), the sentences
-    either embedded on their own or pooled from their paragraph's pass (Settings.sentence_vectors)."""
+    either embedded on their own or pooled from their paragraph's pass (Settings.sentence_vectors).
+    `known`: vectors of strings embedded before in this ingest ("separate"; it is added to)."""
     texts = [p.text for p in paragraphs]
     if sentence_vectors == "separate":
         # Each distinct string once: a one-sentence paragraph is its own sentence, and web pages
@@ -125,22 +129,51 @@ def _embed(paragraphs: Sequence[Paragraph], encoder: Encoder, sentence_vectors: 
         # characters it would otherwise encode).
         # Paragraphs and sentences go in separate calls, as before this, because int8 activations
         # are quantised per batch: a string's vector shifts slightly with its batch neighbours.
+        known = {} if known is None else known
         sentences = [p.text[a:b] for p in paragraphs for a, b in p.sentences]
-        if not sentences:
-            return encoder.encode(texts, progress=progress), np.zeros((0, encoder.dim), np.float32)
-        unique = list(dict.fromkeys(texts))  # not empty: sentences come from paragraphs
-        known = dict(zip(unique, encoder.encode(unique, progress=progress)))
-        new = [t for t in dict.fromkeys(sentences) if t not in known]
-        if new:
-            known.update(zip(new, encoder.encode(new, progress=progress)))
-        return np.array([known[t] for t in texts]), np.array([known[t] for t in sentences])
+        for strings in (texts, sentences):
+            new = [t for t in dict.fromkeys(strings) if t not in known]
+            if new:
+                known.update(zip(new, encoder.encode(new)))
+        return (np.array([known[t] for t in texts]).reshape(-1, encoder.dim),
+                np.array([known[t] for t in sentences]).reshape(-1, encoder.dim))
     if sentence_vectors != "pooled":
         raise ValueError(f"unknown sentence_vectors {sentence_vectors!r}; choose separate or pooled")
     if not hasattr(encoder, "encode_spans"):
         raise ValueError(f"sentence_vectors='pooled' needs an ONNX encoder (onnx or onnx-int8), not "
                          f"{kind_of(encoder, 'this one')!r}")
-    vectors, pooled = encoder.encode_spans(texts, [p.sentences for p in paragraphs], progress=progress)
+    vectors, pooled = encoder.encode_spans(texts, [p.sentences for p in paragraphs])
     return vectors, np.vstack(pooled) if pooled else np.zeros((0, encoder.dim), dtype=np.float32)
+
+
+EMBED_PART = 256  # paragraphs per encoder call: the progress bar moves at least this often
+CHECKPOINT_EVERY_S = 30.0  # an ingest cut short loses at most about this much embedding
+
+
+def _embed_parts(paragraphs: Sequence[Paragraph], encoder: Encoder, sentence_vectors: str, progress: bool,
+                 checkpoint: Callable[[Sequence[Paragraph], np.ndarray, np.ndarray], None] | None = None,
+                 part: int | None = None, every_s: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """_embed over parts of `part` paragraphs (EMBED_PART); what was embedded since the last
+    checkpoint is handed to `checkpoint` every `every_s` seconds (CHECKPOINT_EVERY_S), never after
+    the last part: the index itself is written next."""
+    part = part or EMBED_PART
+    every_s = CHECKPOINT_EVERY_S if every_s is None else every_s
+    vectors, sentences, known = [], [], {}
+    saved, last = 0, time.monotonic()  # parts already checkpointed, and when
+    with tqdm(total=len(paragraphs), desc="Embedding", unit="paragraph", disable=not progress) as bar:
+        for start in range(0, len(paragraphs), part):
+            v, s = _embed(paragraphs[start:start + part], encoder, sentence_vectors, known)
+            vectors.append(v)
+            sentences.append(s)
+            bar.update(len(v))
+            more = start + part < len(paragraphs)
+            if checkpoint is not None and more and time.monotonic() - last >= every_s:
+                checkpoint(paragraphs[saved * part:start + part], np.vstack(vectors[saved:]),
+                           np.vstack(sentences[saved:]))
+                saved, last = len(vectors), time.monotonic()
+    dim = encoder.dim
+    return (np.vstack(vectors) if vectors else np.zeros((0, dim), np.float32),
+            np.vstack(sentences) if sentences else np.zeros((0, dim), np.float32))
 
 
 def ingest(paths: Sequence[Path] | None = None, index_dir: Path = DEFAULT_INDEX,
@@ -252,6 +285,7 @@ def _ingest_files(files: Sequence[SourceFile], skipped: list[Skipped], index_dir
     if not rebuild and _up_to_date(index_dir, old_manifest, replace(settings, encoder=kind), target, sources,
                                    encoder.dim if encoder is not None else None):
         store.remove_stale(index_dir)  # what a crashed ingest left beside it, as a full ingest would
+        store.clear_checkpoint(index_dir)
         return _unchanged(index_dir, old_manifest, t0)
     if isinstance(target, QdrantTarget):
         qdrant_store.connect(target, create=True)  # an unreachable server fails now, not after embedding
@@ -332,10 +366,24 @@ def _ingest_files(files: Sequence[SourceFile], skipped: list[Skipped], index_dir
             {"id": copy, "same_as": canonical, "start": c.start, "end": c.end}
             | ({"page": c.page} if c.page is not None else {}))
     keys = [store.reuse_key(p) for p in paragraphs]
+    # What an ingest cut short embedded with these settings is used as the old index's vectors are.
+    stamp = {"model": settings.model, "encoder": settings.encoder, "recipe": recipe, "dimension": encoder.dim,
+             "max_tokens": settings.max_tokens, "sentence_vectors": settings.sentence_vectors}
+    if rebuild:
+        store.clear_checkpoint(index_dir)
+    resumed = store.read_checkpoint(index_dir, stamp)
+    report.resumed = sum(1 for k in keys if k in resumed and k not in cache)
+    cache = {**resumed, **cache}
     todo = [i for i, k in enumerate(keys) if k not in cache]
     log(f"{len(paragraphs)} paragraphs from {len(documents)} documents ({len(copies)} duplicates folded); "
-        f"embedding {len(todo)}, reusing {len(paragraphs) - len(todo)} ...")
-    fresh, fresh_sentences = _embed([paragraphs[i] for i in todo], encoder, settings.sentence_vectors, progress)
+        f"embedding {len(todo)}, reusing {len(paragraphs) - len(todo)}"
+        + (f" ({report.resumed} embedded by an ingest that was cut short)" if report.resumed else "") + " ...")
+
+    def checkpoint(done: Sequence[Paragraph], vectors: np.ndarray, sentence_vectors: np.ndarray) -> None:
+        store.write_checkpoint(index_dir, stamp, [store.reuse_key(p) for p in done], vectors, sentence_vectors)
+
+    fresh, fresh_sentences = _embed_parts([paragraphs[i] for i in todo], encoder, settings.sentence_vectors,
+                                          progress, checkpoint)
     offsets = store.sentence_offsets([paragraphs[i] for i in todo])
     for j, i in enumerate(todo):
         cache[keys[i]] = (fresh[j], fresh_sentences[offsets[j]:offsets[j + 1]])
@@ -360,6 +408,7 @@ def _ingest_files(files: Sequence[SourceFile], skipped: list[Skipped], index_dir
             manifest["store"] = dense.record()
         manifest["sources"], manifest["encoder_recipe"] = sources, recipe
         store.save(index_dir, manifest, paragraphs, dense, lexical, sentence_vectors, vectors)
+        store.clear_checkpoint(index_dir)
     finally:
         qdrant_store.settle(index_dir, _live_manifest(index_dir), log)
     report.documents, report.paragraphs = len(documents), len(paragraphs)

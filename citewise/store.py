@@ -597,6 +597,76 @@ def embedding_cache(index_dir: Path) -> dict[tuple, tuple[np.ndarray, np.ndarray
     return {h: (vectors[i], sentences[offsets[i]:offsets[i + 1]]) for i, h in enumerate(hashes)}
 
 
+# ---------------------------------------------------------------- embedding checkpoints
+# Vectors an ingest has made so far, kept beside the index until the index is written: an ingest cut
+# short (Ctrl-C, a crash, a machine that sleeps) resumes from them instead of embedding again. They
+# are read only under the ingest lock, and only when `stamp` (model, encoder, export recipe,
+# chunking, sentence vectors, dimension) is the one they were made with.
+CHECKPOINT_STAMP = "stamp.json"
+
+
+def checkpoint_dir(index_dir: Path) -> Path:
+    index_dir = Path(index_dir).resolve()
+    return index_dir.with_name(f".{index_dir.name}.embedded")
+
+
+def clear_checkpoint(index_dir: Path) -> None:
+    shutil.rmtree(checkpoint_dir(index_dir), ignore_errors=True)
+
+
+def write_checkpoint(index_dir: Path, stamp: dict[str, Any], keys: Sequence[tuple], vectors: np.ndarray,
+                     sentence_vectors: np.ndarray) -> None:
+    """One more part: paragraphs `keys` (reuse_key) with their vectors and their sentences' vectors
+    (in order). Written whole or not at all (a temporary name, synced, then renamed)."""
+    folder = checkpoint_dir(index_dir)
+    folder.mkdir(exist_ok=True)
+    if not (folder / CHECKPOINT_STAMP).exists():
+        (folder / CHECKPOINT_STAMP).write_text(json.dumps(stamp), encoding="utf-8")
+    part = folder / f"part-{len(list(folder.glob('part-*.npz'))):06d}.npz"
+    tmp = part.with_suffix(".tmp")
+    spans = [span for _, sentences in keys for span in sentences]
+    with open(tmp, "wb") as f:
+        np.savez(f, hashes=np.array([h for h, _ in keys], dtype=str),
+                 counts=np.array([len(s) for _, s in keys], dtype=np.int64),
+                 spans=np.array(spans, dtype=np.int64).reshape(-1, 2),
+                 vectors=np.asarray(vectors, dtype=np.float32),
+                 sentences=np.asarray(sentence_vectors, dtype=np.float32))
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, part)
+
+
+def read_checkpoint(index_dir: Path, stamp: dict[str, Any]) -> dict[tuple, tuple[np.ndarray, np.ndarray]]:
+    """{reuse_key: (vector, sentence vectors)} an interrupted ingest left with this `stamp`; a
+    checkpoint of other settings is removed, and a part that cannot be read is passed over (its
+    paragraphs are embedded again)."""
+    import zipfile
+
+    folder = checkpoint_dir(index_dir)
+    try:
+        made_with = json.loads((folder / CHECKPOINT_STAMP).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if made_with != stamp:
+        clear_checkpoint(index_dir)
+        return {}
+    cache: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+    for part in sorted(folder.glob("part-*.npz")):
+        try:
+            with np.load(part, allow_pickle=False) as z:
+                hashes, counts, spans, vectors, sentences = (z[k] for k in ("hashes", "counts", "spans",
+                                                                            "vectors", "sentences"))
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+            continue
+        offsets = np.concatenate([[0], np.cumsum(counts)])
+        if not len(hashes) == len(counts) == len(vectors) or not offsets[-1] == len(spans) == len(sentences):
+            continue
+        for i, h in enumerate(hashes):
+            a, b = int(offsets[i]), int(offsets[i + 1])
+            cache[(str(h), tuple((int(x), int(y)) for x, y in spans[a:b]))] = (vectors[i], sentences[a:b])
+    return cache
+
+
 def stored_paragraphs(index_dir: Path) -> Iterator[Paragraph]:
     """Every stored paragraph of the live index, in row order (one pass over the file)."""
     index_dir = Path(index_dir)

@@ -18,10 +18,10 @@ from citewise.config import SAMPLE_CORPUS, Settings
 from citewise.embed import get_encoder
 
 
-def every_string(paragraphs, encoder, sentence_vectors, progress):
+def every_string(paragraphs, encoder, sentence_vectors, known=None):
     """The baseline: paragraphs, then all their sentences, duplicates and all."""
-    return (encoder.encode([p.text for p in paragraphs], progress=progress),
-            encoder.encode([p.text[a:b] for p in paragraphs for a, b in p.sentences], progress=progress))
+    return (encoder.encode([p.text for p in paragraphs]),
+            encoder.encode([p.text[a:b] for p in paragraphs for a, b in p.sentences]))
 
 
 def main() -> None:

@@ -1,0 +1,93 @@
+"""An ingest cut short while it embeds (Ctrl-C, a crash) resumes from what it had embedded."""
+import numpy as np
+import pytest
+
+from citewise import pipeline, store
+from conftest import CountingEncoder, KeywordEncoder
+
+
+class Interrupted(KeywordEncoder):
+    """The fake encoder, with a Ctrl-C arriving during its `after`-th call."""
+
+    def __init__(self, after: int) -> None:
+        self.after, self.calls = after, 0
+
+    def encode(self, texts, progress=False):
+        self.calls += 1
+        if self.calls >= self.after:
+            raise KeyboardInterrupt
+        return super().encode(texts)
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    d = tmp_path / "docs"
+    d.mkdir()
+    for i in range(12):
+        (d / f"doc{i:02d}.txt").write_text("\n\n".join(
+            f"Report {i} part {j}: the probe measured {i * 7 + j} particles. Its orbit shifted by {j} metres."
+            for j in range(10)), encoding="utf-8")
+    return d
+
+
+@pytest.fixture
+def often(monkeypatch):
+    """Small parts, each checkpointed: the behaviour of a long ingest, in a small one."""
+    monkeypatch.setattr(pipeline, "EMBED_PART", 16)
+    monkeypatch.setattr(pipeline, "CHECKPOINT_EVERY_S", 0.0)
+
+
+def test_parts_give_the_vectors_of_one_pass_and_checkpoints_cover_all_but_the_last(fake_encoder, corpus,
+                                                                                   tmp_path, fake_settings):
+    pipeline.ingest([corpus], tmp_path / "index", fake_settings, fake_encoder, progress=False)
+    paragraphs = list(store.load(tmp_path / "index").paragraphs)
+    whole = pipeline._embed(paragraphs, fake_encoder, "separate")
+    saved: list[int] = []
+    parts = pipeline._embed_parts(paragraphs, fake_encoder, "separate", False,
+                                  lambda done, v, s: saved.append(len(done)), part=16, every_s=0.0)
+    assert np.array_equal(parts[0], whole[0]) and np.array_equal(parts[1], whole[1])
+    assert len(paragraphs) == 120 and saved == [16] * 7  # the 8th part (the last) is not saved
+
+
+def test_an_interrupted_ingest_resumes_and_builds_the_same_index(corpus, tmp_path, fake_settings, often):
+    index = tmp_path / "index"
+    with pytest.raises(KeyboardInterrupt):  # paragraphs then sentences per part: the 3rd part's paragraphs
+        pipeline.ingest([corpus], index, fake_settings, Interrupted(after=5), progress=False)
+    assert not index.exists() and store.checkpoint_dir(index).is_dir()
+
+    counting = CountingEncoder(KeywordEncoder())
+    report = pipeline.ingest([corpus], index, fake_settings, counting, progress=False)
+    assert report.paragraphs == 120 and report.resumed == 32 and report.embedded == 120 - 32
+    assert "32 embedded by an ingest that was cut short" in report.summary()
+    assert not store.checkpoint_dir(index).exists()  # gone once the index is written
+    fresh = tmp_path / "fresh"
+    pipeline.ingest([corpus], fresh, fake_settings, KeywordEncoder(), progress=False)
+    assert np.array_equal(np.load(index / store.VECTORS), np.load(fresh / store.VECTORS))
+    assert np.array_equal(np.load(index / store.SENTENCES), np.load(fresh / store.SENTENCES))
+
+
+def test_a_checkpoint_of_other_settings_or_a_damaged_part_is_not_used(corpus, tmp_path, fake_settings, often):
+    index = tmp_path / "index"
+    with pytest.raises(KeyboardInterrupt):
+        pipeline.ingest([corpus], index, fake_settings, Interrupted(after=7), progress=False)
+    parts = sorted(store.checkpoint_dir(index).glob("part-*.npz"))
+    assert len(parts) == 3
+    parts[0].write_bytes(parts[0].read_bytes()[:100])  # damaged on disk
+    report = pipeline.ingest([corpus], index, fake_settings.with_overrides(max_tokens=200), KeywordEncoder(),
+                             progress=False)
+    assert report.resumed == 0 and report.embedded == 120  # chunked for another window: all embedded
+
+    with pytest.raises(KeyboardInterrupt):
+        pipeline.ingest([corpus], index, fake_settings, Interrupted(after=7), progress=False, rebuild=True)
+    parts = sorted(store.checkpoint_dir(index).glob("part-*.npz"))
+    parts[0].write_bytes(b"not a zip file")
+    report = pipeline.ingest([corpus], index, fake_settings, KeywordEncoder(), progress=False, rebuild=True)
+    assert report.resumed == 0  # --rebuild embeds everything again, checkpoint or not
+    with pytest.raises(KeyboardInterrupt):
+        pipeline.ingest([corpus], index, fake_settings.with_overrides(max_tokens=200), Interrupted(after=7),
+                        progress=False, rebuild=True)
+    parts = sorted(store.checkpoint_dir(index).glob("part-*.npz"))
+    parts[0].write_bytes(b"not a zip file")
+    report = pipeline.ingest([corpus], index, fake_settings.with_overrides(max_tokens=200), KeywordEncoder(),
+                             progress=False)
+    assert report.resumed == 32  # parts 2 and 3 (16 paragraphs each); the damaged first is embedded again
