@@ -94,3 +94,11 @@ def get_encoder(name: str, batch_size: int = 32, kind: str = "torch") -> Encoder
 def kind_of(encoder: Encoder, default: str) -> str:
     """The encoder's kind; `default` (the Settings' kind) for an encoder that does not say."""
     return getattr(encoder, "kind", default)
+
+
+def recipe_of(encoder: Encoder, kind: str) -> int | None:
+    """How the encoder's ONNX model was exported (onnx_encoder.RECIPE; None for torch); for an
+    encoder that does not say (a wrapper), the current recipe of its `kind`."""
+    from .onnx_encoder import KINDS, RECIPE
+
+    return getattr(encoder, "recipe", RECIPE if kind in KINDS else None)

@@ -21,7 +21,7 @@ from .chunk import content_hash, split_paragraphs
 from .clean import clean
 from .dedup import collapse
 from .config import DEFAULT_INDEX, FORMAT_VERSION, SAMPLE_CORPUS, Settings, ingest_settings
-from .embed import Encoder, get_encoder, kind_of
+from .embed import Encoder, get_encoder, kind_of, recipe_of
 from .errors import (CitewiseError, EmptyCorpusError, IndexCorruptError, IndexMismatchError, IndexNotFoundError,
                      IndexTargetError, UnreadableFileError)
 from .load import SourceFile, Skipped, discover, fingerprint, read_document
@@ -291,7 +291,7 @@ def _ingest_files(files: Sequence[SourceFile], skipped: list[Skipped], index_dir
         qdrant_store.connect(target, create=True)  # an unreachable server fails now, not after embedding
     encoder = encoder or get_encoder(settings.model, settings.batch_size, settings.encoder)
     settings = replace(settings, encoder=kind_of(encoder, settings.encoder))  # the manifest tells the truth
-    recipe = getattr(encoder, "recipe", None)  # how an ONNX encoder was exported (None: torch)
+    recipe = recipe_of(encoder, settings.encoder)
     old_docs, cache = _previous(index_dir, old_manifest, settings, encoder.dim, not rebuild, recipe)
     report = IngestReport(Path(index_dir), 0, 0, skipped)
     read: list[tuple[SourceFile, list[Paragraph], dict, str]] = []
