@@ -109,3 +109,32 @@ def test_terms_fold_accents_and_british_spellings():
         assert terms(a) == terms(b), (a, b)
     for a, b in (("paradise", "parade"), ("advertise", "advert"), ("Legendre", "legend")):
         assert terms(a) != terms(b), (a, b)
+
+
+def test_stop_words_and_sentence_splitter_are_llama_index_cores_without_importing_it():
+    """citewise reads llama-index-core's bundled NLTK stop words from their file and builds Punkt
+    as its globals_helper does: the same words and the same sentences, with neither library
+    imported to answer a question (imports that took 1.8 s of each `ask` on the command line)."""
+    import json
+    import subprocess
+    import sys
+
+    from conftest import ROOT, SAMPLE_CORPUS
+
+    probe = ("import sys, json; from citewise.text import stopwords, terms; "
+             "terms('Who were the first astronauts?'); "
+             "print(json.dumps([sorted(stopwords()), 'llama_index.core' in sys.modules, 'nltk' in sys.modules]))")
+    out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    words, imported_core, imported_nltk = json.loads(out.stdout)
+    assert not imported_core and not imported_nltk
+
+    from llama_index.core.utils import globals_helper
+
+    assert words == sorted(globals_helper.stopwords) and "the" in words
+    import citewise.text as text
+
+    theirs = globals_helper.punkt_tokenizer
+    theirs._params.abbrev_types.update(text._EXTRA_ABBREVIATIONS)
+    for path in sorted(SAMPLE_CORPUS.glob("*.txt")):
+        doc = path.read_text(encoding="utf-8")
+        assert [(a, b) for a, b in text._punkt().span_tokenize(doc)] == list(theirs.span_tokenize(doc))
