@@ -153,24 +153,33 @@ CHECKPOINT_EVERY_S = 30.0  # an ingest cut short loses at most about this much e
 def _embed_parts(paragraphs: Sequence[Paragraph], encoder: Encoder, sentence_vectors: str, progress: bool,
                  checkpoint: Callable[[Sequence[Paragraph], np.ndarray, np.ndarray], None] | None = None,
                  part: int | None = None, every_s: float | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """_embed over parts of `part` paragraphs (EMBED_PART); what was embedded since the last
-    checkpoint is handed to `checkpoint` every `every_s` seconds (CHECKPOINT_EVERY_S), never after
-    the last part: the index itself is written next."""
+    """_embed over parts of `part` paragraphs (EMBED_PART), longest first; what was embedded since
+    the last checkpoint is handed to `checkpoint` every `every_s` seconds (CHECKPOINT_EVERY_S),
+    never after the last part: the index itself is written next. Results are in input order."""
     part = part or EMBED_PART
     every_s = CHECKPOINT_EVERY_S if every_s is None else every_s
-    vectors, sentences, known = [], [], {}
-    saved, last = 0, time.monotonic()  # parts already checkpointed, and when
+    # Parts of similar lengths pad little (the encoder batches each part by length), and the
+    # longest first make the progress bar's estimate err on the long side.
+    order = sorted(range(len(paragraphs)), key=lambda i: -len(paragraphs[i].text))
+    vectors: list[np.ndarray | None] = [None] * len(paragraphs)
+    sentences: list[np.ndarray | None] = [None] * len(paragraphs)
+    known: dict[str, np.ndarray] = {}
+    saved, last = 0, time.monotonic()  # paragraphs (in `order`) already checkpointed, and when
     with tqdm(total=len(paragraphs), desc="Embedding", unit="paragraph", disable=not progress) as bar:
-        for start in range(0, len(paragraphs), part):
-            v, s = _embed(paragraphs[start:start + part], encoder, sentence_vectors, known)
-            vectors.append(v)
-            sentences.append(s)
-            bar.update(len(v))
-            more = start + part < len(paragraphs)
-            if checkpoint is not None and more and time.monotonic() - last >= every_s:
-                checkpoint(paragraphs[saved * part:start + part], np.vstack(vectors[saved:]),
-                           np.vstack(sentences[saved:]))
-                saved, last = len(vectors), time.monotonic()
+        for start in range(0, len(order), part):
+            rows = order[start:start + part]
+            v, s = _embed([paragraphs[i] for i in rows], encoder, sentence_vectors, known)
+            at = 0
+            for j, i in enumerate(rows):
+                vectors[i], sentences[i] = v[j], s[at:at + len(paragraphs[i].sentences)]
+                at += len(paragraphs[i].sentences)
+            bar.update(len(rows))
+            end = start + len(rows)
+            if checkpoint is not None and end < len(order) and time.monotonic() - last >= every_s:
+                done = order[saved:end]
+                checkpoint([paragraphs[i] for i in done], np.vstack([vectors[i] for i in done]),
+                           np.vstack([sentences[i] for i in done]))
+                saved, last = end, time.monotonic()
     dim = encoder.dim
     return (np.vstack(vectors) if vectors else np.zeros((0, dim), np.float32),
             np.vstack(sentences) if sentences else np.zeros((0, dim), np.float32))
