@@ -146,8 +146,8 @@ def _embed(paragraphs: Sequence[Paragraph], encoder: Encoder, sentence_vectors: 
     return vectors, np.vstack(pooled) if pooled else np.zeros((0, encoder.dim), dtype=np.float32)
 
 
-EMBED_PART = 256  # paragraphs per encoder call: the progress bar moves at least this often
-CHECKPOINT_EVERY_S = 30.0  # an ingest cut short loses at most about this much embedding
+EMBED_PART = 256  # paragraphs per encoder call: the progress bar moves every this many paragraphs
+CHECKPOINT_EVERY_S = 30.0  # an ingest cut short loses about this much embedding, plus one part
 
 
 def _embed_parts(paragraphs: Sequence[Paragraph], encoder: Encoder, sentence_vectors: str, progress: bool,
@@ -388,8 +388,19 @@ def _ingest_files(files: Sequence[SourceFile], skipped: list[Skipped], index_dir
         f"embedding {len(todo)}, reusing {len(paragraphs) - len(todo)}"
         + (f" ({report.resumed} embedded by an ingest that was cut short)" if report.resumed else "") + " ...")
 
+    saving = [True]  # until a checkpoint cannot be written
+
     def checkpoint(done: Sequence[Paragraph], vectors: np.ndarray, sentence_vectors: np.ndarray) -> None:
-        store.write_checkpoint(index_dir, stamp, [store.reuse_key(p) for p in done], vectors, sentence_vectors)
+        if not saving[0]:
+            return
+        try:
+            store.write_checkpoint(index_dir, stamp, [store.reuse_key(p) for p in done], vectors,
+                                   sentence_vectors)
+        except OSError as exc:
+            # Progress is a convenience: the ingest goes on without it (the index has its own checks).
+            saving[0] = False
+            log(f"Progress could not be saved beside the index ({exc.strerror or exc}); going on without "
+                "it: an ingest cut short from here starts its embedding again")
 
     fresh, fresh_sentences = _embed_parts([paragraphs[i] for i in todo], encoder, settings.sentence_vectors,
                                           progress, checkpoint)

@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from contextlib import contextmanager
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -614,26 +614,37 @@ def clear_checkpoint(index_dir: Path) -> None:
     shutil.rmtree(checkpoint_dir(index_dir), ignore_errors=True)
 
 
+def _write_whole(path: Path, write: Callable[[Any], None]) -> None:
+    """`write(file)` to a temporary name, synced, then renamed to `path`: whole or not at all. The
+    temporary file is removed if writing fails (a full disk), and the error raised."""
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        with open(tmp, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
 def write_checkpoint(index_dir: Path, stamp: dict[str, Any], keys: Sequence[tuple], vectors: np.ndarray,
                      sentence_vectors: np.ndarray) -> None:
     """One more part: paragraphs `keys` (reuse_key) with their vectors and their sentences' vectors
-    (in order). Written whole or not at all (a temporary name, synced, then renamed)."""
+    (in order), each file written whole or not at all. Raises OSError (a full disk, say)."""
     folder = checkpoint_dir(index_dir)
     folder.mkdir(exist_ok=True)
     if not (folder / CHECKPOINT_STAMP).exists():
-        (folder / CHECKPOINT_STAMP).write_text(json.dumps(stamp), encoding="utf-8")
+        _write_whole(folder / CHECKPOINT_STAMP, lambda f: f.write(json.dumps(stamp).encode("utf-8")))
     part = folder / f"part-{len(list(folder.glob('part-*.npz'))):06d}.npz"
-    tmp = part.with_suffix(".tmp")
     spans = [span for _, sentences in keys for span in sentences]
-    with open(tmp, "wb") as f:
-        np.savez(f, hashes=np.array([h for h, _ in keys], dtype=str),
-                 counts=np.array([len(s) for _, s in keys], dtype=np.int64),
-                 spans=np.array(spans, dtype=np.int64).reshape(-1, 2),
-                 vectors=np.asarray(vectors, dtype=np.float32),
-                 sentences=np.asarray(sentence_vectors, dtype=np.float32))
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, part)
+    _write_whole(part, lambda f: np.savez(
+        f, hashes=np.array([h for h, _ in keys], dtype=str),
+        counts=np.array([len(s) for _, s in keys], dtype=np.int64),
+        spans=np.array(spans, dtype=np.int64).reshape(-1, 2),
+        vectors=np.asarray(vectors, dtype=np.float32),
+        sentences=np.asarray(sentence_vectors, dtype=np.float32)))
 
 
 def read_checkpoint(index_dir: Path, stamp: dict[str, Any]) -> dict[tuple, tuple[np.ndarray, np.ndarray]]:
@@ -646,6 +657,9 @@ def read_checkpoint(index_dir: Path, stamp: dict[str, Any]) -> dict[tuple, tuple
     try:
         made_with = json.loads((folder / CHECKPOINT_STAMP).read_text(encoding="utf-8"))
     except (OSError, ValueError):
+        # No stamp, or one that cannot be read: parts of unknown settings are never used, and the
+        # folder goes so that this run's parts are stamped afresh.
+        clear_checkpoint(index_dir)
         return {}
     if made_with != stamp:
         clear_checkpoint(index_dir)

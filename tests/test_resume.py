@@ -72,7 +72,6 @@ def test_a_checkpoint_of_other_settings_or_a_damaged_part_is_not_used(corpus, tm
         pipeline.ingest([corpus], index, fake_settings, Interrupted(after=7), progress=False)
     parts = sorted(store.checkpoint_dir(index).glob("part-*.npz"))
     assert len(parts) == 3
-    parts[0].write_bytes(parts[0].read_bytes()[:100])  # damaged on disk
     report = pipeline.ingest([corpus], index, fake_settings.with_overrides(max_tokens=200), KeywordEncoder(),
                              progress=False)
     assert report.resumed == 0 and report.embedded == 120  # chunked for another window: all embedded
@@ -91,3 +90,29 @@ def test_a_checkpoint_of_other_settings_or_a_damaged_part_is_not_used(corpus, tm
     report = pipeline.ingest([corpus], index, fake_settings.with_overrides(max_tokens=200), KeywordEncoder(),
                              progress=False)
     assert report.resumed == 32  # parts 2 and 3 (16 paragraphs each); the damaged first is embedded again
+
+
+def test_a_checkpoint_that_cannot_be_written_does_not_stop_the_ingest(corpus, tmp_path, fake_settings, often,
+                                                                       monkeypatch):
+    index, said = tmp_path / "index", []
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(np, "savez", disk_full)  # the part's bytes, after its temporary file is opened
+    report = pipeline.ingest([corpus], index, fake_settings, KeywordEncoder(), progress=False, log=said.append)
+    assert report.paragraphs == 120 and store.load(index).dense.ntotal == 120
+    assert sum("could not be saved" in m and "No space left on device" in m for m in said) == 1  # said once
+    assert not store.checkpoint_dir(index).exists()  # no part, and no temporary file, left behind
+
+
+def test_a_checkpoint_without_a_readable_stamp_is_replaced(corpus, tmp_path, fake_settings, often):
+    index = tmp_path / "index"
+    with pytest.raises(KeyboardInterrupt):
+        pipeline.ingest([corpus], index, fake_settings, Interrupted(after=7), progress=False)
+    (store.checkpoint_dir(index) / store.CHECKPOINT_STAMP).write_text("", encoding="utf-8")  # cut short
+    with pytest.raises(KeyboardInterrupt):  # settings unknown: embedded again, and stamped afresh
+        pipeline.ingest([corpus], index, fake_settings, Interrupted(after=7), progress=False)
+    assert len(list(store.checkpoint_dir(index).glob("part-*.npz"))) == 3
+    report = pipeline.ingest([corpus], index, fake_settings, KeywordEncoder(), progress=False)
+    assert report.resumed == 48  # this run's three parts are used
