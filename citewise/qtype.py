@@ -19,6 +19,19 @@ _DATE = re.compile(r"\b(1[0-9]{3}|20[0-9]{2}|" + "|".join(MONTHS) +
                    r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday|century|decade|"
                    r"yesterday|today|tomorrow|\d{1,2}(st|nd|rd|th))\b", re.I)
 _NAME = re.compile(r"\b[A-Z][\w’'-]*")
+# A question about what something costs asks for an amount of money: a bare number ("by 2020",
+# "seventeen") does not answer it. "How much did prices rise?" asks for a ratio, so "price" counts
+# only as the thing asked about ("What was the price of oil?").
+_MONEY_QUESTION = re.compile(
+    r"^how much\b.*\b(cost|costs|costing|spend|spent|pay|paid|worth|charge|charged|fund|funded|invest|"
+    r"invested|earn|earned|owe|owed|budget|donate|donated|money|fined)\b|^what (is|was|are|were) the "
+    r"(\w+ ){0,2}(price|cost|fee|salary|budget|revenue|fine)s?\b|^what does .{1,60} cost\b")
+_CURRENCY = (r"(?:[$€£¥₹]|\b(?:usd|eur|gbp|cny|rmb|jpy|dollars?|euros?|pounds?|sterling|yuan|renminbi|yen|"
+             r"rupees?|francs?|cents?|pence|livres?|marks?|shillings?|ducats?|florins?|guilders?|lira|"
+             r"roubles?|rubles?)\b)")
+_AMOUNT = r"(?:\d[\d,.]*|" + "|".join(NUMBER_WORDS) + r")"
+_MONEY = re.compile(rf"{_CURRENCY}\s?{_AMOUNT}\b|\b{_AMOUNT}(?:\s+(?:thousand|million|billion|trillion|bn|m))?"
+                    rf"\s*{_CURRENCY}|\bfree\b|\bno (?:charge|cost|fee)\b", re.I)
 
 _RULES = [
     ("number", re.compile(r"^(how (many|much|long|far|old|big|large|tall|high|often|heavy|fast|deep|wide|hot|"
@@ -53,14 +66,22 @@ def expected_type(question: str) -> str:
     return "other"
 
 
+def asks_money(question: str) -> bool:
+    """Whether the question asks what something costs (a 'number' question of a narrower kind)."""
+    return bool(_MONEY_QUESTION.search(fold(question).strip()))
+
+
 def holds_type(sentence: str, kind: str, question: str = "") -> bool:
-    """Whether the sentence contains a thing of the kind that the question does not already name."""
+    """Whether the sentence contains a thing of the kind that the question does not already name
+    (for a question about cost, an amount of money)."""
     if kind == "other":
         return True
     asked = set(re.findall(r"[\w'-]+", fold(question)))
     if listed := LIST_NUMBER.match(sentence):  # a list item's own number
         sentence = sentence[listed.end():]
-    if kind == "number":
+    if kind == "number" and asks_money(question):
+        found = [m.group(0) for m in _MONEY.finditer(fold(sentence))]
+    elif kind == "number":
         found = _NUMBER.findall(sentence)
     elif kind == "date":
         found = [m.group(0) for m in _DATE.finditer(sentence)]

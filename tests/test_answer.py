@@ -475,3 +475,16 @@ def test_a_lead_in_is_quoted_with_the_list_it_introduces_and_a_title_is_no_secon
     ans = compose("Who chaired the quarterly planning meeting?", hits, candidate_sentences(hits, 1), [0.88, 0.9],
                   abstain=False)
     assert ans.answer == "The meeting was chaired by Priya Raman. [1]"
+
+
+def test_a_question_about_cost_wants_an_amount_of_money_not_any_number():
+    from citewise.qtype import asks_money, holds_type
+
+    cost = "How much did the space station cost to build?"
+    assert asks_money(cost) and asks_money("What was the price of oil in 1974?")
+    assert not asks_money("How much did prices rise?") and not asks_money("How many people attended?")
+    assert not holds_type("It planned to build a multi-module station by 2020.", "number", cost)
+    for sentence in ("The station cost 20 billion yuan.", "It cost nearly $12 a barrel.", "Entry is free.",
+                     "The bill came to 45 EUR."):
+        assert holds_type(sentence, "number", cost), sentence
+    assert holds_type("Seventeen people attended.", "number", "How many people attended?")
