@@ -71,6 +71,8 @@ class Settings:
     type_bonus: float = 0.2
     # Penalty for quoting a title-like line that does not end as a sentence does.
     title_penalty: float = 0.1
+    # Penalty for a sentence in the future tense when the question asks what happened (qtype.tense_clash).
+    tense_penalty: float = 0.1
     # A second sentence is quoted only if it scores at least this share of the best one.
     second_sentence_ratio: float = 0.92
     # How readily to say "the documents do not say": strict | balanced | never. Each level is a

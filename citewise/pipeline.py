@@ -28,7 +28,7 @@ from .load import SourceFile, Skipped, discover, fingerprint, read_document
 from .retrieve import asks_about_comments, demote, hybrid, rerank
 from .short import reader_phrase
 from .qdrant_store import QdrantTarget
-from .qtype import expected_type, holds_type, is_full_sentence
+from .qtype import expected_type, holds_type, is_full_sentence, tense_clash
 from .text import compound_parts, has_cjk, sentence_spans, stem, terms
 from .types import Answer, Citation, Hit, Paragraph
 
@@ -629,6 +629,7 @@ class Searcher:
                   + s.paragraph_prior * hits[x.hit].score / top
                   + (s.type_bonus if typed[j] and kind != "other" else 0.0)
                   - (0.0 if is_full_sentence(x.text) else s.title_penalty)
+                  - (s.tense_penalty if tense_clash(question, x.text) else 0.0)
                   for j, x in enumerate(sentences)]
         evidence = self.evidence(r, sentences, typed, int(np.argmax(scores))) if sentences else None
         return Analysis(r, sentences, scores, evidence, typed)

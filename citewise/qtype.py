@@ -90,6 +90,23 @@ def holds_type(sentence: str, kind: str, question: str = "") -> bool:
     return any(fold(f if isinstance(f, str) else f[0]).strip(".,") not in asked for f in found)
 
 
+_AUXILIARY = re.compile(r"\b(did|does|do|was|were|is|are|has|have|had|will|would|shall|can|could|may|might)\b")
+_FUTURE = re.compile(r"\b(will|shall)\b|\bis going to\b", re.I)
+
+
+def tense_clash(question: str, sentence: str) -> bool:
+    """The question asks what happened ("When did China launch ...?") and the sentence says what
+    will happen ("China will make six flights in 2022"): a plan does not answer it."""
+    aux = _AUXILIARY.search(fold(question))
+    if not (aux and aux.group(1) in ("did", "was", "were", "had")):
+        return False
+    # What someone said would happen is reported in the past ("he announced that soon ... will"):
+    # only the sentence's own statement counts, outside quotes and before a reported clause.
+    own = re.sub(r"[\"“][^\"”]*[\"”]?", " ", sentence)
+    own = re.split(r"\b(that|stating|saying)\b", own, maxsplit=1)[0]
+    return bool(_FUTURE.search(own))
+
+
 def is_full_sentence(text: str) -> bool:
     """Ends like a sentence (. ! ? or a closing quote/bracket after one), not like a title."""
     return bool(re.search(r"[.!?…][\"'”’)\]]*\s*$", text.strip()))

@@ -488,3 +488,15 @@ def test_a_question_about_cost_wants_an_amount_of_money_not_any_number():
                      "The bill came to 45 EUR."):
         assert holds_type(sentence, "number", cost), sentence
     assert holds_type("Seventeen people attended.", "number", "How many people attended?")
+
+
+def test_a_plan_does_not_answer_what_happened():
+    from citewise.qtype import tense_clash
+
+    q = "When did China launch its first manned spaceflight?"
+    assert tense_clash(q, "China will make six manned space flights in 2022.")
+    assert not tense_clash(q, "China marked the 10th anniversary of its first spaceflight in 2003.")
+    assert not tense_clash("When will China land on the Moon?", "China will land in 2030.")
+    # What someone said would happen is reported in the past: not the sentence's own future.
+    assert not tense_clash("Who was the leader?", "He announced the war, stating that soon the people will rise.")
+    assert not tense_clash("Who was the leader?", 'He said: "We will bury you."')

@@ -17,6 +17,13 @@ def test_known_question_cites_the_known_paragraph(searcher):
     assert "[1]" in ans.answer and "Italy, Brazil and Pakistan" in ans.answer
 
 
+def test_what_happened_is_answered_from_what_happened_not_from_a_plan(searcher):
+    # "China will make six manned space flights in 2022" matches "first manned" better, but it is a
+    # plan; the sample's answer is "its first spaceflight in 2003".
+    ans = searcher.ask("When did China launch its first manned spaceflight?")
+    assert ans.short_answer == "2003" and "2003" in ans.citations[0].quote
+
+
 def test_every_answer_sentence_is_verbatim_from_its_cited_paragraph(searcher):
     for q in ["Who is the Director of UNOOSA?", "How many orbits did Yang make in Shenzhou 5?",
               "Which probe brought back lunar samples?"]:
