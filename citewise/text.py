@@ -205,6 +205,7 @@ _BRITISH = (
 )
 
 
+@lru_cache(maxsize=1 << 16)  # a corpus repeats its words: ~10 patterns tried once per distinct word
 def _american(word: str) -> str:
     for pattern, replacement in _BRITISH:
         m = pattern.match(word)
