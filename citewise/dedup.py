@@ -36,6 +36,8 @@ def collapse(paragraphs: Sequence[Paragraph], near: bool = True) -> tuple[list[P
         # LSH tuned to miss few true pairs (weights: false positives 0.1, false negatives 0.9);
         # every candidate is then checked against the threshold.
         lsh = MinHashLSH(threshold=NEAR_THRESHOLD, num_perm=NUM_PERM, weights=(0.1, 0.9))
+        # The seed's permutations, drawn once: a MinHash draws them anew each time otherwise.
+        base = MinHash(num_perm=NUM_PERM, seed=1)
     signatures: dict[int, object] = {}
     first: dict[str, int] = {}
     kept: list[Paragraph] = []
@@ -46,7 +48,7 @@ def collapse(paragraphs: Sequence[Paragraph], near: bool = True) -> tuple[list[P
         target = first.get(key) if len(words) >= MIN_WORDS else None
         signature = None
         if target is None and lsh is not None and len(words) >= MIN_WORDS:
-            signature = MinHash(num_perm=NUM_PERM, seed=1)
+            signature = MinHash(num_perm=NUM_PERM, seed=1, permutations=base.permutations, scheme=base.scheme)
             signature.update_batch(list(_shingles(words)))
             found = [int(i) for i in lsh.query(signature)
                      if signatures[int(i)].jaccard(signature) >= NEAR_THRESHOLD]
