@@ -48,9 +48,36 @@ def cache_root() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "citewise"
 
 
+HASHES = "sha256.json"  # in cache_root(): {path: [size, mtime_ns, ctime_ns, inode, sha256]}
+
+
 def _sha256(path: Path) -> str:
+    """The file's SHA-256, remembered in the cache under its size, times and inode: the files checked
+    at every start (the model's and its exports', 250 MB with the reader's) are read once, not at
+    every `ask` (0.3 s of its start-up). A file written again has a new ctime, so it is read again."""
+    path = Path(path).resolve()
+    st = path.stat()
+    seen = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+    memo_file = cache_root() / HASHES
+    try:
+        memo = json.loads(memo_file.read_text(encoding="utf-8"))
+        entry = memo.get(str(path))
+        if isinstance(entry, list) and entry[:4] == seen:
+            return str(entry[4])
+    except (OSError, ValueError, AttributeError):
+        memo = {}
     with open(path, "rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
+        digest = hashlib.file_digest(f, "sha256").hexdigest()
+    memo = {k: v for k, v in memo.items() if os.path.exists(k)}  # exports since removed
+    memo[str(path)] = [*seen, digest]
+    tmp = memo_file.with_name(f"{HASHES}.{os.getpid()}.{uuid.uuid4().hex[:8]}")
+    try:  # a cache: a failed write (read-only home) only means reading the file again next time
+        memo_file.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps(memo), encoding="utf-8")
+        os.replace(tmp, memo_file)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+    return digest
 
 
 def export_key(model_dir: Path) -> str:

@@ -213,3 +213,24 @@ def test_vectors_of_an_older_export_are_not_reused(cache, tmp_path, monkeypatch)
     upgraded = ingest([corpus], index, settings, newer, progress=False)
     assert upgraded.embedded == upgraded.paragraphs == first.paragraphs + 1
     assert store.read_manifest(index)["encoder_recipe"] == onnx_encoder.RECIPE + 1
+
+
+def test_file_hashes_are_remembered_until_the_file_is_written_again(tmp_path, monkeypatch):
+    import hashlib
+
+    from citewise import onnx_encoder
+
+    monkeypatch.setenv("CITEWISE_CACHE", str(tmp_path / "cache"))
+    reads = []
+    real = hashlib.file_digest
+    monkeypatch.setattr(hashlib, "file_digest", lambda f, name: reads.append(f.name) or real(f, name))
+    weights = tmp_path / "model.onnx"
+    weights.write_bytes(b"weights, version 1")
+    first = onnx_encoder._sha256(weights)
+    assert onnx_encoder._sha256(weights) == first == hashlib.sha256(b"weights, version 1").hexdigest()
+    assert len(reads) == 1  # the second answer came from the cache
+    weights.write_bytes(b"weights, version 2")  # same size: its ctime tells it apart
+    assert onnx_encoder._sha256(weights) == hashlib.sha256(b"weights, version 2").hexdigest()
+    (tmp_path / "cache" / onnx_encoder.HASHES).write_text("{not json", encoding="utf-8")  # a damaged cache
+    assert onnx_encoder._sha256(weights) == hashlib.sha256(b"weights, version 2").hexdigest()
+    assert len(reads) == 3
