@@ -17,7 +17,7 @@ import numpy as np
 
 from .qtype import asks, is_full_sentence
 from .short import short_answer
-from .text import LIST_NUMBER, has_cjk, stem, terms, words
+from .text import LIST_NUMBER, fold, has_cjk, stem, terms, words
 from .types import Answer, Citation, Hit
 
 ABSTAIN_TEXT = ("The documents do not say. The closest paragraphs are listed as related reading, "
@@ -55,11 +55,15 @@ def not_in_documents(question: str, indexed_terms: Container[str]) -> list[str]:
                               if not has_cjk(w) and w not in _ASKING and stem(w) not in indexed_terms))
 
 
-def unknown_identifiers(missing: Sequence[str]) -> list[str]:
+def unknown_identifiers(missing: Sequence[str], question: str = "") -> list[str]:
     """The words of `missing` (not_in_documents) that are identifiers: letters and digits in one
-    word ("x3", "e05", "a320", "r-2626"), not an ordinal, a decade, a time or "pre-1875"."""
-    return [w for w in missing if re.search(r"[^\W\d_]", w) and re.search(r"\d", w)
-            and not _NOT_AN_IDENTIFIER.fullmatch(w)]
+    word ("x3", "e05", "a320", "r-2626"; not an ordinal, a decade, a time or "pre-1875"), words
+    joined by underscores or a dot ("max_queue_size", "redis.conf"), or, as `question` writes it,
+    a word with a capital inside ("maxQueueSize")."""
+    camel = {fold(w) for w in re.findall(r"\w+", question) if re.search(r"[a-z][A-Z]", w)}
+    return [w for w in missing if re.search(r"[^\W\d_]", w) and (
+        (re.search(r"\d", w) and not _NOT_AN_IDENTIFIER.fullmatch(w))
+        or re.search(r"[^\W_]_+[^\W_]|[^\W\d_]{2,}\.[^\W\d_]{2,}", w) or w in camel)]
 
 
 _NOT_AN_IDENTIFIER = re.compile(r"\d+(?:'?s|st|nd|rd|th|am|pm|h|km|kg|m|cm|mm|g|s|min)|(?:pre|post|mid|early|late)-\d+s?")

@@ -674,7 +674,7 @@ class Searcher:
         # A model number or code that no document holds ("AeroBrew X3", "error E05") names a thing
         # the documents do not cover: an answer about its neighbour ("X2") would be wrong with
         # every word of the question matched but one.
-        unknown = unknown_identifiers(missing)
+        unknown = unknown_identifiers(missing, question)
         if unknown and level != "never":
             abstain = True
         # The reader was trained on English: on Chinese or Japanese it picks fragments ("四圈。"

@@ -500,3 +500,12 @@ def test_a_plan_does_not_answer_what_happened():
     # What someone said would happen is reported in the past: not the sentence's own future.
     assert not tense_clash("Who was the leader?", "He announced the war, stating that soon the people will rise.")
     assert not tense_clash("Who was the leader?", 'He said: "We will bury you."')
+
+
+def test_identifiers_among_the_missing_words():
+    from citewise.answer import unknown_identifiers
+
+    missing = ["max_queue_size", "fedora", "redis.conf", "u.s", "x3", "3rd", "1100s", "maxqueuesize", "long"]
+    assert unknown_identifiers(missing, "What is maxQueueSize?") == ["max_queue_size", "redis.conf", "x3",
+                                                                     "maxqueuesize"]
+    assert unknown_identifiers(["maxqueuesize"]) == []  # written in one case, it is a word

@@ -253,12 +253,18 @@ def test_a_model_number_no_document_holds_is_not_answered_with_its_neighbours_fa
     docs.mkdir()
     (docs / "manual.md").write_text(
         "# AeroBrew manual\n\nThe AeroBrew X2 has a pump pressure of 15 bar and a 1.8 litre tank.\n\n"
-        "Error code E07 means that the pump is blocked by scale.\n", encoding="utf-8")
+        "Error code E07 means that the pump is blocked by scale.\n\n"
+        "The setting max_retries in aerobrew.conf defaults to 5 attempts.\n", encoding="utf-8")
     ingest([docs], tmp_path / "index", progress=False)
     s = Searcher(tmp_path / "index")
     assert not s.ask("What is the pump pressure of the AeroBrew X2?").abstained
     near = s.ask("What is the pump pressure of the AeroBrew X3?")
     assert near.abstained and near.not_in_documents == ["x3"]
     assert s.ask("What does error code E05 mean?").abstained
+    # A configuration key or file is an identifier too.
+    assert not s.ask("What is the default value of max_retries?").abstained
+    for unknown in ("What is the default value of max_queue_size?", "What is the default value of maxQueueSize?",
+                    "What does brewer.conf set?"):
+        assert s.ask(unknown).abstained, unknown
     told = s.ask("What is the pump pressure of the AeroBrew X3?", abstain="never")
     assert not told.abstained and told.unsure  # answered on request, with the warning
