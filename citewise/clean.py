@@ -72,12 +72,22 @@ _WIDGET_CALL = re.compile(r"\b(share (this|on|via) (article|story|page|post|vide
 _WIDGET = re.compile(r"\b(share (this|on|via)|comment using|log ?in|facebook|twitter|reddit|digg|"
                      r"del\.icio\.us|whatsapp|linkedin|social media)\b", re.I)
 _RELATED = re.compile(r"^\W*(related (links?|posts?|stories|articles|news)|similar posts?|you may (also )?like|"
-                      r"more (news|stories)|just in|read (the full story|more)|recommended)\b", re.I)
+                      r"more (news|stories)|just in|read (the full story|more)|recommended(?=\W*$)|recommended "
+                      r"(for you|reading|articles?|stories|posts?|videos?|links?|content|news|products?))\b", re.I)
 _READ_MORE = re.compile(r"\s*(\.\.\.|…)?\s*read more\W*$", re.I)
 # "by Staff Writers", and credit lines that name staff ("Editor:Yu Hui", "Reporter: Li Na"); not
 # "Source: ...", which says where a story comes from.
 _BYLINE = re.compile(r"^\W*(?:(?i:(?:edited |written |reported )?by)\s+|(?i:editors?|reporters?|writers?|authors?|"
                      r"translators?|photographers?|photo)\s*:\s*)[A-Z][\w.'-]*(\s+[A-Z][\w.'-]*){0,4}\W*$")
+# E-mail: a greeting or a sign-off on a line of its own, the name under a sign-off, and a signature
+# block (after the "-- " line that opens one, RFC 3676 §4.3) are no content.
+_GREETING = re.compile(r"^(hi|hello|hey|dear|good (morning|afternoon|evening)|greetings)\b[^.!?]{0,40}[,!:]?$", re.I)
+_SIGN_OFF = re.compile(r"^(best( regards| wishes)?|(kind|warm|warmest|many|with) regards|regards|cheers|thanks( again| a lot)?|"
+                       r"thank you|many thanks|sincerely|yours( sincerely| truly| faithfully)?|all the best|take care)"
+                       r"[,.!]?$", re.I)
+_NAME_ONLY = re.compile(r"^[A-Z][\w.'-]*(\s+[A-Z][\w.'-]*){0,2}$")
+_ATTRIBUTION = re.compile(r"^on .{5,160} wrote:$", re.I)  # "On Wed, 5 Mar 2025 at 08:20, Jonas <j@x> wrote:"
+_EMAIL = re.compile(r"^(on .{5,160} wrote:|from: .+|subject: .+)$", re.I | re.M)
 _COMMENTER = re.compile(r"^\s*[•·▪●*]\s+(\S[^.!?]{0,48})\s*$")
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
 
@@ -135,10 +145,30 @@ def clean(text: str, structural: Collection[int] = (), furniture: Collection[int
     kinds: dict[int, tuple[str, str | None]] = {}
     seen: set[str] = set()
     author: str | None = None
+    signature = False  # inside an e-mail signature block (until the next blank line)
+    email = bool(_EMAIL.search(text))
     for i, (s, e) in enumerate(lines):
         line = text[s:e]
         if s in furniture:
             reasons[i] = "page header, footer or number"
+            continue
+        gap = text[lines[i - 1][1]:s] if i else "\n\n"
+        signature = signature and gap.count("\n") < 2
+        if line in ("--", "-- ") or signature:
+            signature = True
+            reasons[i] = "e-mail signature"
+            continue
+        if _GREETING.match(line) and len(line.split()) <= 6:
+            reasons[i] = "e-mail greeting"
+            continue
+        # The writer's name alone closes a message: under a sign-off, or in a block of its own just
+        # before the next quoted message or at the end of an e-mail.
+        alone = email and gap.count("\n") >= 2 and (
+            i + 1 == len(lines) or (text[e:lines[i + 1][0]].count("\n") >= 2
+                                    and _ATTRIBUTION.match(text[lines[i + 1][0]:lines[i + 1][1]])))
+        if _SIGN_OFF.match(line) or (_NAME_ONLY.match(line) and (alone or (
+                i and reasons.get(i - 1) == "e-mail sign-off" and gap.count("\n") < 2))):
+            reasons[i] = "e-mail sign-off"
             continue
         key = " ".join(fold(line).split())
         # A list item the format marks (a PDF's "• Lead engineer: Oliver Brandt") is no commenter.

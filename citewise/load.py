@@ -222,8 +222,59 @@ class Document:
 
 
 def read_text(path: Path) -> Document:
-    """.txt: decoded as it is."""
-    return Document(decode(_read_bytes(path)))
+    """.txt: decoded, e-mail quote marks blanked and hard-wrapped lines joined (unwrap)."""
+    return Document(unwrap(decode(_read_bytes(path))))
+
+
+_QUOTE_MARKS = re.compile(r"^[ \t]*>(?:[ \t]?>)*[ \t]?")  # "> ", ">> " of quoted e-mail
+MAX_WRAP = 100  # columns: a text with many lines longer than this is not wrapped at a fixed width
+_LIST_ITEM = re.compile(r"([-*•+]|\(?\d{1,3}[.)]|\(?[a-z][.)])\s")  # starts a line of its own, wrapped or not
+
+
+def unwrap(text: str) -> str:
+    """Plain text as e-mail and notes write it, made readable by the sentence splitter: quote marks
+    ("> ", ">> ") go, and a line break that a fixed-width wrap made becomes a space. A break is a
+    wrap's when the line is long for the text (at least 60% of its widest line) and the next
+    line's first word would not have fitted on it within its paragraph's widest line (quoted
+    replies are wrapped at other widths than the text around them). A text with more than a tenth
+    of its lines past MAX_WRAP columns (a line per paragraph) is left as it is but for the quote
+    marks."""
+    lines = [_QUOTE_MARKS.sub("", line) for line in text.split("\n")]
+    lengths = [len(line.rstrip()) for line in lines if line.strip()]
+    if not lengths or sum(n > MAX_WRAP for n in lengths) > 0.1 * len(lengths):
+        return "\n".join(lines)
+    lines = [line.rstrip() for line in lines]
+    widest = max(n for n in lengths if n <= MAX_WRAP)
+    out: list[str] = []
+    block: list[str] = []  # the paragraph being read, as lines
+
+    def close() -> None:
+        width = max((len(line) for line in block), default=0)
+        joined = block[:1]
+        for line in block[1:]:
+            prev, head = joined[-1], line.strip()
+            last = prev.rsplit("\n", 1)[-1]  # the line as it was, for its length
+            # (or, by hand: a long line that stops mid-sentence, and the sentence goes on)
+            # A field ("Date: ...") starts a line after another or after a finished sentence, not
+            # inside wrapped prose ("... the scheduler looked\nstalled: the jobs ...").
+            field = _FIELD.match(head) and (_FIELD.match(last.strip()) or re.search(r"[.!?]$", last))
+            if (len(last) >= 0.6 * widest and not last.endswith(":") and not _LIST_ITEM.match(head) and not field
+                    and (len(last) + 1 + len(head.split()[0]) > width
+                         or (not re.search(r"[.!?;]$", last) and (head[0].islower() or head[0].isdigit())))):
+                joined[-1] = f"{prev} {head}"
+            else:
+                joined.append(line)
+        out.extend(joined)
+        block.clear()
+
+    for line in lines:
+        if line.strip():
+            block.append(line)
+        else:
+            close()
+            out.append("")
+    close()
+    return "\n".join(out)
 
 
 _FIELD = re.compile(r"^[^\W\d_][\w ./&()-]{0,30}:(\s|$)")  # "Date: ...", "Chair: ..." after the marks go
@@ -277,6 +328,11 @@ def _row(text: str) -> str:
     return text + ("" if text.endswith((".", "!", "?")) else ".")
 
 
+# Front matter (YAML between "---" lines, or TOML between "+++"), as static-site generators and note
+# apps put it at the top: settings for a program ("weight: 20"), not text.
+_FRONT_MATTER = re.compile(r"\A\ufeff?(---|\+\+\+)[ \t]*\n(?:.*\n){0,200}?\1[ \t]*(\n|\Z)")
+
+
 def markdown_text(source: str) -> tuple[str, frozenset[int]]:
     """Markdown -> plain text in citewise's shape (markdown-it-py, CommonMark with GFM tables):
     blocks separated by blank lines; a heading on its own line at the top of the block after it,
@@ -285,6 +341,7 @@ def markdown_text(source: str) -> tuple[str, frozenset[int]]:
     and the start offsets of its structural lines (headings, items, rows, code)."""
     from markdown_it import MarkdownIt
 
+    source = _FRONT_MATTER.sub("", source, count=1)
     tokens = MarkdownIt("commonmark").enable(["table", "strikethrough"]).parse(source)
     blocks: list[list[str]] = []  # each block a list of lines
     marked: list[tuple[int, int]] = []  # (block, line) of structural lines
@@ -396,11 +453,17 @@ def read_markdown(path: Path) -> Document:
     return Document(text, content_lines=structural)
 
 
+_BARE_PRE = re.compile(r"<pre\b([^>]*)>(?!\s*<code\b)(.*?)</pre\s*>", re.I | re.S)
+
+
 def read_html(path: Path) -> Document:
     """.html/.htm: the main content, by trafilatura (as Markdown), in markdown_text's shape."""
     import trafilatura
 
     html = decode(_read_bytes(path))
+    # Preformatted text without <code> inside (a config file, a poem) keeps its lines: trafilatura
+    # fences <pre><code> as code but gives a bare <pre>'s lines as prose, joined into one.
+    html = _BARE_PRE.sub(r"<pre\1><code>\2</code></pre>", html)
     # As Markdown, so that headings, lists and tables keep their shape (markdown_text): an FAQ's
     # question heading opens its answer's paragraph instead of being a paragraph of its own.
     text = trafilatura.extract(html, output_format="markdown", include_comments=True, include_tables=True,

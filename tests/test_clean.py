@@ -145,3 +145,51 @@ def test_a_plain_text_table_and_a_list_with_a_lead_in_are_not_link_lists():
     # A lead-in that is itself furniture introduces no list: the headlines under it still go.
     text = "\n\n".join([ARTICLE, "Related articles:\n" + "\n".join(links)]) + "\n"
     assert [r.text for r in clean(text)[1]] == ["Related articles:"] + links
+
+
+def test_an_email_thread_reads_as_its_messages():
+    """Hard-wrapped, quoted e-mail: sentences run across line breaks and quote marks, and greetings,
+    sign-offs and signatures are no content."""
+    import textwrap
+
+    from citewise.load import unwrap
+    from citewise.text import sentence_spans
+
+    reply = ("Redis hit its maxmemory limit at 23:14 and, because the eviction policy was allkeys-lru, it "
+             "evicted 312 queued jobs. Please switch the policy to noeviction and run Redis on a machine "
+             "of its own rather than on worker-03.")
+    first = ("On Tuesday night our scheduler stopped dispatching jobs for about two hours, from 23:15 until "
+             "01:20. We are on Lanternfish 2.4.0 with Redis 7.0.")
+    quoted = "\n".join("> " + line for line in textwrap.wrap(first, 70))
+    mail = (f"Subject: Re: scheduler stalled\n\nHi Jonas,\n\n{textwrap.fill(reply, 76)}\n\nBest regards,\n"
+            f"Priya\n\n--\nPriya Ramaswamy\nLead maintainer\n\nOn Wed, 5 Mar 2025 at 08:20, Jonas <j@example.org> "
+            f"wrote:\n> Hi Priya,\n>\n{quoted}\n>\n> Jonas\n")
+    text = unwrap(mail)
+    assert reply in text and first in text and ">" not in text.replace("<j@example.org>", "")
+    assert "We are on Lanternfish 2.4.0 with Redis 7.0." in [text[a:b] for a, b in sentence_spans(text)]
+    kept, removed = clean(text)
+    assert {r.text: r.reason for r in removed} == {
+        "Hi Jonas,": "e-mail greeting", "Hi Priya,": "e-mail greeting", "Best regards,": "e-mail sign-off",
+        "Priya": "e-mail sign-off", "Jonas": "e-mail sign-off", "--": "e-mail signature",
+        "Priya Ramaswamy": "e-mail signature", "Lead maintainer": "e-mail signature"}
+    assert {reply, first} <= {text[s.start:s.end] for s in kept}
+
+
+def test_unwrapping_keeps_lists_fields_and_texts_written_a_line_per_paragraph():
+    from citewise.load import unwrap
+
+    notes = ("Maintainers meeting\nDate: 18 March 2025\nAttendees: Priya Ramaswamy (chair), Tomasz Wielgosz, "
+             "Amara Okafor\n\nHenrik asked for a second CI runner; builds currently queue for up to 25 minutes.\n"
+             "Priya approved a\nbudget of 150 euros a month for it.\n\nAction items\n- Tomasz: draft the release "
+             "plan (due 25 March)\n- Henrik: add the eviction policy check at startup (due 2 June)\n")
+    # (the wrap above is by hand: the long line stops mid-sentence, and the next goes on in lower case)
+    assert unwrap(notes) == notes.replace("a\nbudget", "a budget").replace("minutes.\nPriya", "minutes. Priya")
+    scraped = "A headline\n" + "One paragraph per line, as scraped pages and exports write it. " * 3 + "\nShare"
+    assert unwrap(scraped) == scraped
+
+
+def test_a_recommended_settings_heading_is_content_a_recommended_for_you_header_is_not():
+    text = (f"{ARTICLE}\n\nRecommended settings\nSet the pool size to twice the number of cores.\n\n"
+            "Recommended for you\n")
+    kept, removed = clean(text)
+    assert [r.text for r in removed] == ["Recommended for you"]

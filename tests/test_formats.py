@@ -477,3 +477,22 @@ def test_docx_numbers_follow_words_lists_and_numbered_headings_open_their_sectio
     d.save(tmp_path / "audit.docx")
     assert read_document(tmp_path / "audit.docx").text == (
         "1. Scope\nThe audit covers the two plants.\n\n2. Findings\nBoth plants passed.")
+
+
+def test_markdown_front_matter_is_not_text():
+    from citewise.load import markdown_text
+
+    text, _ = markdown_text("---\ntitle: Configuration guide\nweight: 20\n---\n# Configuration\n\n"
+                            "Set max_retries to 5.\n\n---\n\nA rule above is a thematic break, not front matter.\n")
+    assert text == "Configuration\nSet max_retries to 5.\n\nA rule above is a thematic break, not front matter."
+
+
+def test_html_preformatted_text_keeps_its_lines(tmp_path):
+    from citewise.load import read_html
+
+    prose = "<p>" + "Redis must be configured as follows for production use of the scheduler. " * 3 + "</p>"
+    page = tmp_path / "tuning.html"
+    page.write_text(f"<html><body><article><h1>Tuning</h1>{prose}<pre>maxmemory 4gb\nmaxmemory-policy noeviction\n"
+                    f"appendonly yes</pre>{prose}</article></body></html>", encoding="utf-8")
+    text = read_html(page).text
+    assert "maxmemory 4gb\nmaxmemory-policy noeviction\nappendonly yes" in text
