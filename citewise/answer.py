@@ -16,7 +16,7 @@ from typing import Callable, Container, Mapping, Sequence
 import numpy as np
 
 from .qtype import asks, is_full_sentence
-from .short import short_answer
+from .short import short_answer, table_cell
 from .text import LIST_NUMBER, fold, has_cjk, stem, terms, words
 from .types import Answer, Citation, Hit
 
@@ -287,6 +287,16 @@ def compose(question: str, hits: Sequence[Hit], sentences: Sequence[Sentence],
                     if got and got[1] > short_logit:
                         short, short_logit = got
                 break
+    # A table row among the best candidates whose column the question names holds the value asked
+    # for ("Version: 2.4; Jobs per second: 2,700"), where the lead's phrase may be another number
+    # ("The table below shows jobs dispatched per second on a cluster of 64 nodes"): it is quoted
+    # beside the lead and its cell is the short answer.
+    cell = None
+    if not table_cell(question, sentences[order[0]].text):
+        row = next((i for i in order[1:read_depth] if table_cell(question, sentences[i].text)), None)
+        if row is not None:
+            cell = table_cell(question, sentences[row].text)
+            chosen += [] if row in chosen else [row]
     quoted: dict[tuple[int, int], tuple[Sentence, float]] = {}
     for i in chosen:
         x = sentences[i]
@@ -317,6 +327,8 @@ def compose(question: str, hits: Sequence[Hit], sentences: Sequence[Sentence],
         parts.append((x.text.strip(), numbers[x.hit]))
     if list_after(hits, sentences[order[0]]):
         short = None  # the lead introduces a list: the answer is the list, no phrase of the lead-in
+    elif cell:
+        short = cell
     elif read is None:
         # The short answer comes from the best sentence, else from the others quoted with it.
         short = next((a for a in (short_answer(question, x.text) for x in

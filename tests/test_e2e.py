@@ -268,3 +268,19 @@ def test_a_model_number_no_document_holds_is_not_answered_with_its_neighbours_fa
         assert s.ask(unknown).abstained, unknown
     told = s.ask("What is the pump pressure of the AeroBrew X3?", abstain="never")
     assert not told.abstained and told.unsure  # answered on request, with the warning
+
+
+def test_a_table_row_quoted_beside_the_lead_gives_the_value_of_the_column_asked_for(tmp_path):
+    from citewise.pipeline import Searcher, ingest
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "release.md").write_text(
+        "# Lanternfish 2.4 released\n\nWe are happy to announce Lanternfish 2.4, with YAML dependencies.\n\n"
+        "## Performance\n\nWe also measured the scheduler under load. The table below shows jobs dispatched per "
+        "second on a cluster of 64 nodes.\n\n| Version | Jobs per second | p99 latency (ms) |\n|---|---|---|\n"
+        "| 2.3 | 1,850 | 210 |\n| 2.4 | 2,700 | 95 |\n", encoding="utf-8")
+    ingest([docs], tmp_path / "index", progress=False)
+    ans = Searcher(tmp_path / "index").ask("How many jobs per second does Lanternfish 2.4 dispatch?")
+    assert "Jobs per second: 2,700" in ans.answer  # the row is quoted ...
+    assert ans.short_answer == "2,700"  # ... and its cell answers, not the lead's "64" (nodes)
