@@ -159,6 +159,9 @@ def list_after(hits: Sequence[Hit], x: Sentence, most: int = 12) -> list[Sentenc
     return out
 
 
+_PROCEDURE = re.compile(r"^\s*how (do|can|should|would|could|to|does one)\b(?!.*\b(much|many|long|often|far)\b)", re.I)
+
+
 # A list item's opening: a number ("3.", "(2)") or a bullet sign. (Word's own bullets are no text.)
 _ITEM = re.compile(LIST_NUMBER.pattern + r"|\s*[•▪◦‣∙●○■□➢➤►*–—-]\s")
 
@@ -291,6 +294,13 @@ def compose(question: str, hits: Sequence[Hit], sentences: Sequence[Sentence],
     # for ("Version: 2.4; Jobs per second: 2,700"), where the lead's phrase may be another number
     # ("The table below shows jobs dispatched per second on a cluster of 64 nodes"): it is quoted
     # beside the lead and its cell is the short answer.
+    # "How do I ...?" asks for the steps: a lead-in among the best candidates that introduces a list
+    # ("To change it:" and its numbered steps) is quoted beside a lead that states a fact.
+    steps = None
+    if _PROCEDURE.match(question) and not list_after(hits, sentences[order[0]]):
+        steps = next((i for i in order[1:read_depth] if list_after(hits, sentences[i])), None)
+        if steps is not None and steps not in chosen:
+            chosen.append(steps)
     cell = None
     if not table_cell(question, sentences[order[0]].text):
         row = next((i for i in order[1:read_depth] if table_cell(question, sentences[i].text)), None)
@@ -325,8 +335,8 @@ def compose(question: str, hits: Sequence[Hit], sentences: Sequence[Sentence],
                 n=c.n, paragraph=c.paragraph, quote=c.paragraph.text[start:end],
                 quote_start=start, quote_end=end, score=max(c.score, score))
         parts.append((x.text.strip(), numbers[x.hit]))
-    if list_after(hits, sentences[order[0]]):
-        short = None  # the lead introduces a list: the answer is the list, no phrase of the lead-in
+    if list_after(hits, sentences[order[0]]) or steps is not None:
+        short = None  # a lead-in introduces a list: the answer is the list, no phrase of the lead-in
     elif cell:
         short = cell
     elif read is None:

@@ -284,3 +284,20 @@ def test_a_table_row_quoted_beside_the_lead_gives_the_value_of_the_column_asked_
     ans = Searcher(tmp_path / "index").ask("How many jobs per second does Lanternfish 2.4 dispatch?")
     assert "Jobs per second: 2,700" in ans.answer  # the row is quoted ...
     assert ans.short_answer == "2,700"  # ... and its cell answers, not the lead's "64" (nodes)
+
+
+def test_how_do_i_is_answered_with_the_steps(tmp_path):
+    from citewise.pipeline import Searcher, ingest
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "configuration.md").write_text(
+        "# Configuration\n\n## Changing the log level\n\nThe log level defaults to info. To change it:\n\n"
+        "1. Open /etc/lanternfish/lanternfish.toml in an editor.\n2. Set log_level = \"debug\" under the "
+        "[logging] section.\n3. Restart the scheduler with lanternfish restart.\n\n## Workers\n\n"
+        "Each worker runs four jobs at a time by default.\n", encoding="utf-8")
+    ingest([docs], tmp_path / "index", progress=False)
+    searcher = Searcher(tmp_path / "index")
+    ans = searcher.ask("How do I change the log level?")
+    assert "To change it:" in ans.answer and "3. Restart the scheduler" in ans.answer
+    assert ans.short_answer is None  # the steps are the answer
