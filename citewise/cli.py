@@ -105,6 +105,20 @@ def render(answer: Answer) -> str:
     return "\n".join(out)
 
 
+def document_named(name: str, docs: dict) -> str:
+    """The index's name for a document given by that name, by its file's path, or by a file name
+    that only one document has ("faq.html" for "web/faq.html"); ValueError lists the names."""
+    if name in docs:
+        return name
+    path = str(Path(name).expanduser().resolve())
+    found = [d for d, info in docs.items() if info.get("path") == path] or \
+        [d for d in docs if Path(d).name == Path(name).name]
+    if len(found) == 1:
+        return found[0]
+    which = "several documents: " + ", ".join(sorted(found)) if found else "no document " + repr(name)
+    raise ValueError(f"{which} in this index; documents: {', '.join(sorted(docs))}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m citewise",
                                      description="Ask questions of your documents; answers cite paragraphs.")
@@ -118,9 +132,11 @@ def main(argv: list[str] | None = None) -> int:
     add_answer_options(ask)
     insp = sub.add_parser("inspect", help="list every stored paragraph")
     insp.add_argument("--index", type=Path, default=DEFAULT_INDEX)
-    insp.add_argument("--json", action="store_true", help="one JSON object per line (the default)")
+    insp.add_argument("--json", action="store_true", help="accepted for symmetry with ask: inspect always "
+                      "prints one JSON object per line")
     insp.add_argument("--removed", metavar="DOC",
-                      help="instead, what cleaning removed from document DOC, with the reason (JSON lines)")
+                      help="instead, what cleaning removed from document DOC (its name in the index, its "
+                      "file's path, or its file name when no other document has it), with the reason (JSON lines)")
     args = parser.parse_args(argv)
     try:
         if args.command == "ask":
@@ -142,11 +158,9 @@ def main(argv: list[str] | None = None) -> int:
             manifest = store.read_manifest(args.index)
             if args.removed is not None:
                 docs = manifest["documents"]
-                if args.removed not in docs:
-                    raise ValueError(f"no document {args.removed!r} in {args.index}; documents: "
-                                     f"{', '.join(sorted(docs))}")
-                for r in docs[args.removed].get("removed", []):
-                    print(json.dumps({"doc": args.removed, **r}, ensure_ascii=False))
+                doc = document_named(args.removed, docs)
+                for r in docs[doc].get("removed", []):
+                    print(json.dumps({"doc": doc, **r}, ensure_ascii=False))
                 return 0
             with open(args.index / store.PARAGRAPHS, encoding="utf-8") as f:
                 for line in f:

@@ -184,6 +184,12 @@ def test_cli_inspect_removed_shows_what_was_dropped(sample_index):
     assert [r["reason"] for r in rows] == ["byline", "copyright or legal footer",
                                           "repeated line (printed twice on the page)"]
     assert [r["text"] for r in rows[:2]] == ["Editor:Yu Hui", "Copyright©2023 CSSN All Rights Reserved"]
+    # The document may be named by its file's path too, or by a file name no other document has.
+    manifest = json.loads((sample_index / "manifest.json").read_text())
+    path = manifest["documents"]["004_85d859092cc8430c.txt"]["path"]
+    assert _cli("inspect", "--index", str(sample_index), "--removed", path).stdout == out.stdout
+    wrong = _cli("inspect", "--index", str(sample_index), "--removed", "005_none.txt")
+    assert wrong.returncode == 1 and "no document '005_none.txt'" in wrong.stderr and "004_" in wrong.stderr
 
 
 def test_lazy_memory_mapped_index_answers_as_an_index_held_in_memory(sample_index, searcher):
