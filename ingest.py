@@ -39,12 +39,40 @@ def _current_encoder(index: Path) -> str | None:
         return None
 
 
+def _inputs_of(index: Path) -> list[Path] | None:
+    """What `ingest.py --index INDEX` without paths re-reads: the bundled corpus for a new index;
+    for an existing one, the files and folders it was built from (for an index built before they
+    were recorded, the bundled corpus if every document comes from it). ValueError when the index
+    holds documents of its own that those would not find again (uploads, or no record): ingesting
+    the bundled corpus over them would remove them."""
+    from citewise import store
+
+    try:
+        manifest = store.read_manifest(index)
+    except CitewiseError:
+        return None
+    documents = manifest.get("documents", {})
+    recorded = [Path(p) for p in manifest.get("inputs") or [str(SAMPLE_CORPUS.resolve())]]
+
+    def found_again(path: str) -> bool:
+        return any(Path(path) == root or root in Path(path).parents for root in recorded)
+
+    strays = [d for d, info in documents.items() if not found_again(info.get("path", ""))]
+    if strays:
+        raise ValueError(f"no paths given, and {index} holds {len(strays)} document(s) that "
+                         f"{'the paths it was built from' if manifest.get('inputs') else 'the bundled corpus'} "
+                         f"would not find again (e.g. {strays[0]}): name the files and folders to index "
+                         f"(python ingest.py PATH ... --index {index})")
+    return recorded
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Index documents (.txt, .md, .html, .pdf, .docx; folders "
                                                  "recursively) for citewise. Re-running it updates the "
                                                  "index: only new or changed paragraphs are embedded.")
     parser.add_argument("paths", nargs="*", type=Path,
-                        help=f"files or folders to index (default: the bundled corpus {SAMPLE_CORPUS})")
+                        help="files or folders to index (default: those the index was built from; for a new "
+                             f"index, the bundled corpus {SAMPLE_CORPUS})")
     parser.add_argument("--index", type=Path, default=DEFAULT_INDEX, help="index folder (default: index/)")
     parser.add_argument("--rebuild", action="store_true",
                         help="embed everything again instead of reusing unchanged paragraphs")
@@ -77,10 +105,14 @@ def main(argv: list[str] | None = None) -> int:
     from citewise.pipeline import ingest
 
     try:
+        paths = args.paths or _inputs_of(args.index)
+        if not args.paths and paths:
+            print(f"No paths given: updating {args.index} from what it was built from: "
+                  f"{', '.join(map(str, paths))}", file=sys.stderr)
         settings = Settings(encoder=args.encoder or _current_encoder(args.index) or Settings().encoder)
-        report = ingest(args.paths or None, args.index, settings, progress=not args.quiet,
+        report = ingest(paths or None, args.index, settings, progress=not args.quiet,
                         log=lambda m: print(m, file=sys.stderr), rebuild=args.rebuild, dense_store=dense_store)
-    except CitewiseError as exc:
+    except (CitewiseError, ValueError) as exc:
         print(f"ingest.py: error: {exc}", file=sys.stderr)
         return 1
     print(report.summary())

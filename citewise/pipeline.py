@@ -198,7 +198,8 @@ def ingest(paths: Sequence[Path] | None = None, index_dir: Path = DEFAULT_INDEX,
     """
     files, skipped = discover([Path(p) for p in (paths or [SAMPLE_CORPUS])])
     return ingest_files(files, skipped, index_dir, settings, encoder, progress, log, rebuild,
-                        where=", ".join(map(str, paths or [SAMPLE_CORPUS])), dense_store=dense_store)
+                        where=", ".join(map(str, paths or [SAMPLE_CORPUS])), dense_store=dense_store,
+                        inputs=[str(Path(p).resolve()) for p in (paths or [SAMPLE_CORPUS])])
 
 
 def _live_manifest(index_dir: Path) -> dict | None:
@@ -249,8 +250,11 @@ def ingest_files(files: Sequence[SourceFile], skipped: list[Skipped], index_dir:
                  settings: Settings = Settings(), encoder: Encoder | None = None, progress: bool = True,
                  log: Callable[[str], None] = lambda m: None, rebuild: bool = False,
                  where: str = "the given files", dense_store: str | QdrantTarget | None = None,
-                 keep_rest: bool = False, drop: Sequence[str] = ()) -> IngestReport:
+                 keep_rest: bool = False, drop: Sequence[str] = (),
+                 inputs: Sequence[str] | None = None) -> IngestReport:
     """ingest() for files already named (doc names kept as given): what the index will hold.
+    `inputs`: the files and folders they were found in, recorded in the manifest (None: kept as
+    the live index records them).
     `keep_rest`: every other document of the live index is kept as the index holds it (not
     re-read), less the documents named in `drop`, which must be there. Both are read from the live
     index under the lock, so that a change made meanwhile by another ingest is not undone. A
@@ -264,13 +268,13 @@ def ingest_files(files: Sequence[SourceFile], skipped: list[Skipped], index_dir:
                                    "which every ingest replaces; put it beside the index instead")
     with store.locked(Path(index_dir), log):
         return _ingest_files(files, skipped, Path(index_dir), settings, encoder, progress, log, rebuild, where,
-                             dense_store, keep_rest, drop)
+                             dense_store, keep_rest, drop, inputs)
 
 
 def _ingest_files(files: Sequence[SourceFile], skipped: list[Skipped], index_dir: Path, settings: Settings,
                   encoder: Encoder | None, progress: bool, log: Callable[[str], None], rebuild: bool,
                   where: str, dense_store: str | QdrantTarget | None, keep_rest: bool,
-                  drop: Sequence[str]) -> IngestReport:
+                  drop: Sequence[str], inputs: Sequence[str] | None = None) -> IngestReport:
     t0 = time.perf_counter()
     skipped = list(skipped)
     index_dir = Path(index_dir)
@@ -427,6 +431,9 @@ def _ingest_files(files: Sequence[SourceFile], skipped: list[Skipped], index_dir
         if isinstance(target, QdrantTarget):
             manifest["store"] = dense.record()
         manifest["sources"], manifest["encoder_recipe"] = sources, recipe
+        recorded = list(inputs) if inputs is not None else (old_manifest or {}).get("inputs")
+        if recorded is not None:
+            manifest["inputs"] = recorded  # what a later `ingest.py --index DIR` without paths re-reads
         store.save(index_dir, manifest, paragraphs, dense, lexical, sentence_vectors, vectors)
         store.clear_checkpoint(index_dir)
     finally:

@@ -158,6 +158,31 @@ def test_ingest_cli_prints_a_summary(tmp_path):
     assert "b.pdf: not a readable PDF" in out.stdout and "EOF marker" not in out.stderr
 
 
+def test_ingest_without_paths_updates_an_index_from_what_it_was_built_from_never_from_the_sample(tmp_path):
+    def ingest_cli(*args):
+        return subprocess.run([sys.executable, "ingest.py", *args, "--index", str(tmp_path / "ix"), "--quiet"],
+                              cwd=ROOT, capture_output=True, text=True, timeout=300)
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.md").write_text("# Comets\n\nSome text about comets.\n")
+    assert ingest_cli(str(docs)).returncode == 0
+    (docs / "b.md").write_text("# Asteroids\n\nSome text about asteroids.\n")
+    out = ingest_cli()
+    assert out.returncode == 0 and f"from what it was built from: {docs}" in out.stderr
+    assert "added: b.md" in out.stdout and "removed" not in out.stdout.replace("removed 0", "")
+
+    # Documents the recorded paths would not find again (here: a record taken away, as in an index
+    # from before inputs were recorded) are never replaced by the bundled corpus.
+    manifest_file = tmp_path / "ix" / "manifest.json"
+    manifest = json.loads(manifest_file.read_text())
+    del manifest["inputs"]
+    manifest_file.write_text(json.dumps(manifest))
+    refused = ingest_cli()
+    assert refused.returncode == 1 and "name the files and folders to index" in refused.stderr
+    assert json.loads(manifest_file.read_text())["documents"].keys() == {"a.md", "b.md"}
+
+
 def test_sample_corpus_furniture_comments_and_copies(sample_index, searcher):
     manifest = json.loads((sample_index / "manifest.json").read_text())
     removed = manifest["documents"]["003_4e0ba100935570fa.txt"]["removed"]
