@@ -4,7 +4,9 @@ from __future__ import annotations
 import bisect
 import hashlib
 import math
+import os
 import re
+import stat
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,7 +52,11 @@ def discover(paths: Iterable[Path]) -> tuple[list[SourceFile], list[Skipped]]:
             candidates = [(root, root.name)]
         else:
             entries = sorted(root.rglob("*"))
-            candidates = [(p, p.relative_to(root).as_posix()) for p in entries if p.is_file()]
+            # Every file but folders: a link whose file is gone and a pipe are read (and fail, with
+            # their reason) rather than left out, so that a document indexed before is kept.
+            candidates = [(p, p.relative_to(root).as_posix()) for p in entries
+                          if p.is_file() or (p.is_symlink() and not p.exists())
+                          or (p.exists() and not p.is_dir())]
             # rglob does not descend into linked folders (a link may loop): say so rather than
             # leave their files out silently.
             skipped.extend(Skipped(str(p), "a link to a folder: not followed (give the folder itself to ingest.py)")
@@ -88,6 +94,8 @@ def fingerprint(files: Sequence[SourceFile], skipped: Sequence[Skipped]) -> str 
             h.update(f"\0{package}=none".encode())
     try:
         for f in files:
+            if not stat.S_ISREG(f.path.stat().st_mode):
+                return None  # a pipe would block (and is skipped when read)
             with open(f.path, "rb") as fh:
                 digest = hashlib.file_digest(fh, "sha256").hexdigest()
             h.update(f"\0{f.doc}\0{f.path.resolve()}\0{digest}".encode())
@@ -192,7 +200,11 @@ def normalise_newlines(text: str) -> str:
 
 
 def _read_bytes(path: Path) -> bytes:
+    if path.is_symlink() and not path.exists():
+        raise UnreadableFileError(f"a link to a file that is not there ({os.readlink(path)}; a disk not mounted?)")
     try:
+        if not stat.S_ISREG(path.stat().st_mode):  # a pipe or a device would block or never end
+            raise UnreadableFileError("not a regular file (a pipe, socket or device)")
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             raise UnreadableFileError(f"too large ({size / 1e6:.1f} MB; limit {MAX_FILE_BYTES / 1e6:.0f} MB)")

@@ -47,6 +47,28 @@ def test_ingest_skips_bad_files_and_reports_them(tmp_path, fake_encoder, fake_se
     assert "Skipped 2 file(s)" in report.summary()
 
 
+def test_a_link_whose_file_is_gone_keeps_its_document_and_a_pipe_is_skipped(tmp_path, fake_encoder,
+                                                                             fake_settings):
+    import os
+
+    docs, disk = tmp_path / "docs", tmp_path / "disk"
+    docs.mkdir()
+    disk.mkdir()
+    (docs / "moon.txt").write_text("The moon is made of rock.")
+    (disk / "garden.txt").write_text("The watering rota: Anna on Mondays, Ben on Thursdays.")
+    (docs / "garden.txt").symlink_to(disk / "garden.txt")
+    os.mkfifo(docs / "pipe.txt")  # reading it would block for ever
+    first = ingest([docs], tmp_path / "index", fake_settings, fake_encoder, progress=False)
+    assert first.documents == 2
+    assert {s.path.split("/")[-1]: s.reason for s in first.skipped} == {
+        "pipe.txt": "not a regular file (a pipe, socket or device)"}
+    disk.rename(tmp_path / "disk-unmounted")  # the link now points nowhere
+    again = ingest([docs], tmp_path / "index", fake_settings, fake_encoder, progress=False)
+    assert again.documents == 2  # the garden notes are kept as indexed before
+    reason = {s.path.split("/")[-1]: s.reason for s in again.skipped}["garden.txt"]
+    assert reason.startswith("a link to a file that is not there") and reason.endswith("the version indexed before is kept")
+
+
 def test_empty_folder_is_a_clear_error(tmp_path, fake_encoder, fake_settings):
     (tmp_path / "empty").mkdir()
     with pytest.raises(EmptyCorpusError, match="nothing to index"):
