@@ -49,6 +49,7 @@ class IngestReport:
     changed: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    held: list[str] = field(default_factory=list)  # could not be read this time: kept as indexed before
     embedded: int = 0  # paragraphs embedded in this run; the rest were reused from the old index
     resumed: int = 0  # of the reused: vectors an earlier ingest made before it was cut short
     duplicates: int = 0
@@ -67,7 +68,9 @@ class IngestReport:
         lines = [f"Indexed {self.documents} document(s), {self.paragraphs} paragraph(s) "
                  f"into {self.index_dir} in {self.seconds:.1f}s."]
         lines.append(f"  added {len(self.added)}, changed {len(self.changed)}, removed {len(self.removed)}, "
-                     f"unchanged {len(self.unchanged)} document(s); embedded {self.embedded} paragraph(s), "
+                     f"unchanged {len(self.unchanged)}"
+                     + (f", kept as indexed before {len(self.held)} (see Skipped)" if self.held else "")
+                     + f" document(s); embedded {self.embedded} paragraph(s), "
                      f"reused {self.paragraphs - self.embedded}"
                      + (f" ({self.resumed} embedded by an ingest that was cut short)" if self.resumed else "")
                      + f"; {self.duplicates} duplicate paragraph(s) "
@@ -360,6 +363,8 @@ def _ingest_files(files: Sequence[SourceFile], skipped: list[Skipped], index_dir
         documents[doc] = {k: v for k, v in indexed[doc].items() if k != "duplicates"}
         if doc in kept:
             report.unchanged.append(doc)
+        elif doc in held:
+            report.held.append(doc)
         paragraphs.extend(pieces)
     for f, pieces, entry, status in read:
         documents[f.doc] = entry

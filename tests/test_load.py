@@ -64,7 +64,8 @@ def test_a_link_whose_file_is_gone_keeps_its_document_and_a_pipe_is_skipped(tmp_
         "pipe.txt": "not a regular file (a pipe, socket or device)"}
     disk.rename(tmp_path / "disk-unmounted")  # the link now points nowhere
     again = ingest([docs], tmp_path / "index", fake_settings, fake_encoder, progress=False)
-    assert again.documents == 2  # the garden notes are kept as indexed before
+    assert again.documents == 2 and again.held == ["garden.txt"]  # kept as indexed before
+    assert "kept as indexed before 1 (see Skipped)" in again.summary()
     reason = {s.path.split("/")[-1]: s.reason for s in again.skipped}["garden.txt"]
     assert reason.startswith("a link to a file that is not there") and reason.endswith("the version indexed before is kept")
 
