@@ -36,15 +36,21 @@ def blocks(text: str) -> list[tuple[int, int]]:
 
 def _pack(text: str, units: list[tuple[int, int]], max_tokens: int,
           count: TokenCounter) -> list[tuple[int, int]]:
-    """Greedily join consecutive units (sentences or words) into pieces within max_tokens."""
+    """Greedily join consecutive units (sentences or words) into pieces within max_tokens.
+
+    Each unit is counted once and a piece's count is the sum of its units': the tokenizer splits
+    at white space before it splits words into pieces, and units are set apart by white space.
+    (Counting each growing piece again made a 6 MB line without sentence ends take 3 minutes.)"""
     pieces: list[tuple[int, int]] = []
     cur_start, cur_end = units[0]
+    tokens = count(text[cur_start:cur_end])
     for u_start, u_end in units[1:]:
-        if count(text[cur_start:u_end]) <= max_tokens:
-            cur_end = u_end
+        n = count(text[u_start:u_end])
+        if tokens + n <= max_tokens:
+            cur_end, tokens = u_end, tokens + n
         else:
             pieces.append((cur_start, cur_end))
-            cur_start, cur_end = u_start, u_end
+            cur_start, cur_end, tokens = u_start, u_end, n
     pieces.append((cur_start, cur_end))
     return pieces
 

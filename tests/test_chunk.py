@@ -138,3 +138,25 @@ def test_stop_words_and_sentence_splitter_are_llama_index_cores_without_importin
     for path in sorted(SAMPLE_CORPUS.glob("*.txt")):
         doc = path.read_text(encoding="utf-8")
         assert [(a, b) for a, b in text._punkt().span_tokenize(doc)] == list(theirs.span_tokenize(doc))
+
+
+def test_pieces_counted_by_their_parts_are_as_full_as_counting_them_whole():
+    """_pack adds up its units' counts instead of counting each growing piece again: with the real
+    tokenizer every piece still fits the window, and the next unit would not have fitted."""
+    import re
+
+    from conftest import ROOT
+
+    from citewise.chunk import _pack
+    from citewise.onnx_encoder import OnnxEncoder
+
+    count = OnnxEncoder(kind="onnx-int8").count_tokens
+    text = " ".join(f.read_text(encoding="utf-8") for f in sorted((ROOT / "data" / "sample").glob("*.txt")))
+    for units in (sentence_spans(text), [(m.start(), m.end()) for m in re.finditer(r"\S+", text)]):
+        pieces = _pack(text, units, 60, count)
+        assert pieces[0][0] == units[0][0] and pieces[-1][1] == units[-1][1]
+        starts = [u[0] for u in units]
+        for (s, e), (nxt, _) in zip(pieces, pieces[1:]):
+            assert count(text[s:e]) <= 60 or starts.index(nxt) - starts.index(s) == 1
+            following = units[starts.index(nxt)]
+            assert count(text[s:following[1]]) > 60  # the next unit would not have fitted
