@@ -5,6 +5,7 @@ import json
 import os
 import shutil
 import time
+import tokenize
 from dataclasses import dataclass
 from pathlib import Path
 from contextlib import contextmanager
@@ -75,6 +76,36 @@ class Paragraphs(Sequence[Paragraph]):
             os.close(fd)
 
 
+# What numpy raises for a damaged .npy file: its header is a Python literal, parsed with tokenize
+# and ast, so damage there surfaces as their errors rather than ValueError.
+NPY_ERRORS = (ValueError, SyntaxError, tokenize.TokenError, EOFError, KeyError, TypeError)
+
+
+def _npy_header(path: Path) -> tuple[tuple[int, ...], bool, Any, int]:
+    """(shape, fortran order, dtype, where the data starts) from a .npy file's header, no data
+    read; ValueError naming the file when it is damaged."""
+    from numpy.lib import format as npy
+
+    with open(path, "rb") as f:
+        try:
+            version = npy.read_magic(f)
+            read = {(1, 0): npy.read_array_header_1_0, (2, 0): npy.read_array_header_2_0}.get(version)
+            if read is None:
+                raise ValueError(f".npy format version {version} is not read here")
+            shape, fortran, dtype = read(f)
+        except NPY_ERRORS as exc:
+            raise ValueError(f"{Path(path).name} is not a readable .npy file ({exc})") from exc
+        return shape, fortran, dtype, f.tell()
+
+
+def load_npy(path: Path) -> np.ndarray:
+    """np.load of one of the index's small arrays; ValueError naming the file when it is damaged."""
+    try:
+        return np.load(path, allow_pickle=False)
+    except NPY_ERRORS as exc:
+        raise ValueError(f"{Path(path).name} is not a readable .npy file ({exc})") from exc
+
+
 class Rows:
     """The rows of a 2-d .npy file, read on demand with pread. Not a memory map on purpose: the
     kernel maps a whole large page-cache folio (up to megabytes) on each fault, so a few thousand
@@ -82,16 +113,8 @@ class Rows:
     only the rows asked for. Indexing takes an int, a slice with step 1, or a list of rows."""
 
     def __init__(self, path: Path) -> None:
-        from numpy.lib import format as npy
-
         self.path = Path(path)
-        with open(self.path, "rb") as f:
-            version = npy.read_magic(f)
-            read = {(1, 0): npy.read_array_header_1_0, (2, 0): npy.read_array_header_2_0}.get(version)
-            if read is None:
-                raise ValueError(f"{self.path}: .npy format version {version} is not read here")
-            shape, fortran, dtype = read(f)
-            self._start = f.tell()
+        shape, fortran, dtype, self._start = _npy_header(self.path)
         if len(shape) != 2 or fortran:
             raise ValueError(f"{self.path} is not a 2-d C-ordered array")
         self.shape, self.dtype = tuple(shape), np.dtype(dtype)
@@ -562,8 +585,8 @@ def _tables(index_dir: Path) -> tuple[np.ndarray, np.ndarray, Rows, Rows]:
     opened (no vector read) and checked against each other by their sizes; IndexCorruptError when
     one is missing or they disagree."""
     try:
-        line_offsets = np.load(index_dir / PARAGRAPH_OFFSETS)
-        offsets = np.load(index_dir / SENTENCE_OFFSETS)
+        line_offsets = load_npy(index_dir / PARAGRAPH_OFFSETS)
+        offsets = load_npy(index_dir / SENTENCE_OFFSETS)
         vectors, sentences = Rows(index_dir / VECTORS), Rows(index_dir / SENTENCES)
         text_bytes = (index_dir / PARAGRAPHS).stat().st_size
     except (OSError, ValueError) as exc:
@@ -670,7 +693,7 @@ def read_checkpoint(index_dir: Path, stamp: dict[str, Any]) -> dict[tuple, tuple
             with np.load(part, allow_pickle=False) as z:
                 hashes, counts, spans, vectors, sentences = (z[k] for k in ("hashes", "counts", "spans",
                                                                             "vectors", "sentences"))
-        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        except (OSError, zipfile.BadZipFile, *NPY_ERRORS):
             continue
         offsets = np.concatenate([[0], np.cumsum(counts)])
         if not len(hashes) == len(counts) == len(vectors) or not offsets[-1] == len(spans) == len(sentences):
@@ -701,6 +724,8 @@ def looks_whole(index_dir: Path, manifest: dict[str, Any]) -> bool:
             if (index_dir / name).stat().st_size != size:
                 return False
         _, _, vectors, _ = _tables(index_dir)
+        for array in (index_dir / LEXICAL).glob("*.npy"):  # BM25's arrays: their headers parse
+            _npy_header(array)
         return (len(vectors) == int(manifest["paragraph_count"]) and (index_dir / LEXICAL).is_dir()
                 and ((manifest.get("store") or {}).get("kind") == "qdrant" or (index_dir / DENSE).is_file()))
     except (IndexCorruptError, KeyError, TypeError, ValueError, OSError):
@@ -724,7 +749,7 @@ def load(index_dir: Path) -> Index:
         if "nprobe" in manifest.get("faiss_params", {}):
             dense.nprobe = int(manifest["faiss_params"]["nprobe"])
         lexical = bm25s.BM25.load(str(index_dir / LEXICAL), show_progress=False, verbosity=0, mmap=True)
-    except (OSError, ValueError, KeyError, RuntimeError) as exc:
+    except (OSError, RuntimeError, *NPY_ERRORS) as exc:
         raise _damaged(index_dir, exc) from exc
     if not (len(paragraphs) == dense.ntotal == len(vectors) == manifest["paragraph_count"]
             == int(lexical.scores["num_docs"])):

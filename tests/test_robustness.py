@@ -145,6 +145,22 @@ def test_a_damaged_index_is_not_taken_as_up_to_date_and_errors_say_how_to_mend_i
         store.read_manifest(docs / "a.txt")
 
 
+def test_a_damaged_array_header_is_a_damaged_index_not_a_traceback_and_ingest_mends_it(tmp_path, fake_encoder,
+                                                                                        fake_settings):
+    from citewise.errors import IndexCorruptError
+    from citewise.pipeline import Searcher
+
+    docs, index = _indexed(tmp_path, fake_encoder, fake_settings)
+    for name in (store.SENTENCES, store.PARAGRAPH_OFFSETS, f"{store.LEXICAL}/data.csc.index.npy"):
+        damaged = bytearray((index / name).read_bytes())
+        damaged[10:22] = b"A" * 12  # inside the header (a Python literal numpy parses), same size
+        (index / name).write_bytes(bytes(damaged))
+        with pytest.raises(IndexCorruptError, match=r"is damaged .*ingest.py --rebuild"):
+            Searcher(index, fake_settings, fake_encoder).ask("Which moon is larger?")
+        report = ingest([docs], index, fake_settings, fake_encoder, progress=False)  # no --rebuild needed
+        assert not report.up_to_date and Searcher(index, fake_settings, fake_encoder).ask("Which moon is larger?").retrieved
+
+
 def test_an_indexed_file_that_reads_empty_now_keeps_its_version_and_a_damaged_index_does_not_stop_a_rebuild(
         tmp_path, fake_encoder, fake_settings):
     docs, index = _indexed(tmp_path, fake_encoder, fake_settings)
