@@ -115,6 +115,14 @@ def main(argv: list[str] | None = None) -> int:
     except (CitewiseError, ValueError) as exc:
         print(f"ingest.py: error: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        from citewise import store
+
+        saved = store.checkpoint_size(args.index)
+        print(f"\ningest.py: interrupted; {args.index} is as it was before this run"
+              + (f"; {saved} embedded paragraph(s) are saved beside it, and running the same command again "
+                 "resumes from them" if saved else ""), file=sys.stderr)
+        return 130
     print(report.summary())
     return 0
 

@@ -670,6 +670,20 @@ def write_checkpoint(index_dir: Path, stamp: dict[str, Any], keys: Sequence[tupl
         sentences=np.asarray(sentence_vectors, dtype=np.float32)))
 
 
+def checkpoint_size(index_dir: Path) -> int:
+    """How many paragraphs' vectors the checkpoint beside the index holds (0: none, or unreadable)."""
+    import zipfile
+
+    total = 0
+    for part in checkpoint_dir(index_dir).glob("part-*.npz"):
+        try:
+            with np.load(part, allow_pickle=False) as z:
+                total += len(z["counts"])
+        except (OSError, zipfile.BadZipFile, *NPY_ERRORS):
+            continue
+    return total
+
+
 def read_checkpoint(index_dir: Path, stamp: dict[str, Any]) -> dict[tuple, tuple[np.ndarray, np.ndarray]]:
     """{reuse_key: (vector, sentence vectors)} an interrupted ingest left with this `stamp`; a
     checkpoint of other settings is removed, and a part that cannot be read is passed over (its

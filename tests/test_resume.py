@@ -116,3 +116,26 @@ def test_a_checkpoint_without_a_readable_stamp_is_replaced(corpus, tmp_path, fak
     assert len(list(store.checkpoint_dir(index).glob("part-*.npz"))) == 3
     report = pipeline.ingest([corpus], index, fake_settings, KeywordEncoder(), progress=False)
     assert report.resumed == 48  # this run's three parts are used
+
+
+def test_ctrl_c_says_the_index_is_unchanged_and_what_the_next_run_resumes_from(corpus, tmp_path, fake_settings,
+                                                                                 often, monkeypatch, capsys):
+    import sys
+
+    from conftest import ROOT
+
+    sys.path.insert(0, str(ROOT))
+    import ingest as ingest_cli
+
+    index = tmp_path / "index"
+    with pytest.raises(KeyboardInterrupt):  # a real interrupted ingest leaves its checkpoint
+        pipeline.ingest([corpus], index, fake_settings, Interrupted(after=7), progress=False)
+    assert store.checkpoint_size(index) == 48
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pipeline, "ingest", interrupted)  # Ctrl-C during the command's own ingest
+    assert ingest_cli.main([str(corpus), "--index", str(index), "--quiet"]) == 130
+    err = capsys.readouterr().err
+    assert "interrupted" in err and "48 embedded paragraph(s) are saved" in err and "Traceback" not in err
