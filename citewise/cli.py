@@ -168,5 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     except (CitewiseError, ValueError) as exc:
         hint = " (build one with: python ingest.py PATH --index DIR)" if isinstance(exc, IndexNotFoundError) else ""
         print(f"citewise: error: {exc}{hint}", file=sys.stderr)
+        if args.command == "ask" and args.json:  # a script reading stdout gets one JSON object either way
+            print(json.dumps({"error": f"{exc}{hint}", "kind": type(exc).__name__}, ensure_ascii=False))
         return 1
     return 0

@@ -144,6 +144,8 @@ def test_cli_missing_index_is_a_human_error(tmp_path):
     out = _cli("ask", "anything", "--index", str(tmp_path / "none"))
     assert out.returncode == 1
     assert "no index at" in out.stderr and "Traceback" not in out.stderr
+    as_json = _cli("ask", "anything", "--index", str(tmp_path / "none"), "--json")
+    assert as_json.returncode == 1 and "no index at" in json.loads(as_json.stdout)["error"]
 
 
 def test_ingest_cli_prints_a_summary(tmp_path):
