@@ -187,7 +187,17 @@ def whole_names(sentence: str, start: int, end: int) -> tuple[int, int]:
         start += 1
     while end > start and sentence[end - 1].isspace():
         end -= 1
-    if start == end or _headline(sentence):
+    if start == end:
+        return start, end
+    # A path, file name, address or dotted version is one thing: "/var/log/lanternfish/scheduler"
+    # of "/var/log/lanternfish/scheduler.log" is no answer.
+    token = re.compile(r"\S*[\w/~]+(?:[./:_@-]+\w+)+")
+    for m in token.finditer(sentence):
+        # (not two sentences run together: "stories.Political", "collapse...This")
+        if m.start() < end and start < m.end() and re.search(r"[/._@:]\w", m.group()) \
+                and not re.search(r"\.\.|[a-z]{2}\.[A-Z]", m.group()) and (m.start() < start or m.end() > end):
+            start, end = min(start, m.start()), max(end, m.end())
+    if _headline(sentence):
         return start, end
     if sentence[start].isupper():
         while (m := _WORD_BEFORE.search(sentence, 0, start)) and _name_word(m.group(1)):

@@ -264,6 +264,14 @@ def test_a_reader_span_that_cuts_a_name_is_widened_to_the_whole_name():
         ("The Three-Body Problem Wins Hugo Award For Best Novel", "Hugo Award", "Hugo Award"),
         ("CHINA LAUNCHES SHENZHOU CREW TO STATION", "SHENZHOU", "SHENZHOU"),
         ("He met Émile Zola there.", "Zola", "Émile Zola"),  # capitals of any script
+        # A path, file name, address or dotted version is one thing; two sentences run together are not.
+        ("Logs are written to /var/log/lanternfish/scheduler.log and rotated.", "/var/log/lanternfish/scheduler",
+         "/var/log/lanternfish/scheduler.log"),
+        ("Set log_level in the config.", "log", "log_level"),
+        ("Upgrade to 2.4.1 soon.", "2.4", "2.4.1"),
+        ("Write to jonas@example.org today.", "jonas", "jonas@example.org"),
+        ("It began at 23:15 on Tuesday.", "23", "23:15"),
+        ("old stories.Political geography grew.", "Political", "Political"),
     ]
     for sentence, span, expected in cases:
         start = sentence.find(span.strip()) - (len(span) - len(span.lstrip()))
