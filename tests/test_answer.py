@@ -517,3 +517,11 @@ def test_identifiers_among_the_missing_words():
     assert unknown_identifiers(missing, "What is maxQueueSize?") == ["max_queue_size", "redis.conf", "x3",
                                                                      "maxqueuesize"]
     assert unknown_identifiers(["maxqueuesize"]) == []  # written in one case, it is a word
+
+
+def test_a_number_keeps_its_unit_of_data_or_time():
+    from citewise.short import short_answer
+
+    assert short_answer("How much Redis memory does each pending job take?",
+                        "Each pending job takes roughly 2 KB of Redis memory.") == "2 KB"
+    assert short_answer("How long does a heartbeat take?", "A heartbeat takes 15 ms on average.") == "15 ms"
