@@ -51,8 +51,11 @@ def not_in_documents(question: str, indexed_terms: Container[str]) -> list[str]:
     holds. Matching is by stem, as everywhere: "women" counts for "woman" only where both stem alike.
     Chinese and Japanese are left out: their terms are character bigrams, and a missing bigram
     ("的首" of "的首位") is no word a reader would recognise."""
+    # The word that makes "how" ask for a quantity ("How long ...?", "How far ...?"): no text needs to
+    # say it to answer.
+    asking = _ASKING | set(re.findall(r"\bhow\s+(\w+)", fold(question)))
     return list(dict.fromkeys(w for w in words(question)
-                              if not has_cjk(w) and w not in _ASKING and stem(w) not in indexed_terms))
+                              if not has_cjk(w) and w not in asking and stem(w) not in indexed_terms))
 
 
 def unknown_identifiers(missing: Sequence[str], question: str = "") -> list[str]:

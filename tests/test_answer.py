@@ -302,6 +302,7 @@ def test_not_in_documents_names_each_absent_word_once_by_its_stem():
     assert not_in_documents("Who was the first woman astronaut from China? A woman?", known) == ["woman"]
     assert not_in_documents("Which astronauts were first?", known) == []  # stems: astronauts ~ astronaut
     assert not_in_documents("Who was first?", known) == []  # stopwords are never named
+    assert not_in_documents("How long was the first flight?", known) == ["flight"]  # "long" asks, as "many" does
     from citewise.text import compound_parts
 
     parts = compound_parts(["march-6a", "chang'e-5", "u.s", "rocket"])
