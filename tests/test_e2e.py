@@ -107,6 +107,17 @@ def test_out_of_corpus_question_abstains_with_related_paragraphs(searcher):
     assert d["citations"] == [] and len(d["related"]) == 3
 
 
+def _searcher_over(tmp_path, name: str, text: str):
+    """A Searcher over an index of one document `name` holding `text` (the real model)."""
+    from citewise.pipeline import Searcher, ingest
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / name).write_text(text, encoding="utf-8")
+    ingest([docs], tmp_path / "index", progress=False)
+    return Searcher(tmp_path / "index")
+
+
 def _cli(*args):
     return subprocess.run([sys.executable, "-m", "citewise", *args], cwd=ROOT, capture_output=True,
                           text=True, timeout=300)
@@ -280,16 +291,10 @@ def test_chinese_and_japanese_are_searched_by_character_bigrams(tmp_path):
 
 
 def test_a_model_number_no_document_holds_is_not_answered_with_its_neighbours_facts(tmp_path):
-    from citewise.pipeline import Searcher, ingest
-
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "manual.md").write_text(
-        "# AeroBrew manual\n\nThe AeroBrew X2 has a pump pressure of 15 bar and a 1.8 litre tank.\n\n"
-        "Error code E07 means that the pump is blocked by scale.\n\n"
-        "The setting max_retries in aerobrew.conf defaults to 5 attempts.\n", encoding="utf-8")
-    ingest([docs], tmp_path / "index", progress=False)
-    s = Searcher(tmp_path / "index")
+    s = _searcher_over(tmp_path, "manual.md",
+                       "# AeroBrew manual\n\nThe AeroBrew X2 has a pump pressure of 15 bar and a 1.8 litre tank.\n\n"
+                       "Error code E07 means that the pump is blocked by scale.\n\n"
+                       "The setting max_retries in aerobrew.conf defaults to 5 attempts.\n")
     assert not s.ask("What is the pump pressure of the AeroBrew X2?").abstained
     near = s.ask("What is the pump pressure of the AeroBrew X3?")
     assert near.abstained and near.not_in_documents == ["x3"]
@@ -304,33 +309,24 @@ def test_a_model_number_no_document_holds_is_not_answered_with_its_neighbours_fa
 
 
 def test_a_table_row_quoted_beside_the_lead_gives_the_value_of_the_column_asked_for(tmp_path):
-    from citewise.pipeline import Searcher, ingest
-
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "release.md").write_text(
+    searcher = _searcher_over(
+        tmp_path, "release.md",
         "# Lanternfish 2.4 released\n\nWe are happy to announce Lanternfish 2.4, with YAML dependencies.\n\n"
         "## Performance\n\nWe also measured the scheduler under load. The table below shows jobs dispatched per "
         "second on a cluster of 64 nodes.\n\n| Version | Jobs per second | p99 latency (ms) |\n|---|---|---|\n"
-        "| 2.3 | 1,850 | 210 |\n| 2.4 | 2,700 | 95 |\n", encoding="utf-8")
-    ingest([docs], tmp_path / "index", progress=False)
-    ans = Searcher(tmp_path / "index").ask("How many jobs per second does Lanternfish 2.4 dispatch?")
+        "| 2.3 | 1,850 | 210 |\n| 2.4 | 2,700 | 95 |\n")
+    ans = searcher.ask("How many jobs per second does Lanternfish 2.4 dispatch?")
     assert "Jobs per second: 2,700" in ans.answer  # the row is quoted ...
     assert ans.short_answer == "2,700"  # ... and its cell answers, not the lead's "64" (nodes)
 
 
 def test_how_do_i_is_answered_with_the_steps(tmp_path):
-    from citewise.pipeline import Searcher, ingest
-
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "configuration.md").write_text(
+    searcher = _searcher_over(
+        tmp_path, "configuration.md",
         "# Configuration\n\n## Changing the log level\n\nThe log level defaults to info. To change it:\n\n"
         "1. Open /etc/lanternfish/lanternfish.toml in an editor.\n2. Set log_level = \"debug\" under the "
         "[logging] section.\n3. Restart the scheduler with lanternfish restart.\n\n## Workers\n\n"
-        "Each worker runs four jobs at a time by default.\n", encoding="utf-8")
-    ingest([docs], tmp_path / "index", progress=False)
-    searcher = Searcher(tmp_path / "index")
+        "Each worker runs four jobs at a time by default.\n")
     ans = searcher.ask("How do I change the log level?")
     assert "To change it:" in ans.answer and "3. Restart the scheduler" in ans.answer
     assert ans.short_answer is None  # the steps are the answer
