@@ -16,7 +16,7 @@ from typing import Callable, Container, Mapping, Sequence
 import numpy as np
 
 from .qtype import asks, is_full_sentence
-from .short import short_answer, table_cell
+from .short import row_named, short_answer, table_cell
 from .text import LIST_NUMBER, fold, has_cjk, stem, terms, words
 from .types import Answer, Citation, Hit
 
@@ -162,7 +162,9 @@ def list_after(hits: Sequence[Hit], x: Sentence, most: int = 12) -> list[Sentenc
     return out
 
 
-_PROCEDURE = re.compile(r"^\s*how (do|can|should|would|could|to|does one)\b(?!.*\b(much|many|long|often|far)\b)", re.I)
+# "How do I ...?", "How can we ...?", "How to ...?": a person doing something, not "How do X and Y differ?".
+_PROCEDURE = re.compile(r"^\s*how (?:(?:do|can|should|would|could|may|does) (?:i|we|you|one|someone|a user)|to)\b"
+                        r"(?!.*\b(much|many|long|often|far)\b)", re.I)
 
 
 # A list item's opening: a number ("3.", "(2)") or a bullet sign. (Word's own bullets are no text.)
@@ -293,8 +295,8 @@ def compose(question: str, hits: Sequence[Hit], sentences: Sequence[Sentence],
                     if got and got[1] > short_logit:
                         short, short_logit = got
                 break
-    # A table row among the best candidates whose column the question names holds the value asked
-    # for ("Version: 2.4; Jobs per second: 2,700"), where the lead's phrase may be another number
+    # A table row among the best candidates whose column and row the question names holds the value
+    # asked for ("Version: 2.4; Jobs per second: 2,700" for Lanternfish 2.4's jobs per second), where the lead's phrase may be another number
     # ("The table below shows jobs dispatched per second on a cluster of 64 nodes"): it is quoted
     # beside the lead and its cell is the short answer.
     # "How do I ...?" asks for the steps: a lead-in among the best candidates that introduces a list
@@ -306,7 +308,8 @@ def compose(question: str, hits: Sequence[Hit], sentences: Sequence[Sentence],
             chosen.append(steps)
     cell = None
     if not table_cell(question, sentences[order[0]].text):
-        row = next((i for i in order[1:read_depth] if table_cell(question, sentences[i].text)), None)
+        row = next((i for i in order[1:read_depth] if table_cell(question, sentences[i].text)
+                    and row_named(question, sentences[i].text)), None)
         if row is not None:
             cell = table_cell(question, sentences[row].text)
             chosen += [] if row in chosen else [row]

@@ -154,11 +154,14 @@ def clean(text: str, structural: Collection[int] = (), furniture: Collection[int
             continue
         gap = text[lines[i - 1][1]:s] if i else "\n\n"
         signature = signature and gap.count("\n") < 2
-        if line in ("--", "-- ") or signature:
+        # E-mail's own lines, only in e-mail ("From:"/"Subject:" headers or "On ... wrote:") and
+        # never on a line the format marks: a Markdown heading "Hello World" is content.
+        mail = email and not _marked(text, s, structural)
+        if mail and (line == "--" or signature):
             signature = True
             reasons[i] = "e-mail signature"
             continue
-        if _GREETING.match(line) and len(line.split()) <= 6:
+        if mail and _GREETING.match(line) and len(line.split()) <= 6:
             reasons[i] = "e-mail greeting"
             continue
         # The writer's name alone closes a message: under a sign-off, or in a block of its own just
@@ -166,8 +169,8 @@ def clean(text: str, structural: Collection[int] = (), furniture: Collection[int
         alone = email and gap.count("\n") >= 2 and (
             i + 1 == len(lines) or (text[e:lines[i + 1][0]].count("\n") >= 2
                                     and _ATTRIBUTION.match(text[lines[i + 1][0]:lines[i + 1][1]])))
-        if _SIGN_OFF.match(line) or (_NAME_ONLY.match(line) and (alone or (
-                i and reasons.get(i - 1) == "e-mail sign-off" and gap.count("\n") < 2))):
+        if mail and (_SIGN_OFF.match(line) or (_NAME_ONLY.match(line) and (alone or (
+                i and reasons.get(i - 1) == "e-mail sign-off" and gap.count("\n") < 2)))):
             reasons[i] = "e-mail sign-off"
             continue
         key = " ".join(fold(line).split())

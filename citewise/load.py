@@ -240,6 +240,9 @@ def read_text(path: Path) -> Document:
 
 _QUOTE_MARKS = re.compile(r"^[ \t]*>(?:[ \t]?>)*[ \t]?")  # "> ", ">> " of quoted e-mail
 MAX_WRAP = 100  # columns: a text with many lines longer than this is not wrapped at a fixed width
+MIN_WRAP = 50  # columns: a paragraph whose lines are all shorter was not wrapped at a width
+# Cells set apart by a tab or a run of spaces (not the two spaces some write after a sentence).
+_COLUMNS = re.compile(r"[^\s.!?:;](\t|\s{2,})\S")
 _LIST_ITEM = re.compile(r"([-*•+]|\(?\d{1,3}[.)]|\(?[a-z][.)])\s")  # starts a line of its own, wrapped or not
 
 
@@ -248,9 +251,10 @@ def unwrap(text: str) -> str:
     ("> ", ">> ") go, and a line break that a fixed-width wrap made becomes a space. A break is a
     wrap's when the line is long for the text (at least 60% of its widest line) and the next
     line's first word would not have fitted on it within its paragraph's widest line (quoted
-    replies are wrapped at other widths than the text around them). A text with more than a tenth
-    of its lines past MAX_WRAP columns (a line per paragraph) is left as it is but for the quote
-    marks."""
+    replies are wrapped at other widths than the text around them). A paragraph whose lines are all
+    under MIN_WRAP columns, or that aligns columns with runs of spaces, keeps its lines; a text with
+    more than a tenth of its lines past MAX_WRAP columns (a line per paragraph) is left as it is
+    but for the quote marks."""
     lines = [_QUOTE_MARKS.sub("", line) for line in text.split("\n")]
     lengths = [len(line.rstrip()) for line in lines if line.strip()]
     if not lengths or sum(n > MAX_WRAP for n in lengths) > 0.1 * len(lengths):
@@ -262,6 +266,12 @@ def unwrap(text: str) -> str:
 
     def close() -> None:
         width = max((len(line) for line in block), default=0)
+        if width < MIN_WRAP or any(_COLUMNS.search(line.strip()) for line in block):
+            # Short lines (commands, an address, verse) and aligned columns (a plain-text table)
+            # are lines of their own, not a paragraph wrapped at a width.
+            out.extend(block)
+            block.clear()
+            return
         joined = block[:1]
         for line in block[1:]:
             prev, head = joined[-1], line.strip()
@@ -342,7 +352,7 @@ def _row(text: str) -> str:
 
 # Front matter (YAML between "---" lines, or TOML between "+++"), as static-site generators and note
 # apps put it at the top: settings for a program ("weight: 20"), not text.
-_FRONT_MATTER = re.compile(r"\A\ufeff?(---|\+\+\+)[ \t]*\n(?:.*\n){0,200}?\1[ \t]*(\n|\Z)")
+_FRONT_MATTER = re.compile(r"\A\ufeff?(---|\+\+\+)[ \t]*\n(?=[\w-]+[ \t]*[:=])(?:.*\n){0,200}?\1[ \t]*(\n|\Z)")
 
 
 def markdown_text(source: str) -> tuple[str, frozenset[int]]:

@@ -26,9 +26,10 @@ _MONEY_QUESTION = re.compile(
     r"^how much\b.*\b(cost|costs|costing|spend|spent|pay|paid|worth|charge|charged|fund|funded|invest|"
     r"invested|earn|earned|owe|owed|budget|donate|donated|money|fined)\b|^what (is|was|are|were) the "
     r"(\w+ ){0,2}(price|cost|fee|salary|budget|revenue|fine)s?\b|^what does .{1,60} cost\b")
-_CURRENCY = (r"(?:[$€£¥₹]|\b(?:usd|eur|gbp|cny|rmb|jpy|dollars?|euros?|pounds?|sterling|yuan|renminbi|yen|"
-             r"rupees?|francs?|cents?|pence|livres?|marks?|shillings?|ducats?|florins?|guilders?|lira|"
-             r"roubles?|rubles?)\b)")
+_CURRENCY = (r"(?:[$€£¥₹₩₽₺₪฿]|\b(?:usd|eur|gbp|cny|rmb|jpy|chf|sek|nok|dkk|pln|czk|huf|inr|aud|cad|nzd|hkd|sgd|"
+             r"brl|mxn|krw|zar|rs\.?|kr|dollars?|euros?|pounds?|sterling|yuan|renminbi|yen|rupees?|francs?|"
+             r"cents?|pence|livres?|marks?|kronor|kroner|krona|zloty|shillings?|ducats?|florins?|guilders?|"
+             r"lira|roubles?|rubles?)(?!\w))")
 _AMOUNT = r"(?:\d[\d,.]*|" + "|".join(NUMBER_WORDS) + r")"
 _MONEY = re.compile(rf"{_CURRENCY}\s?{_AMOUNT}\b|\b{_AMOUNT}(?:\s+(?:thousand|million|billion|trillion|bn|m))?"
                     rf"\s*{_CURRENCY}|\bfree\b|\bno (?:charge|cost|fee)\b", re.I)
@@ -91,7 +92,10 @@ def holds_type(sentence: str, kind: str, question: str = "") -> bool:
 
 
 _AUXILIARY = re.compile(r"\b(did|does|do|was|were|is|are|has|have|had|will|would|shall|can|could|may|might)\b")
-_FUTURE = re.compile(r"\b(will|shall)\b|\bis going to\b", re.I)
+# "will"/"shall" as a verb: lower case (not the name "Will") and followed by a verb ("will make",
+# "will not be"), not by what follows the noun ("her will was signed", "the will of the people").
+_FUTURE = re.compile(r"\b(will|shall)\s+(?!(?:was|were|is|are|has|had|of|and|or|in|to|that|which|the|a|an|"
+                     r"for|by|with)\b)[a-z]+|\bis going to\b")
 
 
 def tense_clash(question: str, sentence: str) -> bool:

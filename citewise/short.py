@@ -250,6 +250,17 @@ _CELL = r"[^:;()\[\]]{1,60}(?: \([^:;()\[\]]{1,20}\))?: (?:(?!: )[^;])+"
 _ROW = re.compile(_CELL + r"(?:; " + _CELL + r")+")
 
 
+def row_named(question: str, sentence: str) -> bool:
+    """Whether the question names this table row by one of its values ("Lanternfish 2.4" for the
+    row "Version: 2.4; Jobs per second: 2,700")."""
+    text = sentence.strip().rstrip(".")
+    if not _ROW.fullmatch(text):
+        return False
+    asked = set(terms(question))
+    return any(terms(value) and set(terms(value)) <= asked for _, value in
+               (cell.split(": ", 1) for cell in text.split("; ")))
+
+
 def table_cell(question: str, sentence: str) -> str | None:
     """For a table row ("Specification: Pump pressure; AeroBrew X2: 15 bar; AeroBrew X2 Pro: 19
     bar."), the value of the cell whose column the question names best ("19 bar" for the X2 Pro's

@@ -494,7 +494,8 @@ def test_a_question_about_cost_wants_an_amount_of_money_not_any_number():
     assert not asks_money("How much did prices rise?") and not asks_money("How many people attended?")
     assert not holds_type("It planned to build a multi-module station by 2020.", "number", cost)
     for sentence in ("The station cost 20 billion yuan.", "It cost nearly $12 a barrel.", "Entry is free.",
-                     "The bill came to 45 EUR."):
+                     "The bill came to 45 EUR.", "A day ticket costs 18 CHF.", "It costs CHF 450.",
+                     "A ticket costs 99 SEK.", "It costs Rs. 1,200.", "Entry costs 250 kr."):
         assert holds_type(sentence, "number", cost), sentence
     assert holds_type("Seventeen people attended.", "number", "How many people attended?")
 
@@ -509,6 +510,9 @@ def test_a_plan_does_not_answer_what_happened():
     # What someone said would happen is reported in the past: not the sentence's own future.
     assert not tense_clash("Who was the leader?", "He announced the war, stating that soon the people will rise.")
     assert not tense_clash("Who was the leader?", 'He said: "We will bury you."')
+    # The noun and the name are no future tense.
+    assert not tense_clash("When was the will signed?", "Margaret Hale's will was signed on 4 March 1998.")
+    assert not tense_clash("When did Will arrive?", "Will Smith arrived in 2001.")
 
 
 def test_identifiers_among_the_missing_words():
@@ -526,3 +530,11 @@ def test_a_number_keeps_its_unit_of_data_or_time():
     assert short_answer("How much Redis memory does each pending job take?",
                         "Each pending job takes roughly 2 KB of Redis memory.") == "2 KB"
     assert short_answer("How long does a heartbeat take?", "A heartbeat takes 15 ms on average.") == "15 ms"
+
+
+def test_steps_are_asked_for_by_a_person_doing_something():
+    from citewise.answer import _PROCEDURE
+
+    assert [bool(_PROCEDURE.match(q)) for q in (
+        "How do I change the log level?", "How to rotate the logs?", "How can we reach support?",
+        "How do the int8 and fp32 encoders differ?", "How many do I need?")] == [True, True, True, False, False]

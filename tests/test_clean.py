@@ -186,6 +186,18 @@ def test_unwrapping_keeps_lists_fields_and_texts_written_a_line_per_paragraph():
     assert unwrap(notes) == notes.replace("a\nbudget", "a budget").replace("minutes.\nPriya", "minutes. Priya")
     scraped = "A headline\n" + "One paragraph per line, as scraped pages and exports write it. " * 3 + "\nShare"
     assert unwrap(scraped) == scraped
+    # Lines that were never wrapped: aligned columns, commands, an address.
+    for kept in ("Service   Port   Protocol   Exposed to\nweb       8080   http       the internet, through the proxy\n",
+                 "sudo systemctl stop lanternfish-worker\nsudo systemctl start lanternfish-worker\n",
+                 "Acme Corporation\n1200 Industrial Parkway\nSpringfield, IL 62701\n"):
+        assert unwrap(kept) == kept
+
+
+def test_email_rules_apply_to_email_only():
+    text = ("Hello World\n\nThis tutorial prints a greeting with Python 3.12.\n\nGreetings from the maintainers\n\n"
+            "Release checklist\n--\nBuild the wheels.\nUpload them to PyPI.\n")
+    kept, removed = clean(text)
+    assert removed == []
 
 
 def test_a_recommended_settings_heading_is_content_a_recommended_for_you_header_is_not():

@@ -112,7 +112,7 @@ def _searcher_over(tmp_path, name: str, text: str):
     from citewise.pipeline import Searcher, ingest
 
     docs = tmp_path / "docs"
-    docs.mkdir()
+    docs.mkdir(parents=True)
     (docs / name).write_text(text, encoding="utf-8")
     ingest([docs], tmp_path / "index", progress=False)
     return Searcher(tmp_path / "index")
@@ -318,6 +318,12 @@ def test_a_table_row_quoted_beside_the_lead_gives_the_value_of_the_column_asked_
     ans = searcher.ask("How many jobs per second does Lanternfish 2.4 dispatch?")
     assert "Jobs per second: 2,700" in ans.answer  # the row is quoted ...
     assert ans.short_answer == "2,700"  # ... and its cell answers, not the lead's "64" (nodes)
+    # A row of another version is no answer beside prose that gives it.
+    other = _searcher_over(tmp_path / "other", "perf.md",
+                           "# Lanternfish\n\nLanternfish 2.4 dispatches 2,700 jobs per second on a cluster of 64 "
+                           "nodes.\n\n## Older versions\n\n| Version | Jobs per second |\n|---|---|\n| 2.2 | 1,400 |\n"
+                           "| 2.3 | 1,850 |\n")
+    assert other.ask("How many jobs per second does Lanternfish 2.4 dispatch?").short_answer == "2,700"
 
 
 def test_how_do_i_is_answered_with_the_steps(tmp_path):

@@ -485,6 +485,9 @@ def test_markdown_front_matter_is_not_text():
     text, _ = markdown_text("---\ntitle: Configuration guide\nweight: 20\n---\n# Configuration\n\n"
                             "Set max_retries to 5.\n\n---\n\nA rule above is a thematic break, not front matter.\n")
     assert text == "Configuration\nSet max_retries to 5.\n\nA rule above is a thematic break, not front matter."
+    # A document that opens with a rule has no front matter: its first paragraph stays.
+    text, _ = markdown_text("---\n\nThe scheduler dispatches jobs over Redis.\n\n---\n\n## Workers\n\nFour jobs each.\n")
+    assert text.startswith("The scheduler dispatches jobs over Redis.")
 
 
 def test_html_preformatted_text_keeps_its_lines(tmp_path):
