@@ -43,25 +43,31 @@ def _inputs_of(index: Path) -> list[Path] | None:
     """What `ingest.py --index INDEX` without paths re-reads: the bundled corpus for a new index;
     for an existing one, the files and folders it was built from (for an index built before they
     were recorded, the bundled corpus if every document comes from it). ValueError when the index
-    holds documents of its own that those would not find again (uploads, or no record): ingesting
-    the bundled corpus over them would remove them."""
+    holds documents those would not give again (uploads through the web UI, or no record), or
+    cannot be read: ingesting the bundled corpus over them would remove them."""
     from citewise import store
+    from citewise.errors import IndexNotFoundError
+    from citewise.uploads import UPLOAD_PREFIX
 
+    store.recover(index)  # an ingest killed mid-swap leaves the index aside: put it back first
     try:
         manifest = store.read_manifest(index)
-    except CitewiseError:
+    except IndexNotFoundError:
         return None
+    except CitewiseError as exc:
+        raise ValueError(f"no paths given, and {exc}; name the files and folders to index") from exc
     documents = manifest.get("documents", {})
-    recorded = [Path(p) for p in manifest.get("inputs") or [str(SAMPLE_CORPUS.resolve())]]
-
-    def found_again(path: str) -> bool:
-        return any(Path(path) == root or root in Path(path).parents for root in recorded)
-
-    strays = [d for d, info in documents.items() if not found_again(info.get("path", ""))]
+    if manifest.get("inputs"):
+        recorded = [Path(p) for p in manifest["inputs"]]
+        strays = [d for d in documents if d.startswith(UPLOAD_PREFIX)]  # the other way in: the web UI
+    else:
+        recorded = [SAMPLE_CORPUS.resolve()]
+        strays = [d for d, info in documents.items()
+                  if recorded[0] not in Path(info.get("path", "")).parents]
     if strays:
         raise ValueError(f"no paths given, and {index} holds {len(strays)} document(s) that "
                          f"{'the paths it was built from' if manifest.get('inputs') else 'the bundled corpus'} "
-                         f"would not find again (e.g. {strays[0]}): name the files and folders to index "
+                         f"would not give again (e.g. {strays[0]}): name the files and folders to index "
                          f"(python ingest.py PATH ... --index {index})")
     return recorded
 
@@ -119,9 +125,11 @@ def main(argv: list[str] | None = None) -> int:
         from citewise import store
 
         saved = store.checkpoint_size(args.index)
-        print(f"\ningest.py: interrupted; {args.index} is as it was before this run"
-              + (f"; {saved} embedded paragraph(s) are saved beside it, and running the same command again "
-                 "resumes from them" if saved else ""), file=sys.stderr)
+        again = "the same command without --rebuild" if args.rebuild else "the same command again"
+        print(f"\ningest.py: interrupted; {args.index} is as it was before this run, unless the interruption "
+              "came as the new index was being swapped in"
+              + (f"; {saved} embedded paragraph(s) are saved beside it, and {again} resumes from them"
+                 if saved else ""), file=sys.stderr)
         return 130
     print(report.summary())
     return 0

@@ -111,8 +111,9 @@ def document_named(name: str, docs: dict) -> str:
     if name in docs:
         return name
     path = str(Path(name).expanduser().resolve())
-    found = [d for d, info in docs.items() if info.get("path") == path] or \
-        [d for d in docs if Path(d).name == Path(name).name]
+    found = [d for d, info in docs.items() if info.get("path") == path]
+    if not found and Path(name).name == name:  # a bare file name; a path that matched nothing is no match
+        found = [d for d in docs if Path(d).name == name]
     if len(found) == 1:
         return found[0]
     which = "several documents: " + ", ".join(sorted(found)) if found else "no document " + repr(name)

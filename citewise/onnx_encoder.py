@@ -62,9 +62,11 @@ def _sha256(path: Path) -> str:
     try:
         memo = json.loads(memo_file.read_text(encoding="utf-8"))
         entry = memo.get(str(path))
-        if isinstance(entry, list) and entry[:4] == seen:
+        if isinstance(entry, list) and len(entry) == 5 and entry[:4] == seen:
             return str(entry[4])
     except (OSError, ValueError, AttributeError):
+        memo = {}
+    if not isinstance(memo, dict):
         memo = {}
     with open(path, "rb") as f:
         digest = hashlib.file_digest(f, "sha256").hexdigest()

@@ -194,6 +194,12 @@ def test_ingest_without_paths_updates_an_index_from_what_it_was_built_from_never
     refused = ingest_cli()
     assert refused.returncode == 1 and "name the files and folders to index" in refused.stderr
     assert json.loads(manifest_file.read_text())["documents"].keys() == {"a.md", "b.md"}
+    # Nor is an index whose manifest cannot be read.
+    cut = manifest_file.read_text()[:50]
+    manifest_file.write_text(cut)
+    damaged = ingest_cli()
+    assert damaged.returncode == 1 and "name the files and folders to index" in damaged.stderr
+    assert manifest_file.read_text() == cut  # left as it was, not rebuilt from the bundled corpus
 
 
 def test_sample_corpus_furniture_comments_and_copies(sample_index, searcher):
