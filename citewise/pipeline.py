@@ -50,6 +50,7 @@ class IngestReport:
     removed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     held: list[str] = field(default_factory=list)  # could not be read this time: kept as indexed before
+    renamed: list[tuple[str, str]] = field(default_factory=list)  # (old name, new name), same text
     embedded: int = 0  # paragraphs embedded in this run; the rest were reused from the old index
     resumed: int = 0  # of the reused: vectors an earlier ingest made before it was cut short
     duplicates: int = 0
@@ -68,7 +69,8 @@ class IngestReport:
         lines = [f"Indexed {self.documents} document(s), {self.paragraphs} paragraph(s) "
                  f"into {self.index_dir} in {self.seconds:.1f}s."]
         lines.append(f"  added {len(self.added)}, changed {len(self.changed)}, removed {len(self.removed)}, "
-                     f"unchanged {len(self.unchanged)}"
+                     + (f"renamed {len(self.renamed)}, " if self.renamed else "")
+                     + f"unchanged {len(self.unchanged)}"
                      + (f", kept as indexed before {len(self.held)} (see Skipped)" if self.held else "")
                      + f" document(s); embedded {self.embedded} paragraph(s), "
                      f"reused {self.paragraphs - self.embedded}"
@@ -78,6 +80,7 @@ class IngestReport:
         lines.append(f"  paragraph vectors: {self.dense_store}")
         for label, docs in (("added", self.added), ("changed", self.changed), ("removed", self.removed)):
             lines += [f"  {label}: {d}" for d in docs]
+        lines += [f"  renamed: {old} -> {new}" for old, new in self.renamed]
         if self.skipped:
             lines.append(f"Skipped {len(self.skipped)} file(s):")
             lines += [f"  - {s.path}: {s.reason}" for s in self.skipped]
@@ -371,6 +374,14 @@ def _ingest_files(files: Sequence[SourceFile], skipped: list[Skipped], index_dir
         getattr(report, status).append(f.doc)
         paragraphs.extend(pieces)
     report.removed = sorted(set(old_docs) - set(documents))
+    # A document gone and one added with the same text: a file renamed or moved (its vectors are reused).
+    gone = {old_docs[d].get("hash"): d for d in report.removed if old_docs[d].get("hash")}
+    for doc in list(report.added):
+        was = gone.pop(documents[doc].get("hash"), None)
+        if was is not None:
+            report.renamed.append((was, doc))
+            report.added.remove(doc)
+            report.removed.remove(was)
     if not paragraphs:
         reasons = "; ".join(f"{s.path}: {s.reason}" for s in skipped[:5]) or "no files found"
         raise EmptyCorpusError(f"nothing to index in {where} ({reasons}); the previous index, if any, "

@@ -105,6 +105,12 @@ def test_reingest_embeds_only_what_changed(tmp_path, corpus, fake_encoder, fake_
     rebuilt = ingest([corpus], tmp_path / "fresh", fake_settings, enc, progress=False, rebuild=True)
     assert rebuilt.embedded == 4
     assert np.allclose(store.load(tmp_path / "fresh").dense.reconstruct_n(0, 4), loaded.dense.reconstruct_n(0, 4))
+    # A file renamed is said to be renamed, and nothing is embedded again.
+    (corpus / "venus.txt").rename(corpus / "venus-notes.txt")
+    enc.encoded = 0
+    moved = ingest([corpus], index_dir, fake_settings, enc, progress=False)
+    assert moved.renamed == [("venus.txt", "venus-notes.txt")] and not moved.added and not moved.removed
+    assert enc.encoded == 0 and "renamed: venus.txt -> venus-notes.txt" in moved.summary()
 
 
 def test_a_paragraph_is_found_by_its_id_after_documents_come_and_go(tmp_path, corpus, fake_encoder, fake_settings):
