@@ -282,6 +282,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(str(exc))
     try:
         searcher = open_searcher(args.index, settings)
+        searcher.log = lambda message: print(message, file=sys.stderr)  # a new index, taken up while serving
         llm = llm_from_args(args)
     except CitewiseError as exc:
         print(f"app.py: error: {exc}", file=sys.stderr)

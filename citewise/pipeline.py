@@ -519,6 +519,7 @@ class Searcher:
         self._index: store.Index | None = None
         self._df: dict[str, int] = {}
         self._n = 0  # paragraphs in the loaded index; with _df, what idf() reads
+        self.log: Callable[[str], None] = lambda m: None  # told when a new index is taken up (app.py)
         store.recover(self.index_dir)
         import faiss
 
@@ -582,6 +583,9 @@ class Searcher:
             self._df = {t: int(df[i]) for t, i in index.lexical.vocab_dict.items() if i < len(df)}
             self._parts = compound_parts(t for t, n in self._df.items() if n > 0)
             self._n = len(index.paragraphs)
+            if self._index is not None:
+                self.log(f"citewise: {self.index_dir} was rebuilt; now serving {len(index.manifest['documents'])} "
+                         f"document(s), {self._n} paragraph(s) (built {index.manifest.get('created', '?')})")
             self._index, self._loaded_at = index, stamp
             return self._index
 

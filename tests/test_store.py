@@ -373,3 +373,18 @@ def test_paragraphs_and_vectors_are_read_on_demand(tmp_path, corpus, fake_encode
     with pytest.raises(IndexError):
         loaded.vectors[[0, len(lines)]]
     assert loaded.sentence_vectors.shape == (loaded.sentence_offsets[-1], 64)
+
+
+def test_a_searcher_takes_up_a_rebuilt_index_and_says_so(tmp_path, corpus, fake_encoder, fake_settings):
+    from citewise.pipeline import Searcher
+
+    index_dir = tmp_path / "index"
+    ingest([corpus], index_dir, fake_settings, fake_encoder, progress=False)
+    searcher = Searcher(index_dir, fake_settings, fake_encoder)
+    said: list[str] = []
+    searcher.log = said.append
+    assert searcher.ask("Which planet is red?").retrieved and said == []  # the first load is no news
+    (corpus / "venus.txt").write_text("Venus is the hottest planet.")
+    ingest([corpus], index_dir, fake_settings, fake_encoder, progress=False)
+    assert any(h.paragraph.doc == "venus.txt" for h in searcher.ask("Which planet is the hottest?").retrieved)
+    assert len(said) == 1 and "was rebuilt; now serving 3 document(s)" in said[0]
