@@ -32,7 +32,7 @@ _UNIT = (r"(?:\s+(?:percent|per cent|million|billion|trillion|thousand|hundred|k
 _NUMBER_PHRASE = re.compile(r"(?<!\w)" + _range(_NUM) + _UNIT + r"(?!\w)", re.I)
 _ONE_NUMBER = re.compile(r"(?<!\w)(?:" + _NUM + r")" + _UNIT + r"(?!\w)", re.I)
 _MONTH = "(?:" + "|".join(MONTHS) + r")\.?"
-_DATE = (r"(?:(?:early |late |mid-?)?" + _MONTH + r"(?:\s+\d{1,2}(?:st|nd|rd|th)?)?(?:,?\s+\d{4})?"
+_DATE = (r"(?:\d{4}-\d{2}-\d{2}|(?:early |late |mid-?)?" + _MONTH + r"(?:\s+\d{1,2}(?:st|nd|rd|th)?)?(?:,?\s+\d{4})?"
          r"|\d{1,2}(?:st|nd|rd|th)?\s+" + _MONTH + r"(?:,?\s+\d{4})?"
          r"|(?:the\s+)?\d{4}s?|(?:the\s+)?\d{1,2}(?:st|nd|rd|th)\s+century)")
 _DATE_PHRASE = re.compile(r"\b" + _range(_DATE) + r"\b", re.I)
@@ -286,6 +286,22 @@ def table_cell(question: str, sentence: str) -> str | None:
     return best
 
 
+def version_of(question: str, sentence: str) -> str | None:
+    """For "Which version of X ...?", the first version number after X in the sentence ("6.2" of
+    "needs Python 3.10 or newer and a running Redis server (version 6.2 or later)" for Redis), else
+    None (no such question, X not in the sentence, or no version within 80 characters after it)."""
+    asked = re.search(r"\b(?:which|what) (?:minimum |lowest |oldest |latest |newest )?version of ([\w+#.-]+)",
+                      question, re.I)
+    if not asked:
+        return None
+    named = re.search(r"(?<!\w)" + re.escape(asked.group(1).rstrip(".")) + r"(?!\w)", sentence, re.I)
+    if not named:
+        return None
+    version = re.compile(r"(?<![\w.])v?\d+(?:\.\d+)+(?![\w.]*\d)")
+    found = version.search(sentence, named.end(), named.end() + 80)
+    return found.group() if found else None
+
+
 def reader_phrase(question: str, sentence: str, start: int, end: int) -> str:
     """The short answer from a reader's span `sentence[start:end]`: widened to whole names, tidied,
     narrowed to the asked-for number or date, and for "How many X" the number that counts X when
@@ -295,6 +311,9 @@ def reader_phrase(question: str, sentence: str, start: int, end: int) -> str:
         return cell
     start, end = whole_names(sentence, start, end)
     phrase = narrow(question, tidy(sentence[start:end]))
+    version = version_of(question, sentence)
+    if version and version not in phrase:  # "Python 3.10" is no answer about Redis
+        return version
     count = counted(question, sentence)
     # Only a phrase without the count's number is replaced: "17" keeps its form for "17 countries".
     number = re.match(_NUM, count, re.I).group() if count else ""

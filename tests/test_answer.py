@@ -538,3 +538,13 @@ def test_steps_are_asked_for_by_a_person_doing_something():
     assert [bool(_PROCEDURE.match(q)) for q in (
         "How do I change the log level?", "How to rotate the logs?", "How can we reach support?",
         "How do the int8 and fp32 encoders differ?", "How many do I need?")] == [True, True, True, False, False]
+
+
+def test_an_iso_date_is_one_date_and_a_version_is_the_one_of_what_is_asked_about():
+    from citewise.short import reader_phrase, short_answer
+
+    assert short_answer("When was 2.4.1 released?", "2.4.1 - 2025-03-14") == "2025-03-14"
+    needs = "Lanternfish needs Python 3.10 or newer and a running Redis server (version 6.2 or later)."
+    start = needs.index("Python")
+    assert reader_phrase("Which version of Redis does Lanternfish require?", needs, start, start + 11) == "6.2"
+    assert reader_phrase("Which version of Python does Lanternfish need?", needs, start, start + 11) == "Python 3.10"
