@@ -273,17 +273,19 @@ def unwrap(text: str) -> str:
             block.clear()
             return
         joined = block[:1]
-        for line in block[1:]:
-            prev, head = joined[-1], line.strip()
-            last = prev.rsplit("\n", 1)[-1]  # the line as it was, for its length
-            # (or, by hand: a long line that stops mid-sentence, and the sentence goes on)
+        for last, line in zip(block, block[1:]):  # `last`: the line before as it was, for its length
+            head = line.strip()
             # A field ("Date: ...") starts a line after another or after a finished sentence, not
             # inside wrapped prose ("... the scheduler looked\nstalled: the jobs ...").
             field = _FIELD.match(head) and (_FIELD.match(last.strip()) or re.search(r"[.!?]$", last))
-            if (len(last) >= 0.6 * widest and not last.endswith(":") and not _LIST_ITEM.match(head) and not field
-                    and (len(last) + 1 + len(head.split()[0]) > width
-                         or (not re.search(r"[.!?;]$", last) and (head[0].islower() or head[0].isdigit())))):
-                joined[-1] = f"{prev} {head}"
+            going_on = not re.search(r"[.!?;]$", last)  # the line stops mid-sentence
+            # A wrap's break (a long line that the next word would not have fitted on), or one made
+            # by hand where the sentence goes on: in lower case, or after a long line with a number.
+            if (not last.endswith(":") and not _LIST_ITEM.match(head) and not field
+                    and ((len(last) >= 0.6 * widest and (len(last) + 1 + len(head.split()[0]) > width
+                                                         or (going_on and head[0].isdigit())))
+                         or (going_on and head[0].islower()))):
+                joined[-1] = f"{joined[-1]} {head}"
             else:
                 joined.append(line)
         out.extend(joined)

@@ -186,6 +186,10 @@ def test_unwrapping_keeps_lists_fields_and_texts_written_a_line_per_paragraph():
     assert unwrap(notes) == notes.replace("a\nbudget", "a budget").replace("minutes.\nPriya", "minutes. Priya")
     scraped = "A headline\n" + "One paragraph per line, as scraped pages and exports write it. " * 3 + "\nShare"
     assert unwrap(scraped) == scraped
+    # A short line ends its line even after wrapped ones: the next is not joined to it.
+    hard = ("The scheduler dispatches jobs to the workers over Redis, and it retries every job that\nfails.\n"
+            "Workers send a heartbeat every ten seconds so that the scheduler knows they are alive.\n")
+    assert unwrap(hard) == hard.replace("that\nfails", "that fails")
     # Lines that were never wrapped: aligned columns, commands, an address.
     for kept in ("Service   Port   Protocol   Exposed to\nweb       8080   http       the internet, through the proxy\n",
                  "sudo systemctl stop lanternfish-worker\nsudo systemctl start lanternfish-worker\n",
