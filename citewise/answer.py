@@ -295,10 +295,6 @@ def compose(question: str, hits: Sequence[Hit], sentences: Sequence[Sentence],
                     if got and got[1] > short_logit:
                         short, short_logit = got
                 break
-    # A table row among the best candidates whose column and row the question names holds the value
-    # asked for ("Version: 2.4; Jobs per second: 2,700" for Lanternfish 2.4's jobs per second), where the lead's phrase may be another number
-    # ("The table below shows jobs dispatched per second on a cluster of 64 nodes"): it is quoted
-    # beside the lead and its cell is the short answer.
     # "How do I ...?" asks for the steps: a lead-in among the best candidates that introduces a list
     # ("To change it:" and its numbered steps) is quoted beside a lead that states a fact.
     steps = None
@@ -306,13 +302,16 @@ def compose(question: str, hits: Sequence[Hit], sentences: Sequence[Sentence],
         steps = next((i for i in order[1:read_depth] if list_after(hits, sentences[i])), None)
         if steps is not None and steps not in chosen:
             chosen.append(steps)
+    # A table row among the best candidates whose column and row the question names holds the value
+    # asked for ("Version: 2.4; Jobs per second: 2,700" for Lanternfish 2.4's jobs per second), where
+    # the lead's phrase may be another number ("The table below shows jobs dispatched per second on
+    # a cluster of 64 nodes"): it is quoted beside the lead and its cell is the short answer.
     cell = None
     if not table_cell(question, sentences[order[0]].text):
-        row = next((i for i in order[1:read_depth] if table_cell(question, sentences[i].text)
-                    and row_named(question, sentences[i].text)), None)
-        if row is not None:
-            cell = table_cell(question, sentences[row].text)
-            chosen += [] if row in chosen else [row]
+        cell, row = next(((c, i) for i in order[1:read_depth] if row_named(question, sentences[i].text)
+                          and (c := table_cell(question, sentences[i].text))), (None, None))
+        if row is not None and row not in chosen:
+            chosen.append(row)
     quoted: dict[tuple[int, int], tuple[Sentence, float]] = {}
     for i in chosen:
         x = sentences[i]

@@ -87,7 +87,7 @@ _SIGN_OFF = re.compile(r"^(best( regards| wishes)?|(kind|warm|warmest|many|with)
                        r"[,.!]?$", re.I)
 _NAME_ONLY = re.compile(r"^[A-Z][\w.'-]*(\s+[A-Z][\w.'-]*){0,2}$")
 _ATTRIBUTION = re.compile(r"^on .{5,160} wrote:$", re.I)  # "On Wed, 5 Mar 2025 at 08:20, Jonas <j@x> wrote:"
-_EMAIL = re.compile(r"^(on .{5,160} wrote:|from: .+|subject: .+)$", re.I | re.M)
+_EMAIL = re.compile(rf"^({_ATTRIBUTION.pattern[1:-1]}|from: .+|subject: .+)$", re.I | re.M)
 _COMMENTER = re.compile(r"^\s*[•·▪●*]\s+(\S[^.!?]{0,48})\s*$")
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
 
@@ -153,7 +153,8 @@ def clean(text: str, structural: Collection[int] = (), furniture: Collection[int
             reasons[i] = "page header, footer or number"
             continue
         gap = text[lines[i - 1][1]:s] if i else "\n\n"
-        signature = signature and gap.count("\n") < 2
+        follows = gap.count("\n") < 2  # in the same block as the line before
+        signature = signature and follows
         # E-mail's own lines, only in e-mail ("From:"/"Subject:" headers or "On ... wrote:") and
         # never on a line the format marks: a Markdown heading "Hello World" is content.
         mail = email and not _marked(text, s, structural)
@@ -166,11 +167,11 @@ def clean(text: str, structural: Collection[int] = (), furniture: Collection[int
             continue
         # The writer's name alone closes a message: under a sign-off, or in a block of its own just
         # before the next quoted message or at the end of an e-mail.
-        alone = email and gap.count("\n") >= 2 and (
+        alone = mail and not follows and (
             i + 1 == len(lines) or (text[e:lines[i + 1][0]].count("\n") >= 2
                                     and _ATTRIBUTION.match(text[lines[i + 1][0]:lines[i + 1][1]])))
         if mail and (_SIGN_OFF.match(line) or (_NAME_ONLY.match(line) and (alone or (
-                i and reasons.get(i - 1) == "e-mail sign-off" and gap.count("\n") < 2)))):
+                i and reasons.get(i - 1) == "e-mail sign-off" and follows)))):
             reasons[i] = "e-mail sign-off"
             continue
         key = " ".join(fold(line).split())

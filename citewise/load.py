@@ -54,9 +54,7 @@ def discover(paths: Iterable[Path]) -> tuple[list[SourceFile], list[Skipped]]:
             entries = sorted(root.rglob("*"))
             # Every file but folders: a link whose file is gone and a pipe are read (and fail, with
             # their reason) rather than left out, so that a document indexed before is kept.
-            candidates = [(p, p.relative_to(root).as_posix()) for p in entries
-                          if p.is_file() or (p.is_symlink() and not p.exists())
-                          or (p.exists() and not p.is_dir())]
+            candidates = [(p, p.relative_to(root).as_posix()) for p in entries if not p.is_dir()]
             # rglob does not descend into linked folders (a link may loop): say so rather than
             # leave their files out silently.
             skipped.extend(Skipped(str(p), "a link to a folder: not followed (give the folder itself to ingest.py)")
@@ -203,9 +201,10 @@ def _read_bytes(path: Path) -> bytes:
     if path.is_symlink() and not path.exists():
         raise UnreadableFileError(f"a link to a file that is not there ({os.readlink(path)}; a disk not mounted?)")
     try:
-        if not stat.S_ISREG(path.stat().st_mode):  # a pipe or a device would block or never end
+        st = path.stat()
+        if not stat.S_ISREG(st.st_mode):  # a pipe or a device would block or never end
             raise UnreadableFileError("not a regular file (a pipe, socket or device)")
-        size = path.stat().st_size
+        size = st.st_size
         if size > MAX_FILE_BYTES:
             raise UnreadableFileError(f"too large ({size / 1e6:.1f} MB; limit {MAX_FILE_BYTES / 1e6:.0f} MB)")
         return path.read_bytes()

@@ -64,9 +64,7 @@ def _sha256(path: Path) -> str:
         entry = memo.get(str(path))
         if isinstance(entry, list) and len(entry) == 5 and entry[:4] == seen:
             return str(entry[4])
-    except (OSError, ValueError, AttributeError):
-        memo = {}
-    if not isinstance(memo, dict):
+    except (OSError, ValueError, AttributeError):  # AttributeError: a memo that is no dict
         memo = {}
     with open(path, "rb") as f:
         digest = hashlib.file_digest(f, "sha256").hexdigest()

@@ -29,6 +29,7 @@ from typing import Any, Callable, Iterator, Sequence
 import numpy as np
 
 from .errors import IndexCorruptError, IndexMismatchError, StoreUnavailableError
+from .store import write_whole
 from .types import Paragraph
 
 KIND = "qdrant"
@@ -327,11 +328,7 @@ def mark(index_dir: Path, record: dict[str, Any]) -> None:
     index_dir = Path(index_dir).resolve()
     path = _mark_path(index_dir, record["collection"])
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(record), encoding="utf-8")
-    with open(tmp, "rb") as f:
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    write_whole(path, lambda f: f.write(json.dumps(record).encode("utf-8")))
 
 
 def _marks(index_dir: Path) -> Iterator[tuple[Path, dict[str, Any]]]:

@@ -6,6 +6,7 @@ a date for "when", a name for "who") and as one signal of whether the documents 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .text import LIST_NUMBER, fold, stopwords
 
@@ -67,6 +68,7 @@ def expected_type(question: str) -> str:
     return "other"
 
 
+@lru_cache(maxsize=256)  # holds_type asks it of one question for every candidate sentence
 def asks_money(question: str) -> bool:
     """Whether the question asks what something costs (a 'number' question of a narrower kind)."""
     return bool(_MONEY_QUESTION.search(fold(question).strip()))
@@ -98,11 +100,17 @@ _FUTURE = re.compile(r"\b(will|shall)\s+(?!(?:was|were|is|are|has|had|of|and|or|
                      r"for|by|with)\b)[a-z]+|\bis going to\b")
 
 
+@lru_cache(maxsize=256)  # asked of one question for every candidate sentence
+def asks_what_happened(question: str) -> bool:
+    """The question's first auxiliary is in the past tense ("When did China launch ...?")."""
+    aux = _AUXILIARY.search(fold(question))
+    return bool(aux and aux.group(1) in ("did", "was", "were", "had"))
+
+
 def tense_clash(question: str, sentence: str) -> bool:
     """The question asks what happened ("When did China launch ...?") and the sentence says what
     will happen ("China will make six flights in 2022"): a plan does not answer it."""
-    aux = _AUXILIARY.search(fold(question))
-    if not (aux and aux.group(1) in ("did", "was", "were", "had")):
+    if not asks_what_happened(question):
         return False
     # What someone said would happen is reported in the past ("he announced that soon ... will"):
     # only the sentence's own statement counts, outside quotes and before a reported clause.

@@ -180,6 +180,11 @@ def _headline(sentence: str) -> bool:
     return len(words) >= 3 and sum(w[0].isupper() for w in words) > 0.6 * len(words)
 
 
+_JOINED_TOKEN = re.compile(r"\S*[\w/~]+(?:[./:_@-]+\w+)+")  # words joined by / . : _ @ or -
+_JOINED = re.compile(r"[/._@:]\w")  # ... by more than a hyphen
+_RUN_TOGETHER = re.compile(r"\.\.|[a-z]{2}\.[A-Z]")  # two sentences run together: "stories.Political"
+
+
 def whole_names(sentence: str, start: int, end: int) -> tuple[int, int]:
     """The span `sentence[start:end]` widened so that it neither starts nor ends inside a run of
     capitalised words: a reader's "Junlong" of "Fei Junlong" becomes "Fei Junlong". A side that
@@ -193,11 +198,9 @@ def whole_names(sentence: str, start: int, end: int) -> tuple[int, int]:
         return start, end
     # A path, file name, address or dotted version is one thing: "/var/log/lanternfish/scheduler"
     # of "/var/log/lanternfish/scheduler.log" is no answer.
-    token = re.compile(r"\S*[\w/~]+(?:[./:_@-]+\w+)+")
-    for m in token.finditer(sentence):
-        # (not two sentences run together: "stories.Political", "collapse...This")
-        if m.start() < end and start < m.end() and re.search(r"[/._@:]\w", m.group()) \
-                and not re.search(r"\.\.|[a-z]{2}\.[A-Z]", m.group()) and (m.start() < start or m.end() > end):
+    for m in _JOINED_TOKEN.finditer(sentence):
+        if m.start() < end and start < m.end() and _JOINED.search(m.group()) \
+                and not _RUN_TOGETHER.search(m.group()) and (m.start() < start or m.end() > end):
             start, end = min(start, m.start()), max(end, m.end())
     if _headline(sentence):
         return start, end
@@ -286,6 +289,9 @@ def table_cell(question: str, sentence: str) -> str | None:
     return best
 
 
+_VERSION = re.compile(r"(?<![\w.])v?\d+(?:\.\d+)+(?![\w.]*\d)")
+
+
 def version_of(question: str, sentence: str) -> str | None:
     """For "Which version of X ...?", the first version number after X in the sentence ("6.2" of
     "needs Python 3.10 or newer and a running Redis server (version 6.2 or later)" for Redis), else
@@ -297,8 +303,7 @@ def version_of(question: str, sentence: str) -> str | None:
     named = re.search(r"(?<!\w)" + re.escape(asked.group(1).rstrip(".")) + r"(?!\w)", sentence, re.I)
     if not named:
         return None
-    version = re.compile(r"(?<![\w.])v?\d+(?:\.\d+)+(?![\w.]*\d)")
-    found = version.search(sentence, named.end(), named.end() + 80)
+    found = _VERSION.search(sentence, named.end(), named.end() + 80)
     return found.group() if found else None
 
 

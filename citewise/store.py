@@ -94,7 +94,7 @@ def _npy_header(path: Path) -> tuple[tuple[int, ...], bool, Any, int]:
                 raise ValueError(f".npy format version {version} is not read here")
             shape, fortran, dtype = read(f)
         except NPY_ERRORS as exc:
-            raise ValueError(f"{Path(path).name} is not a readable .npy file ({exc})") from exc
+            raise _unreadable_npy(path, exc) from exc
         return shape, fortran, dtype, f.tell()
 
 
@@ -103,7 +103,11 @@ def load_npy(path: Path) -> np.ndarray:
     try:
         return np.load(path, allow_pickle=False)
     except NPY_ERRORS as exc:
-        raise ValueError(f"{Path(path).name} is not a readable .npy file ({exc})") from exc
+        raise _unreadable_npy(path, exc) from exc
+
+
+def _unreadable_npy(path: Path, exc: BaseException) -> ValueError:
+    return ValueError(f"{Path(path).name} is not a readable .npy file ({exc})")
 
 
 class Rows:
@@ -637,7 +641,7 @@ def clear_checkpoint(index_dir: Path) -> None:
     shutil.rmtree(checkpoint_dir(index_dir), ignore_errors=True)
 
 
-def _write_whole(path: Path, write: Callable[[Any], None]) -> None:
+def write_whole(path: Path, write: Callable[[Any], None]) -> None:
     """`write(file)` to a temporary name, synced, then renamed to `path`: whole or not at all. The
     temporary file is removed if writing fails (a full disk), and the error raised."""
     tmp = path.with_name(path.name + ".tmp")
@@ -659,10 +663,10 @@ def write_checkpoint(index_dir: Path, stamp: dict[str, Any], keys: Sequence[tupl
     folder = checkpoint_dir(index_dir)
     folder.mkdir(exist_ok=True)
     if not (folder / CHECKPOINT_STAMP).exists():
-        _write_whole(folder / CHECKPOINT_STAMP, lambda f: f.write(json.dumps(stamp).encode("utf-8")))
+        write_whole(folder / CHECKPOINT_STAMP, lambda f: f.write(json.dumps(stamp).encode("utf-8")))
     part = folder / f"part-{len(list(folder.glob('part-*.npz'))):06d}.npz"
     spans = [span for _, sentences in keys for span in sentences]
-    _write_whole(part, lambda f: np.savez(
+    write_whole(part, lambda f: np.savez(
         f, hashes=np.array([h for h, _ in keys], dtype=str),
         counts=np.array([len(s) for _, s in keys], dtype=np.int64),
         spans=np.array(spans, dtype=np.int64).reshape(-1, 2),
