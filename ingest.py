@@ -87,6 +87,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="how the embedding model runs: torch (sentence-transformers), onnx (ONNX Runtime, "
                              "fp32) or onnx-int8 (ONNX Runtime, int8 weights); default: the existing index's, "
                              f"else {Settings().encoder}. Changing it embeds everything again.")
+    parser.add_argument("--sentence-vectors", choices=("auto", "pooled", "separate"), default="auto",
+                        help="pooled: each sentence's vector comes from its paragraph's forward pass (ONNX "
+                             "encoders; each paragraph is encoded once); separate: each sentence is encoded "
+                             "on its own too; auto (default): the existing index's way, else pooled where the "
+                             "encoder can. Changing it embeds everything again.")
     vectors = parser.add_argument_group("where the paragraph vectors go (default: where the index has them; "
                                         "FAISS in the index folder for a new index)")
     vectors.add_argument("--store", choices=["faiss", "qdrant"],
@@ -115,7 +120,8 @@ def main(argv: list[str] | None = None) -> int:
         if not args.paths and paths:
             print(f"No paths given: updating {args.index} from what it was built from: "
                   f"{', '.join(map(str, paths))}", file=sys.stderr)
-        settings = Settings(encoder=args.encoder or _current_encoder(args.index) or Settings().encoder)
+        settings = Settings(encoder=args.encoder or _current_encoder(args.index) or Settings().encoder,
+                            sentence_vectors=args.sentence_vectors)
         report = ingest(paths or None, args.index, settings, progress=not args.quiet,
                         log=lambda m: print(m, file=sys.stderr), rebuild=args.rebuild, dense_store=dense_store)
     except (CitewiseError, ValueError) as exc:

@@ -144,7 +144,7 @@ def _embed(paragraphs: Sequence[Paragraph], encoder: Encoder, sentence_vectors: 
         return (np.array([known[t] for t in texts]).reshape(-1, encoder.dim),
                 np.array([known[t] for t in sentences]).reshape(-1, encoder.dim))
     if sentence_vectors != "pooled":
-        raise ValueError(f"unknown sentence_vectors {sentence_vectors!r}; choose separate or pooled")
+        raise ValueError(f"unknown sentence_vectors {sentence_vectors!r}; choose auto, separate or pooled")
     if not hasattr(encoder, "encode_spans"):
         raise ValueError(f"sentence_vectors='pooled' needs an ONNX encoder (onnx or onnx-int8), not "
                          f"{kind_of(encoder, 'this one')!r}")
@@ -225,6 +225,22 @@ def _dense_target(dense_store: str | QdrantTarget | None, old_manifest: dict | N
     raise ValueError(f"dense_store must be 'faiss', a QdrantTarget or None, got {dense_store!r}")
 
 
+def sentence_mode(wanted: str, kind: str, encoder: Encoder | None, live: dict | None, rebuild: bool) -> str:
+    """How this ingest makes sentence vectors (Settings.sentence_vectors). "auto" keeps the live
+    index's way when its vectors can be reused (same encoder, no --rebuild), so that adding one
+    file never re-embeds the rest; otherwise it pools where the encoder can (ONNX) and embeds
+    sentences on their own where it cannot (torch)."""
+    if wanted != "auto":
+        return wanted
+    if live is not None and not rebuild and store.index_encoder(live) == kind:
+        # A manifest from before sentence_vectors was recorded was built with separate ones.
+        return (live.get("settings") or {}).get("sentence_vectors", "separate")
+    from .onnx_encoder import KINDS
+
+    can_pool = hasattr(encoder, "encode_spans") if encoder is not None else kind in KINDS
+    return "pooled" if can_pool else "separate"
+
+
 def _up_to_date(index_dir: Path, old: dict | None, settings: Settings, target: str | QdrantTarget,
                 sources: str | None, dim: int | None) -> bool:
     """Whether the live index was built from exactly these files (bytes, names and places) by this
@@ -301,6 +317,8 @@ def _ingest_files(files: Sequence[SourceFile], skipped: list[Skipped], index_dir
     # never "up to date" with a folder.
     sources = None if kept else fingerprint(files, skipped)
     kind = kind_of(encoder, settings.encoder) if encoder is not None else settings.encoder
+    settings = replace(settings, sentence_vectors=sentence_mode(settings.sentence_vectors, kind, encoder,
+                                                                old_manifest, rebuild))
     if not rebuild and _up_to_date(index_dir, old_manifest, replace(settings, encoder=kind), target, sources,
                                    encoder.dim if encoder is not None else None):
         store.remove_stale(index_dir)  # what a crashed ingest left beside it, as a full ingest would

@@ -139,6 +139,15 @@ class TimedEncoder:
         self.inner, self.name, self.dim = inner, inner.name, inner.dim
         self.kind = getattr(inner, "kind", "torch")  # recorded in the manifest; questions follow it
         self.seconds, self.texts = 0.0, 0
+        if hasattr(inner, "encode_spans"):  # pooled sentence vectors (Settings.sentence_vectors)
+            self.encode_spans = self._encode_spans
+
+    def _encode_spans(self, texts, spans, progress=False):
+        t0 = time.perf_counter()
+        out = self.inner.encode_spans(texts, spans, progress)
+        self.seconds += time.perf_counter() - t0
+        self.texts += len(texts)
+        return out
 
     def encode(self, texts, progress=False):
         t0 = time.perf_counter()
@@ -187,11 +196,14 @@ def citewise_ingest(corpus: Path, index: Path) -> dict:
     seconds = time.perf_counter() - t0
     out = {"seconds": seconds, "paragraphs": report.paragraphs, "embedded": report.embedded,
            "encode_seconds": encoder.seconds, "encoded_texts": encoder.texts, "peak_rss_mb": peak_rss_mb()}
-    if report.embedded:  # each distinct paragraph and sentence went through the encoder whole
-        from citewise import store
+    from citewise import store
 
+    out["sentence_vectors"] = store.read_manifest(index)["settings"]["sentence_vectors"]
+    if report.embedded:  # each distinct paragraph (and sentence, unless pooled) went through the encoder whole
+        pooled = out["sentence_vectors"] == "pooled"
         units = [(t, t) for t in dict.fromkeys(t for p in store.load(index).paragraphs
-                                              for t in [p.text] + [p.text[a:b] for a, b in p.sentences])]
+                                              for t in [p.text] + ([] if pooled else
+                                                                   [p.text[a:b] for a, b in p.sentences]))]
         out.update(window_stats(units))
     return out
 
@@ -512,6 +524,7 @@ def run_size(size: int, encode: bool, pool: list[str], qs: list[str], work: Path
                 "faiss_params": serve["faiss_params"], "recall_at_10": round(serve["recall_at_10"], 4)})
             if encode:
                 row["encoded_texts"] = build["encoded_texts"]
+                row["sentence_vectors"] = build["sentence_vectors"]
                 row.update(embedded_text(build))
             if encode and reingest:
                 log(f"[{size}] citewise: re-ingest of the unchanged corpus ...")
@@ -614,7 +627,8 @@ def markdown(rows: list[dict], meta: dict) -> str:
              if "error" in r or "skipped" in r]
     lines += ["", "ingest_pps: paragraphs per second, whole pipeline (files to a saved index); encoder_pps: "
               "paragraphs per second of time spent in the encoder alone (citewise encodes each distinct "
-              "paragraph and sentence). query: retrieval only (citewise: Searcher.retrieve, fusion and sentence "
+              "paragraph, and each sentence too unless its sentence vectors are pooled from the paragraph's "
+              "pass). query: retrieval only (citewise: Searcher.retrieve, fusion and sentence "
               "reranking included); answer: citewise's Searcher.ask (retrieval + extractive answer, no LLM); "
               "_cpu_: CPU time of the process per question (steadier than wall time on a shared machine). "
               "peak_rss_mb: peak resident memory of the serving process (citewise) or of the one process that "
@@ -637,12 +651,14 @@ def markdown(rows: list[dict], meta: dict) -> str:
                   "The encoder reads at most 254 word pieces of a text. tokens_encoded: word pieces that went "
                   "through it; text share: the share of the corpus' word pieces inside some embedding window "
                   "(text past a window is never embedded, so it cannot be found by meaning). citewise embeds each "
-                  "distinct paragraph and sentence whole (a one-sentence paragraph once); llama-index embeds "
+                  "distinct paragraph whole and pools its sentences' vectors from that pass (with separate "
+                  "sentence vectors it embeds each distinct sentence too); llama-index embeds "
                   "1,024-token chunks, with their metadata lines, of which the model reads the first 254.", "",
                   "| size | system | units embedded | tokens_encoded | text share |", "|---|---|---|---|---|"]
         for r in embedded:
             units = r.get("encoded_texts") or r.get("units") or r["size"]
-            lines.append(f"| {r['size']:,} | {r['system']} | {units:,} | {r['tokens_encoded']:,} | "
+            how = f" ({r['sentence_vectors']} sentence vectors)" if r.get("sentence_vectors") else ""
+            lines.append(f"| {r['size']:,} | {r['system']}{how} | {units:,} | {r['tokens_encoded']:,} | "
                          f"{r['text_embedded_share']:.3f} |")
     lines += ["", "## citewise's dense index", "", "| size | FAISS index | parameters | recall@10 vs exact | "
               "build s | build peak RSS MB | index load s |", "|---|---|---|---|---|---|---|"]

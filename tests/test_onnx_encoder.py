@@ -161,6 +161,48 @@ def test_index_records_the_encoder_and_questions_use_it(cache, tmp_path, monkeyp
     assert searcher.index.manifest["encoder"] == "onnx" and "Italy, Brazil and Pakistan" in ans.citations[0].quote
 
 
+def test_sentence_vectors_auto_pools_a_new_index_and_keeps_an_existing_way(cache, tmp_path, monkeypatch,
+                                                                            fake_encoder, fake_settings):
+    import shutil
+
+    from citewise.pipeline import ingest
+
+    monkeypatch.setenv("CITEWISE_CACHE", str(cache))
+    settings = Settings(encoder="onnx-int8")
+    assert settings.sentence_vectors == "auto"
+
+    # A new index: sentence vectors pooled from each paragraph's one pass.
+    pooled = tmp_path / "pooled"
+    report = ingest([SAMPLE_CORPUS], pooled, settings, progress=False)
+    assert store.read_manifest(pooled)["settings"]["sentence_vectors"] == "pooled"
+    index = store.load(pooled)
+    enc = OnnxEncoder(kind="onnx-int8", cache_dir=cache)
+    paragraphs = list(index.paragraphs)
+    _, spans = enc.encode_spans([p.text for p in paragraphs], [p.sentences for p in paragraphs])
+    assert np.allclose(np.asarray(index.sentence_vectors), np.vstack(spans), atol=1e-4)
+
+    # An index built with separate sentence vectors keeps them: an update re-embeds nothing it
+    # holds, and a new document is embedded the same way as the rest.
+    separate = tmp_path / "separate"
+    docs = tmp_path / "docs"
+    shutil.copytree(SAMPLE_CORPUS, docs)
+    ingest([docs], separate, settings.with_overrides(sentence_vectors="separate"), progress=False)
+    assert ingest([docs], separate, settings, progress=False).embedded == 0
+    (docs / "new.txt").write_text("The new station module carries a small telescope for solar studies.\n",
+                                  encoding="utf-8")
+    update = ingest([docs], separate, settings, progress=False)
+    assert update.added == ["new.txt"] and update.embedded == 1
+    assert store.read_manifest(separate)["settings"]["sentence_vectors"] == "separate"
+    # --rebuild takes the default again.
+    rebuilt = ingest([docs], separate, settings, progress=False, rebuild=True)
+    assert rebuilt.embedded == report.paragraphs + 1
+    assert store.read_manifest(separate)["settings"]["sentence_vectors"] == "pooled"
+
+    # An encoder that cannot pool (torch, or this stand-in) embeds sentences on their own.
+    ingest([SAMPLE_CORPUS], tmp_path / "plain", fake_settings, fake_encoder, progress=False)
+    assert store.read_manifest(tmp_path / "plain")["settings"]["sentence_vectors"] == "separate"
+
+
 def test_pooled_sentence_vectors_need_an_onnx_encoder(tmp_path, fake_encoder, fake_settings):
     from citewise.pipeline import ingest
 
