@@ -1,7 +1,10 @@
 """Text primitives shared by chunking, lexical retrieval and answering: sentences and terms."""
 from __future__ import annotations
 
+import importlib.abc
 import re
+import sys
+import threading
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
@@ -16,12 +19,37 @@ _EXTRA_ABBREVIATIONS = {
 }
 
 
+class _WithoutOptional(importlib.abc.MetaPathFinder):
+    """While `import nltk` runs on this thread: scipy.stats and scikit-learn are not found.
+    nltk/__init__ imports every subpackage, and two of them try these for optional features
+    (collocation statistics, scikit-learn classifiers) that citewise never uses; they cost 0.75
+    of the 1.05 s `import nltk` takes here, paid by every ingest. nltk catches the ImportError;
+    the modules import normally afterwards, and on other threads meanwhile."""
+
+    def __init__(self) -> None:
+        self.thread = threading.get_ident()
+
+    def find_spec(self, name: str, path=None, target=None):
+        if threading.get_ident() == self.thread and (name.split(".")[0] == "sklearn" or
+                                                     name.split(".")[:2] == ["scipy", "stats"]):
+            raise ModuleNotFoundError(f"{name} is not imported for nltk", name=name)
+        return None
+
+
 @lru_cache(maxsize=1)
 def _punkt():
     # NLTK's Punkt with its default parameters, as llama-index-core's sentence splitter builds it
     # (globals_helper.punkt_tokenizer: no trained model, so nothing is read or downloaded), made
     # here directly: importing llama_index.core for it cost 0.7 s of every ingest.
-    from nltk.tokenize.punkt import PunktSentenceTokenizer
+    finder = None
+    if "nltk" not in sys.modules:
+        finder = _WithoutOptional()
+        sys.meta_path.insert(0, finder)
+    try:
+        from nltk.tokenize.punkt import PunktSentenceTokenizer
+    finally:
+        if finder is not None:
+            sys.meta_path.remove(finder)
 
     tokenizer = PunktSentenceTokenizer()
     tokenizer._params.abbrev_types.update(_EXTRA_ABBREVIATIONS)

@@ -160,3 +160,42 @@ def test_pieces_counted_by_their_parts_are_as_full_as_counting_them_whole():
             assert count(text[s:e]) <= 60 or starts.index(nxt) - starts.index(s) == 1
             following = units[starts.index(nxt)]
             assert count(text[s:following[1]]) > 60  # the next unit would not have fitted
+
+
+
+NLTK_ALONE = """
+import sys
+from citewise.text import sentence_spans
+spans = sentence_spans("The module docked at noon. Its crew of three opened the hatch.")
+print(spans, "scipy.stats" in sys.modules, "sklearn" in sys.modules)
+import scipy.stats, sklearn.svm  # afterwards both import as usual
+from nltk.tokenize.punkt import PunktSentenceTokenizer
+print(type(scipy.stats.fisher_exact).__name__, PunktSentenceTokenizer().tokenize("One. Two."))
+"""
+
+
+def test_punkt_loads_without_nltks_optional_scipy_and_sklearn_parts():
+    import subprocess
+    import sys
+    import threading
+
+    import pytest
+    from conftest import ROOT
+
+    from citewise.text import _WithoutOptional
+
+    out = subprocess.run([sys.executable, "-c", NLTK_ALONE], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    first, second = out.stdout.strip().splitlines()[-2:]
+    assert first == "[(0, 26), (27, 62)] False False"
+    assert second == "function ['One.', 'Two.']"
+    # Only the thread importing nltk is refused them; another thread finds them as usual.
+    finder = _WithoutOptional()
+    with pytest.raises(ModuleNotFoundError):
+        finder.find_spec("sklearn.svm")
+    assert finder.find_spec("scipy.sparse") is None
+    elsewhere = []
+    t = threading.Thread(target=lambda: elsewhere.append(finder.find_spec("scipy.stats")))
+    t.start()
+    t.join()
+    assert elsewhere == [None]
