@@ -42,10 +42,18 @@ class CountingEncoder:
 
     def __init__(self, inner):
         self.inner, self.name, self.dim, self.encoded = inner, inner.name, inner.dim, 0
+        if hasattr(inner, "kind"):
+            self.kind = inner.kind
+        if hasattr(inner, "encode_spans"):  # an ONNX encoder pools sentence vectors from one pass
+            self.encode_spans = self._encode_spans
 
     def encode(self, texts, progress=False):
         self.encoded += len(texts)
         return self.inner.encode(texts)
+
+    def _encode_spans(self, texts, spans, progress=False):
+        self.encoded += len(texts)
+        return self.inner.encode_spans(texts, spans)
 
     def count_tokens(self, text):
         return self.inner.count_tokens(text)

@@ -63,7 +63,7 @@ def converted(sample_index, tmp_path):
     """A copy of the FAISS sample index, re-ingested into a local Qdrant folder: (index, qdrant path, report)."""
     index_dir = tmp_path / "index"
     shutil.copytree(sample_index, index_dir)
-    enc = CountingEncoder(get_encoder(Settings().model))
+    enc = CountingEncoder(get_encoder(Settings().model, kind=Settings().encoder))
     report = ingest([SAMPLE_CORPUS], index_dir, encoder=enc, progress=False,
                     dense_store=QdrantTarget(path=str(tmp_path / "qdrant")))
     return index_dir, tmp_path / "qdrant", report
@@ -110,7 +110,7 @@ def test_incremental_reingest_reuses_the_vectors_and_removing_a_document_removes
     assert np.allclose(loaded.dense.reconstruct_n(0, loaded.dense.ntotal),
                        searcher.index.dense.reconstruct_n(0, searcher.index.dense.ntotal), atol=1e-6)
     g1 = live_collection(index_dir)
-    enc = CountingEncoder(get_encoder(Settings().model))
+    enc = CountingEncoder(get_encoder(Settings().model, kind=Settings().encoder))
     same = ingest([SAMPLE_CORPUS], index_dir, encoder=enc, progress=False)  # no store given: keeps Qdrant
     assert same.up_to_date and enc.encoded == 0 and live_collection(index_dir) == g1 and collections(qpath) == [g1]
     # A setting that shapes the index changed: a new index, and a new collection, with every
