@@ -225,13 +225,17 @@ def _dense_target(dense_store: str | QdrantTarget | None, old_manifest: dict | N
     raise ValueError(f"dense_store must be 'faiss', a QdrantTarget or None, got {dense_store!r}")
 
 
-def sentence_mode(wanted: str, kind: str, encoder: Encoder | None, live: dict | None, rebuild: bool) -> str:
-    """How this ingest makes sentence vectors (Settings.sentence_vectors). "auto" keeps the live
-    index's way when its vectors can be reused (same encoder, no --rebuild), so that adding one
+def sentence_mode(wanted: str, kind: str, encoder: Encoder | None, live: dict | None, rebuild: bool,
+                  resuming: dict | None = None) -> str:
+    """How this ingest makes sentence vectors (Settings.sentence_vectors). "auto" keeps the way of
+    an ingest cut short that this one resumes (`resuming`: its checkpoint's stamp), else the live
+    index's, when their vectors can be reused (same encoder, no --rebuild), so that adding one
     file never re-embeds the rest; otherwise it pools where the encoder can (ONNX) and embeds
     sentences on their own where it cannot (torch)."""
     if wanted != "auto":
         return wanted
+    if not rebuild and resuming and resuming.get("encoder") == kind and resuming.get("sentence_vectors"):
+        return resuming["sentence_vectors"]  # an interrupted --rebuild resumed without the flag
     if live is not None and not rebuild and store.index_encoder(live) == kind:
         # A manifest from before sentence_vectors was recorded was built with separate ones.
         return (live.get("settings") or {}).get("sentence_vectors", "separate")
@@ -318,7 +322,8 @@ def _ingest_files(files: Sequence[SourceFile], skipped: list[Skipped], index_dir
     sources = None if kept else fingerprint(files, skipped)
     kind = kind_of(encoder, settings.encoder) if encoder is not None else settings.encoder
     settings = replace(settings, sentence_vectors=sentence_mode(settings.sentence_vectors, kind, encoder,
-                                                                old_manifest, rebuild))
+                                                                old_manifest, rebuild,
+                                                                store.checkpoint_stamp(index_dir)))
     if not rebuild and _up_to_date(index_dir, old_manifest, replace(settings, encoder=kind), target, sources,
                                    encoder.dim if encoder is not None else None):
         store.remove_stale(index_dir)  # what a crashed ingest left beside it, as a full ingest would

@@ -688,6 +688,15 @@ def checkpoint_size(index_dir: Path) -> int:
     return total
 
 
+def checkpoint_stamp(index_dir: Path) -> dict[str, Any] | None:
+    """The settings an interrupted ingest's checkpoint was made with; None without a readable one."""
+    try:
+        stamp = json.loads((checkpoint_dir(index_dir) / CHECKPOINT_STAMP).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return stamp if isinstance(stamp, dict) else None
+
+
 def read_checkpoint(index_dir: Path, stamp: dict[str, Any]) -> dict[tuple, tuple[np.ndarray, np.ndarray]]:
     """{reuse_key: (vector, sentence vectors)} an interrupted ingest left with this `stamp`; a
     checkpoint of other settings is removed, and a part that cannot be read is passed over (its

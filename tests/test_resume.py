@@ -139,3 +139,34 @@ def test_ctrl_c_says_the_index_is_unchanged_and_what_the_next_run_resumes_from(c
     assert ingest_cli.main([str(corpus), "--index", str(index), "--quiet"]) == 130
     err = capsys.readouterr().err
     assert "interrupted" in err and "48 embedded paragraph(s) are saved" in err and "Traceback" not in err
+
+
+class Pooling(KeywordEncoder):
+    """The fake encoder with sentence vectors from its paragraph's call, as an ONNX encoder has
+    them; a Ctrl-C arrives during its `after`-th call (never with after=0)."""
+
+    def __init__(self, after: int = 0) -> None:
+        self.after, self.calls = after, 0
+
+    def encode_spans(self, texts, spans, progress=False):
+        self.calls += 1
+        if self.after and self.calls >= self.after:
+            raise KeyboardInterrupt
+        return self.encode(texts), [self.encode([t[a:b] for a, b in s]) for t, s in zip(texts, spans)]
+
+
+def test_an_interrupted_rebuild_resumes_in_its_own_sentence_vector_mode(corpus, tmp_path, fake_settings, often):
+    """An index with separate sentence vectors rebuilt (auto: pooled) and cut short: the same
+    command without --rebuild, as the interruption message says, resumes pooled, not separate."""
+    index = tmp_path / "index"
+    pipeline.ingest([corpus], index, fake_settings.with_overrides(sentence_vectors="separate"), Pooling(),
+                    progress=False)
+    assert store.read_manifest(index)["settings"]["sentence_vectors"] == "separate"
+    with pytest.raises(KeyboardInterrupt):
+        pipeline.ingest([corpus], index, fake_settings, Pooling(after=3), progress=False, rebuild=True)
+    assert store.checkpoint_stamp(index)["sentence_vectors"] == "pooled"
+    report = pipeline.ingest([corpus], index, fake_settings, Pooling(), progress=False)
+    assert report.resumed == 32 and report.embedded == 120 - 32
+    assert store.read_manifest(index)["settings"]["sentence_vectors"] == "pooled"
+    # Without a checkpoint, an update keeps the index's way.
+    assert pipeline.ingest([corpus], index, fake_settings, Pooling(), progress=False).up_to_date
