@@ -359,7 +359,9 @@ _FRONT_MATTER = re.compile(r"\A\ufeff?(---|\+\+\+)[ \t]*\n(?=[\w-]+[ \t]*[:=])(?
 def markdown_text(source: str) -> tuple[str, frozenset[int]]:
     """Markdown -> plain text in citewise's shape (markdown-it-py, CommonMark with GFM tables):
     blocks separated by blank lines; a heading on its own line at the top of the block after it,
-    so that a section's first paragraph carries its title; a list as one block, an item a line; a
+    so that a section's first paragraph carries its title, and a subsection's first paragraph also
+    the titles of the sections it is in (a changelog's "Changed" list under "2.4.0 - 2025-02-03"),
+    the document's one top-level title aside; a list as one block, an item a line; a
     table as one block, a row a line ("part: wheels; supplier: Kestrel Motors."). Returns the text
     and the start offsets of its structural lines (headings, items, rows, code)."""
     from markdown_it import MarkdownIt
@@ -369,6 +371,11 @@ def markdown_text(source: str) -> tuple[str, frozenset[int]]:
     blocks: list[list[str]] = []  # each block a list of lines
     marked: list[tuple[int, int]] = []  # (block, line) of structural lines
     pending: list[str] = []  # headings waiting for the block they title
+    # The headings the next block is inside, as (level, title); a document's only h1 is its title,
+    # which would otherwise open every section.
+    path: list[tuple[int, str]] = []
+    titled = sum(1 for t in tokens if t.type == "heading_open" and t.tag == "h1") == 1
+    opened = 0  # how many of `path`'s last entries are in `pending` (not yet emitted)
     current: list[str] | None = None  # the list or table being collected
     header: list[str] = []
     row: list[str] = []
@@ -377,13 +384,19 @@ def markdown_text(source: str) -> tuple[str, frozenset[int]]:
     number = ""  # the number of the ordered-list item being read
 
     def emit(lines: list[str], structural: bool, last: bool = False) -> None:
+        nonlocal opened
         lines = [ln for ln in lines if ln.strip()]
         if not lines and not (last and pending):  # a heading waits for the block it titles
             return
-        block = pending + lines
-        marked.extend((len(blocks), j) for j in range(len(block)) if structural or j < len(pending))
+        # A subsection's first block: the titles of the sections it is in go above its own.
+        outer = [title for level, title in path[:len(path) - opened] if not (titled and level == 1)] \
+            if opened else []
+        heads = outer + pending
+        block = heads + lines
+        marked.extend((len(blocks), j) for j in range(len(block)) if structural or j < len(heads))
         blocks.append(block)
         pending.clear()
+        opened = 0
 
     for i, t in enumerate(tokens):
         if t.type in ("bullet_list_open", "ordered_list_open"):
@@ -417,6 +430,10 @@ def markdown_text(source: str) -> tuple[str, frozenset[int]]:
             current = None
         elif t.type == "inline" and tokens[i - 1].type == "heading_open":
             if current is None and (title := _inline(t)):
+                level = int(tokens[i - 1].tag[1:])
+                kept = [h for h in path if h[0] < level]
+                opened = min(opened, len(kept)) + 1  # a heading closed before its block titles none
+                path[:] = kept + [(level, title)]
                 pending.append(title)
         elif t.type == "list_item_open" and current is not None:
             number = f"{t.info}{t.markup} " if t.info else ""  # an ordered list's numbers: "step 3" is a fact

@@ -16,7 +16,7 @@ from tqdm.auto import tqdm
 
 from . import qdrant_store, store
 from .answer import (Evidence, Read, Sentence, abstain_threshold, answerable_probability, candidate_sentences,
-                     compose, coverage, not_in_documents, sentence_scores, states, unknown_identifiers)
+                     compose, coverage, heading_terms, not_in_documents, sentence_scores, states, unknown_identifiers)
 from .chunk import content_hash, split_paragraphs
 from .clean import clean
 from .dedup import collapse
@@ -652,7 +652,7 @@ class Searcher:
             texts = [h.paragraph.text[a:b] for a, b in h.paragraph.sentences]
             cosines[h.row] = index.paragraph_sentence_vectors(h.row) @ q_vec
             scores[h.row] = sentence_scores(q_terms, texts, cosines[h.row], self.idf, s.sentence_weight,
-                                            set(terms(h.paragraph.about())))
+                                            set(terms(h.paragraph.about())) | heading_terms(h.paragraph))
         hits = rerank(fused, [float(scores[h.row].max()) for h in fused], s.gamma)
         if not asks_about_comments(question):
             hits = demote(hits, "comment", s.comment_weight)
@@ -691,7 +691,8 @@ class Searcher:
         held = set(paragraph_terms(hit.paragraph))
         return Evidence(
             sentence_cosine=float(r.sentence_cosines[hit.row][x.position]),
-            sentence_coverage=coverage(r.terms, set(terms(f"{x.text}\n{hit.paragraph.about()}")), self.idf),
+            sentence_coverage=coverage(r.terms, set(terms(f"{x.text}\n{hit.paragraph.about()}"))
+                                       | heading_terms(hit.paragraph), self.idf),
             paragraph_coverage=coverage(r.terms, held, self.idf),
             corpus_coverage=coverage(r.terms, {t for t in r.terms if t in self._df}, self.idf),
             dense_top=max((h.dense or 0.0) for h in r.hits),
