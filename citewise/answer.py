@@ -18,7 +18,7 @@ import numpy as np
 from .qtype import asks, is_full_sentence
 from .short import row_named, short_answer, table_cell
 from .text import LIST_NUMBER, fold, has_cjk, stem, terms, words
-from .types import Answer, Citation, Hit, Paragraph
+from .types import Answer, Citation, Hit
 
 ABSTAIN_TEXT = ("The documents do not say. The closest paragraphs are listed as related reading, "
                 "not as support.")
@@ -141,20 +141,6 @@ def sentence_scores(query_terms: Sequence[str], texts: Sequence[str], cosines: n
                                                           else set()), idf)
                     for i, t in enumerate(texts)], dtype=np.float32)
     return weight * np.asarray(cosines, dtype=np.float32) + (1.0 - weight) * cov
-
-
-def heading_terms(paragraph: Paragraph, most: int = 3) -> set[str]:
-    """Terms of the title lines that open a paragraph (lines that are no full sentence, before its
-    first one: a section's headings, such as a changelog's "2.3.0 - 2024-10-21" and "Removed").
-    They say what the sentences under them are about: "Support for Python 3.8 and 3.9 was dropped"
-    answers "... dropped in 2.3.0?" only with its heading."""
-    out: set[str] = set()
-    for a, b in paragraph.sentences[:most]:
-        line = paragraph.text[a:b]
-        if is_full_sentence(line) or paragraph.text[b:b + 1] not in ("\n", ""):
-            break
-        out |= set(terms(line))
-    return out
 
 
 def list_after(hits: Sequence[Hit], x: Sentence, most: int = 12) -> list[Sentence]:

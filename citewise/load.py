@@ -432,7 +432,9 @@ def markdown_text(source: str) -> tuple[str, frozenset[int]]:
             if current is None and (title := _inline(t)):
                 level = int(tokens[i - 1].tag[1:])
                 kept = [h for h in path if h[0] < level]
-                opened = min(opened, len(kept)) + 1  # a heading closed before its block titles none
+                # Waiting headings this one closes (an empty "### Added" before "### Fixed") leave
+                # the path, and so do not count among those `opened` above it.
+                opened = max(0, opened - (len(path) - len(kept))) + 1
                 path[:] = kept + [(level, title)]
                 pending.append(title)
         elif t.type == "list_item_open" and current is not None:

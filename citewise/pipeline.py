@@ -16,7 +16,7 @@ from tqdm.auto import tqdm
 
 from . import qdrant_store, store
 from .answer import (Evidence, Read, Sentence, abstain_threshold, answerable_probability, candidate_sentences,
-                     compose, coverage, heading_terms, not_in_documents, sentence_scores, states, unknown_identifiers)
+                     compose, coverage, not_in_documents, sentence_scores, states, unknown_identifiers)
 from .chunk import content_hash, split_paragraphs
 from .clean import clean
 from .dedup import collapse
@@ -225,24 +225,34 @@ def _dense_target(dense_store: str | QdrantTarget | None, old_manifest: dict | N
     raise ValueError(f"dense_store must be 'faiss', a QdrantTarget or None, got {dense_store!r}")
 
 
-def sentence_mode(wanted: str, kind: str, encoder: Encoder | None, live: dict | None, rebuild: bool,
+def sentence_mode(settings: Settings, kind: str, encoder: Encoder | None, live: dict | None, rebuild: bool,
                   resuming: dict | None = None) -> str:
     """How this ingest makes sentence vectors (Settings.sentence_vectors). "auto" keeps the way of
     an ingest cut short that this one resumes (`resuming`: its checkpoint's stamp), else the live
-    index's, when their vectors can be reused (same encoder, no --rebuild), so that adding one
-    file never re-embeds the rest; otherwise it pools where the encoder can (ONNX) and embeds
-    sentences on their own where it cannot (torch)."""
-    if wanted != "auto":
-        return wanted
-    if not rebuild and resuming and resuming.get("encoder") == kind and resuming.get("sentence_vectors"):
-        return resuming["sentence_vectors"]  # an interrupted --rebuild resumed without the flag
-    if live is not None and not rebuild and store.index_encoder(live) == kind:
-        # A manifest from before sentence_vectors was recorded was built with separate ones.
-        return (live.get("settings") or {}).get("sentence_vectors", "separate")
+    index's, when their vectors can be reused (same model, encoder and chunking, no --rebuild), so
+    that adding one file never re-embeds the rest; otherwise, and whenever the encoder cannot pool
+    (torch, or a wrapper without encode_spans), it pools where the encoder can (ONNX) and embeds
+    sentences on their own where it cannot."""
+    if settings.sentence_vectors != "auto":
+        return settings.sentence_vectors
     from .onnx_encoder import KINDS
 
     can_pool = hasattr(encoder, "encode_spans") if encoder is not None else kind in KINDS
-    return "pooled" if can_pool else "separate"
+    fresh = "pooled" if can_pool else "separate"
+    if rebuild:
+        return fresh
+    # The checkpoint's parts are used only with its exact stamp (read_checkpoint); those it would
+    # throw away must not choose the mode either.
+    if resuming and resuming.get("sentence_vectors") in ("pooled", "separate") \
+            and (resuming.get("model"), resuming.get("encoder"), resuming.get("max_tokens")) \
+            == (settings.model, kind, settings.max_tokens):
+        return resuming["sentence_vectors"] if can_pool else "separate"
+    if live is not None and (live.get("model"), store.index_encoder(live), (live.get("settings") or {}).get(
+            "max_tokens")) == (settings.model, kind, settings.max_tokens):
+        # A manifest from before sentence_vectors was recorded was built with separate ones.
+        mode = (live.get("settings") or {}).get("sentence_vectors", "separate")
+        return mode if can_pool else "separate"
+    return fresh
 
 
 def _up_to_date(index_dir: Path, old: dict | None, settings: Settings, target: str | QdrantTarget,
@@ -321,8 +331,7 @@ def _ingest_files(files: Sequence[SourceFile], skipped: list[Skipped], index_dir
     # never "up to date" with a folder.
     sources = None if kept else fingerprint(files, skipped)
     kind = kind_of(encoder, settings.encoder) if encoder is not None else settings.encoder
-    settings = replace(settings, sentence_vectors=sentence_mode(settings.sentence_vectors, kind, encoder,
-                                                                old_manifest, rebuild,
+    settings = replace(settings, sentence_vectors=sentence_mode(settings, kind, encoder, old_manifest, rebuild,
                                                                 store.checkpoint_stamp(index_dir)))
     if not rebuild and _up_to_date(index_dir, old_manifest, replace(settings, encoder=kind), target, sources,
                                    encoder.dim if encoder is not None else None):
@@ -652,7 +661,7 @@ class Searcher:
             texts = [h.paragraph.text[a:b] for a, b in h.paragraph.sentences]
             cosines[h.row] = index.paragraph_sentence_vectors(h.row) @ q_vec
             scores[h.row] = sentence_scores(q_terms, texts, cosines[h.row], self.idf, s.sentence_weight,
-                                            set(terms(h.paragraph.about())) | heading_terms(h.paragraph))
+                                            set(terms(h.paragraph.about())))
         hits = rerank(fused, [float(scores[h.row].max()) for h in fused], s.gamma)
         if not asks_about_comments(question):
             hits = demote(hits, "comment", s.comment_weight)
@@ -691,8 +700,7 @@ class Searcher:
         held = set(paragraph_terms(hit.paragraph))
         return Evidence(
             sentence_cosine=float(r.sentence_cosines[hit.row][x.position]),
-            sentence_coverage=coverage(r.terms, set(terms(f"{x.text}\n{hit.paragraph.about()}"))
-                                       | heading_terms(hit.paragraph), self.idf),
+            sentence_coverage=coverage(r.terms, set(terms(f"{x.text}\n{hit.paragraph.about()}")), self.idf),
             paragraph_coverage=coverage(r.terms, held, self.idf),
             corpus_coverage=coverage(r.terms, {t for t in r.terms if t in self._df}, self.idf),
             dense_top=max((h.dense or 0.0) for h in r.hits),

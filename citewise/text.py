@@ -24,7 +24,10 @@ class _WithoutOptional(importlib.abc.MetaPathFinder):
     nltk/__init__ imports every subpackage, and two of them try these for optional features
     (collocation statistics, scikit-learn classifiers) that citewise never uses; they cost 0.75
     of the 1.05 s `import nltk` takes here, paid by every ingest. nltk catches the ImportError;
-    the modules import normally afterwards, and on other threads meanwhile."""
+    the modules import normally afterwards, and on other threads meanwhile. What nltk built without
+    them stays so in this process (its Fisher exact test for collocations and its scikit-learn
+    classifier wrapper are unavailable); a program that needs them imports nltk before citewise
+    splits its first sentence, and then nothing is refused."""
 
     def __init__(self) -> None:
         self.thread = threading.get_ident()

@@ -29,7 +29,7 @@ def main() -> None:
     ap.add_argument("corpus", type=Path, nargs="?", default=SAMPLE_CORPUS)
     ap.add_argument("--runs", type=int, default=3)
     args = ap.parse_args()
-    s = Settings()
+    s = Settings(sentence_vectors="separate")  # deduplication is what separate embedding does per string
     encoder = get_encoder(s.model, s.batch_size, s.encoder)
     encoder.encode(["warm-up"] * 8)
     distinct = pipeline._embed

@@ -203,6 +203,35 @@ def test_sentence_vectors_auto_pools_a_new_index_and_keeps_an_existing_way(cache
     assert store.read_manifest(tmp_path / "plain")["settings"]["sentence_vectors"] == "separate"
 
 
+def test_sentence_mode_follows_only_vectors_that_can_be_reused():
+    from citewise.pipeline import sentence_mode
+
+    s = Settings(encoder="onnx-int8")
+
+    class Pools:
+        def encode_spans(self, texts, spans, progress=False):
+            raise AssertionError("not called")
+
+    def live(mode, **other):
+        return {"model": s.model, "encoder": "onnx-int8",
+                "settings": {"max_tokens": s.max_tokens, "sentence_vectors": mode}} | other
+
+    assert sentence_mode(s, "onnx-int8", None, None, False) == "pooled"  # a new index
+    assert sentence_mode(s, "torch", None, None, False) == "separate"
+    assert sentence_mode(s, "onnx-int8", Pools(), live("separate"), False) == "separate"  # kept
+    assert sentence_mode(s, "onnx-int8", Pools(), live("separate"), True) == "pooled"  # --rebuild
+    assert sentence_mode(s, "onnx", Pools(), live("separate"), False) == "pooled"  # another encoder
+    assert sentence_mode(s, "onnx-int8", Pools(), live("separate", model="other-model"), False) == "pooled"
+    # A pooled index and an encoder that cannot pool (a wrapper without encode_spans): everything
+    # is embedded again with separate sentence vectors, not refused.
+    assert sentence_mode(s, "onnx-int8", object(), live("pooled"), False) == "separate"
+    # A checkpoint decides only if its parts would be used: same model, encoder and chunking.
+    stamp = {"model": s.model, "encoder": "onnx-int8", "max_tokens": s.max_tokens, "sentence_vectors": "pooled"}
+    assert sentence_mode(s, "onnx-int8", Pools(), live("separate"), False, stamp) == "pooled"
+    assert sentence_mode(s, "onnx-int8", Pools(), live("separate"), False, stamp | {"max_tokens": 128}) == "separate"
+    assert sentence_mode(s.with_overrides(sentence_vectors="separate"), "onnx-int8", Pools(), None, False) == "separate"
+
+
 def test_pooled_sentence_vectors_need_an_onnx_encoder(tmp_path, fake_encoder, fake_settings):
     from citewise.pipeline import ingest
 
