@@ -18,7 +18,7 @@ import numpy as np
 from .qtype import asks, is_full_sentence
 from .short import row_named, short_answer, table_cell
 from .text import LIST_NUMBER, fold, has_cjk, stem, terms, words
-from .types import Answer, Citation, Hit
+from .types import Answer, Citation, Hit, Paragraph
 
 ABSTAIN_TEXT = ("The documents do not say. The closest paragraphs are listed as related reading, "
                 "not as support.")
@@ -141,6 +141,16 @@ def sentence_scores(query_terms: Sequence[str], texts: Sequence[str], cosines: n
                                                           else set()), idf)
                     for i, t in enumerate(texts)], dtype=np.float32)
     return weight * np.asarray(cosines, dtype=np.float32) + (1.0 - weight) * cov
+
+
+def heading_terms(paragraph: Paragraph) -> set[str]:
+    """Terms of the section titles that open a paragraph (Paragraph.heads: a changelog's
+    "2.3.0 - 2024-10-21" and "Removed"). They say what the sentences under them are about:
+    "Support for Python 3.8 and 3.9 was dropped" answers "... dropped in 2.3.0?" only with its
+    heading, so every sentence of the paragraph counts them as its own when it is matched."""
+    if not paragraph.heads:
+        return set()
+    return set(terms("\n".join(paragraph.text.split("\n")[:paragraph.heads])))
 
 
 def list_after(hits: Sequence[Hit], x: Sentence, most: int = 12) -> list[Sentence]:

@@ -224,6 +224,9 @@ class Document:
     # Offsets of lines that the format marks as page furniture (a PDF's running headers, footers
     # and page numbers): cleaning removes them, with that reason.
     furniture: frozenset[int] = frozenset()
+    # Offsets of lines that are section titles (Markdown and HTML headings, with those a
+    # subsection's first block repeats): what the sentences under them are about.
+    heading_lines: frozenset[int] = frozenset()
 
     def page_at(self, offset: int) -> int | None:
         """1-based page number of a character offset, or None for formats without pages."""
@@ -357,13 +360,20 @@ _FRONT_MATTER = re.compile(r"\A\ufeff?(---|\+\+\+)[ \t]*\n(?=[\w-]+[ \t]*[:=])(?
 
 
 def markdown_text(source: str) -> tuple[str, frozenset[int]]:
+    """Markdown -> (text, structural line offsets) in citewise's shape (markdown_document)."""
+    doc = markdown_document(source)
+    return doc.text, doc.content_lines
+
+
+def markdown_document(source: str) -> "Document":
     """Markdown -> plain text in citewise's shape (markdown-it-py, CommonMark with GFM tables):
     blocks separated by blank lines; a heading on its own line at the top of the block after it,
     so that a section's first paragraph carries its title, and a subsection's first paragraph also
     the titles of the sections it is in (a changelog's "Changed" list under "2.4.0 - 2025-02-03"),
     the document's one top-level title aside; a list as one block, an item a line; a
     table as one block, a row a line ("part: wheels; supplier: Kestrel Motors."). Returns the text
-    and the start offsets of its structural lines (headings, items, rows, code)."""
+    with the start offsets of its structural lines (headings, items, rows, code) and of its
+    headings."""
     from markdown_it import MarkdownIt
 
     source = _FRONT_MATTER.sub("", source, count=1)
@@ -371,6 +381,8 @@ def markdown_text(source: str) -> tuple[str, frozenset[int]]:
     blocks: list[list[str]] = []  # each block a list of lines
     marked: list[tuple[int, int]] = []  # (block, line) of structural lines
     pending: list[str] = []  # headings waiting for the block they title
+    pending_heads: list[bool] = []  # which of them are headings (not a list's lead-in)
+    titles: list[tuple[int, int]] = []  # (block, line) of heading lines
     # The headings the next block is inside, as (level, title); a document's only h1 is its title,
     # which would otherwise open every section.
     path: list[tuple[int, str]] = []
@@ -394,8 +406,10 @@ def markdown_text(source: str) -> tuple[str, frozenset[int]]:
         heads = outer + pending
         block = heads + lines
         marked.extend((len(blocks), j) for j in range(len(block)) if structural or j < len(heads))
+        titles.extend((len(blocks), j) for j, title in enumerate([True] * len(outer) + pending_heads) if title)
         blocks.append(block)
         pending.clear()
+        pending_heads.clear()
         opened = 0
 
     for i, t in enumerate(tokens):
@@ -437,6 +451,7 @@ def markdown_text(source: str) -> tuple[str, frozenset[int]]:
                 opened = max(0, opened - (len(path) - len(kept))) + 1
                 path[:] = kept + [(level, title)]
                 pending.append(title)
+                pending_heads.append(True)
         elif t.type == "list_item_open" and current is not None:
             number = f"{t.info}{t.markup} " if t.info else ""  # an ordered list's numbers: "step 3" is a fact
         elif t.type == "inline" and tokens[i - 1].type == "paragraph_open" and (rows := _pipe_rows(t.content)):
@@ -454,6 +469,7 @@ def markdown_text(source: str) -> tuple[str, frozenset[int]]:
             elif paragraph.endswith(":") and i + 2 < len(tokens) \
                     and tokens[i + 2].type in ("bullet_list_open", "ordered_list_open"):
                 pending.append(paragraph)  # "To descale:" leads the list it introduces
+                pending_heads.append(False)
             else:
                 lines = paragraph.split("\n")
                 emit(lines, len(lines) > 1)  # fields a line each, as the format broke them
@@ -467,7 +483,9 @@ def markdown_text(source: str) -> tuple[str, frozenset[int]]:
             shown = re.sub(r"(?is)<(script|style)\b.*?</\1\s*>", " ", t.content)
             emit([" ".join(re.sub(r"<[^>]*>", " ", shown).split())], False)
     emit([], False, last=True)  # headings at the very end
-    return _join(blocks, marked)
+    text, structural = _join(blocks, marked)
+    starts = _line_starts(blocks)
+    return Document(text, content_lines=structural, heading_lines=frozenset(starts[b][j] for b, j in titles))
 
 
 def _join(blocks: Sequence[Sequence[str]], marked: Collection[tuple[int, int]]) -> tuple[str, frozenset[int]]:
@@ -491,8 +509,7 @@ def _line_starts(blocks: Sequence[Sequence[str]]) -> list[list[int]]:
 
 def read_markdown(path: Path) -> Document:
     """.md: the text without its markup, headings and tables kept (markdown_text)."""
-    text, structural = markdown_text(decode(_read_bytes(path)))
-    return Document(text, content_lines=structural)
+    return markdown_document(decode(_read_bytes(path)))
 
 
 _BARE_PRE = re.compile(r"<pre\b([^>]*)>(?!\s*<code\b)(.*?)</pre\s*>", re.I | re.S)
@@ -512,10 +529,10 @@ def read_html(path: Path) -> Document:
                                favor_recall=True)
     if not text or not text.strip():
         raise UnreadableFileError("no main text found in the HTML")
-    text, structural = markdown_text(text)
-    if not text.strip():
+    doc = markdown_document(text)
+    if not doc.text.strip():
         raise UnreadableFileError("no main text found in the HTML")
-    return Document(text, content_lines=structural)
+    return doc
 
 
 # A word broken at the end of a line: "interna-" + "tional". A soft hyphen (U+00AD) is only ever a

@@ -16,7 +16,7 @@ from tqdm.auto import tqdm
 
 from . import qdrant_store, store
 from .answer import (Evidence, Read, Sentence, abstain_threshold, answerable_probability, candidate_sentences,
-                     compose, coverage, not_in_documents, sentence_scores, states, unknown_identifiers)
+                     compose, coverage, heading_terms, not_in_documents, sentence_scores, states, unknown_identifiers)
 from .chunk import content_hash, split_paragraphs
 from .clean import clean
 from .dedup import collapse
@@ -225,6 +225,18 @@ def _dense_target(dense_store: str | QdrantTarget | None, old_manifest: dict | N
     raise ValueError(f"dense_store must be 'faiss', a QdrantTarget or None, got {dense_store!r}")
 
 
+def heading_count(p: Paragraph, heading_lines: frozenset[int]) -> int:
+    """How many of the paragraph's first lines start at a heading's offset in its document."""
+    n, at = 0, p.start
+    while at in heading_lines:
+        n += 1
+        nl = p.text.find("\n", at - p.start)
+        if nl < 0:
+            break
+        at = p.start + nl + 1
+    return n
+
+
 def sentence_mode(settings: Settings, kind: str, encoder: Encoder | None, live: dict | None, rebuild: bool,
                   resuming: dict | None = None) -> str:
     """How this ingest makes sentence vectors (Settings.sentence_vectors). "auto" keeps the way of
@@ -362,6 +374,8 @@ def _ingest_files(files: Sequence[SourceFile], skipped: list[Skipped], index_dir
             failed.append((f, f"could not be split into paragraphs ({type(exc).__name__}: {str(exc)[:200]})"))
             read_errors = True
             continue
+        if document.heading_lines:
+            pieces = [replace(p, heads=heading_count(p, document.heading_lines)) for p in pieces]
         if document.page_starts:
             turns = document.page_starts
             pieces = [replace(p, page=document.page_at(p.start), page_turns=tuple(
@@ -512,7 +526,7 @@ def stored_documents(index_dir: Path, manifest: dict, docs: Sequence[str]) -> di
                 out[doc].append(Paragraph(id=copy_id, doc=doc, ordinal=int(ordinal), text=text, start=start,
                                           end=where.get("end", start + len(text)), hash=content_hash(text),
                                           sentences=tuple(sentence_spans(text)) or ((0, len(text)),),
-                                          kind=p.kind, author=p.author, page=where.get("page")))
+                                          kind=p.kind, author=p.author, page=where.get("page"), heads=p.heads))
     for doc, found in out.items():
         found.sort(key=lambda p: p.ordinal)
         if len(found) != manifest["documents"][doc]["paragraphs"]:
@@ -661,7 +675,7 @@ class Searcher:
             texts = [h.paragraph.text[a:b] for a, b in h.paragraph.sentences]
             cosines[h.row] = index.paragraph_sentence_vectors(h.row) @ q_vec
             scores[h.row] = sentence_scores(q_terms, texts, cosines[h.row], self.idf, s.sentence_weight,
-                                            set(terms(h.paragraph.about())))
+                                            set(terms(h.paragraph.about())) | heading_terms(h.paragraph))
         hits = rerank(fused, [float(scores[h.row].max()) for h in fused], s.gamma)
         if not asks_about_comments(question):
             hits = demote(hits, "comment", s.comment_weight)
@@ -700,7 +714,8 @@ class Searcher:
         held = set(paragraph_terms(hit.paragraph))
         return Evidence(
             sentence_cosine=float(r.sentence_cosines[hit.row][x.position]),
-            sentence_coverage=coverage(r.terms, set(terms(f"{x.text}\n{hit.paragraph.about()}")), self.idf),
+            sentence_coverage=coverage(r.terms, set(terms(f"{x.text}\n{hit.paragraph.about()}"))
+                                       | heading_terms(hit.paragraph), self.idf),
             paragraph_coverage=coverage(r.terms, held, self.idf),
             corpus_coverage=coverage(r.terms, {t for t in r.terms if t in self._df}, self.idf),
             dense_top=max((h.dense or 0.0) for h in r.hits),

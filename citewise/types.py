@@ -30,6 +30,8 @@ class Paragraph:
     page: int | None = None  # 1-based page of the paragraph's start (PDF only)
     # Offsets inside `text` where a new page begins: a paragraph that runs over a page break.
     page_turns: tuple[int, ...] = ()
+    # How many of its first lines are section titles (Markdown and HTML headings; 0 elsewhere).
+    heads: int = 0
 
     def about(self) -> str:
         """What the paragraph is besides its words, for matching only: a reader's comment and its
@@ -62,7 +64,7 @@ class Paragraph:
                    sentences=tuple(tuple(x) for x in d.get("sentences", ())),
                    kind=d.get("kind", "article"), author=d.get("author"),
                    also_in=tuple(d.get("also_in", ())), also_in_text=tuple(d.get("also_in_text", ())),
-                   page=d.get("page"), page_turns=tuple(d.get("page_turns", ())))
+                   page=d.get("page"), page_turns=tuple(d.get("page_turns", ())), heads=d.get("heads", 0))
 
 
 @dataclass(frozen=True)

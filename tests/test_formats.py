@@ -543,3 +543,55 @@ def test_a_subsections_first_paragraph_carries_the_titles_of_the_sections_it_is_
         == "A\ntext a.\n\nA\nB\nD\nE\ntext e."
     # A later paragraph of the same section is not given the titles again.
     assert markdown_text("## A\n\n### B\n\nOne.\n\nTwo.\n")[0] == "A\nB\nOne.\n\nTwo."
+
+
+PROJECT_README = """# Lanternfish
+
+Lanternfish is a lightweight job scheduler for small clusters.
+
+## Requirements
+
+- Python 3.10 or newer
+- Redis 6.2 or later
+- PostgreSQL 14
+
+Windows is not supported.
+"""
+
+
+def test_section_titles_count_for_the_sentences_under_them_and_only_titles_do(tmp_path):
+    """The real model and a real index: a changelog item is matched with its version's heading;
+    list items under a heading lend each other nothing (only lines that were headings count)."""
+    from citewise.answer import heading_terms, sentence_scores
+    from citewise.pipeline import Searcher, ingest
+    from citewise.text import terms
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "CHANGELOG.md").write_text(CHANGELOG, encoding="utf-8")
+    (docs / "README.md").write_text(PROJECT_README, encoding="utf-8")
+    ingest([docs], tmp_path / "index", progress=False)
+    searcher = Searcher(tmp_path / "index")
+    paragraphs = {p.text.split("\n")[-1]: p for p in searcher.index.paragraphs}
+    removed = paragraphs["The legacy XML-RPC interface was removed; use the REST API instead."]
+    assert removed.heads == 2 and heading_terms(removed) == set(terms("2.3.0 - 2024-10-21 Removed"))
+    requirements = paragraphs["PostgreSQL 14"]
+    assert requirements.heads == 1 and heading_terms(requirements) == set(terms("Requirements"))
+    assert paragraphs["Windows is not supported."].heads == 0
+    assert searcher.index.paragraphs[0].heads == 1  # the document's title over its first paragraph
+
+    def scored(question, paragraph, line):
+        r = searcher.retrieve(question)
+        row = next(h.row for h in r.hits if h.paragraph.id == paragraph.id)
+        texts = [paragraph.text[a:b] for a, b in paragraph.sentences]
+        bare = sentence_scores(r.terms, texts, r.sentence_cosines[row], searcher.idf,
+                               searcher.settings.sentence_weight)
+        return r.sentence_scores[row][texts.index(line)], bare[texts.index(line)]
+
+    # The version the question names counts for the item under its heading.
+    with_heading, bare = scored("Which Python versions were dropped in Lanternfish 2.3.0?", removed,
+                                "Support for Python 3.8 and 3.9 was dropped.")
+    assert with_heading > bare + 0.05
+    # An item's words do not count for the items beside it.
+    with_heading, bare = scored("Which Redis version is needed?", requirements, "PostgreSQL 14")
+    assert with_heading == pytest.approx(bare)
