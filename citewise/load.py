@@ -687,10 +687,9 @@ def read_docx(path: Path) -> Document:
 
     try:
         d = docx.Document(str(path))
-        text, structural = docx_text(d)
+        return docx_document(d)
     except Exception as exc:  # zipfile.BadZipFile, KeyError, lxml errors
         raise UnreadableFileError(f"not a readable .docx: damaged, or not a Word document ({type(exc).__name__})") from exc
-    return Document(text, content_lines=structural)
 
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -802,17 +801,20 @@ def _docx_rows(table) -> list[str]:
     return table_rows(grid, bold or repeats)
 
 
-def docx_text(d) -> tuple[str, frozenset[int]]:
+def docx_document(d) -> Document:
     """A python-docx Document -> text in markdown_text's shape, in document order: a heading
     opens the block of its section, consecutive list items are one block (an item a line, with
     its number), a paragraph ending in ":" leads the list after it, consecutive field lines
-    ("Date: ...", "Chair: ...") are one block, a table is one block (a row a line)."""
+    ("Date: ...", "Chair: ...") are one block, a table is one block (a row a line). With its
+    structural lines and its headings (Document.heading_lines)."""
     from docx.table import Table
 
     list_format = _list_formats(d)
     blocks: list[list[str]] = []
     marked: set[tuple[int, int]] = set()
     pending: list[str] = []  # headings (and a list's lead-in) waiting for their block
+    pending_heads: list[bool] = []  # which of them are headings
+    titles: list[tuple[int, int]] = []  # (block, line) of heading lines
     run: list[str] = []  # the list items or field lines being collected
     run_kind = ""
     # Word numbers a list on across the paragraphs between its items, until a higher level restarts
@@ -830,8 +832,10 @@ def docx_text(d) -> tuple[str, frozenset[int]]:
         block = pending + lines
         if block:
             marked.update((len(blocks), j) for j in range(len(block)) if structural or j < len(pending))
+            titles.extend((len(blocks), j) for j, title in enumerate(pending_heads) if title)
             blocks.append(block)
         pending.clear()
+        pending_heads.clear()
 
     def close_run() -> None:
         nonlocal run_kind
@@ -853,6 +857,7 @@ def docx_text(d) -> tuple[str, frozenset[int]]:
         if style.startswith(("Heading", "Title", "Subtitle")):
             close_run()
             pending.append((number(fmt) if fmt else "") + " ".join(text.split()))  # "2. Findings"
+            pending_heads.append(True)
         elif fmt is not None:
             if run_kind != "list":
                 close_run()
@@ -867,11 +872,14 @@ def docx_text(d) -> tuple[str, frozenset[int]]:
             close_run()
             if text.endswith(":"):
                 pending.append(text)  # leads what follows: a list, a table or a paragraph
+                pending_heads.append(False)
             else:
                 emit(text.split("\n"), "\n" in text)
     close_run()
     emit([], False)
-    return _join(blocks, marked)
+    text, structural = _join(blocks, marked)
+    starts = _line_starts(blocks)
+    return Document(text, content_lines=structural, heading_lines=frozenset(starts[b][j] for b, j in titles))
 
 
 READERS = {".txt": read_text, ".md": read_markdown, ".html": read_html, ".htm": read_html,

@@ -92,6 +92,9 @@ def test_docx_keeps_document_order_headings_lists_and_table_headers(tmp_path):
     # List items and rows are content by their format: cleaning never takes them for link lists.
     assert doc.text.index("1. Open") in doc.content_lines
     assert doc.text.index("Grade: A") in doc.content_lines
+    # The headings are marked as such (they give their words to the sentences under them); the
+    # list's lead-in is not one.
+    assert doc.heading_lines == {0, doc.text.index("Hotels")}
 
 
 def test_docx_tables_with_merged_header_cells_and_tables_inside_cells(tmp_path):
