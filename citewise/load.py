@@ -623,6 +623,7 @@ def pdf_document(pages: Sequence["Page"]) -> Document:
     open_end = False  # whether the last block's last line may run on over a page break
     turns: list[tuple[int, int, int]] = []  # where each page starts: (block, line, offset in the line)
     aside: list[str] = []
+    titles: list[tuple[int, int]] = []  # (block, line) of headings
     for page, extra in zip(pages, furniture):
         aside.extend(page.lines[i].text for i in sorted(extra))
         blocks = page_blocks(page, style, extra, table_rows, join)
@@ -637,7 +638,8 @@ def pdf_document(pages: Sequence["Page"]) -> Document:
             blocks = blocks[1:]
         else:
             turns.append((len(out), 0, 0))
-        out.extend(list(lines) for lines, _, _ in blocks)
+        titles.extend((len(out) + k, j) for k, block in enumerate(blocks) for j in range(block[3]))
+        out.extend(list(block[0]) for block in blocks)
         if blocks:
             open_end = blocks[-1][2]
     # Every line of a laid-out page is content by its place: cleaning's shape rules for scraped
@@ -652,7 +654,8 @@ def pdf_document(pages: Sequence["Page"]) -> Document:
         parts.append("\n\n" + line)
         shelved.append(at + 2)
         at += 2 + len(line)
-    return Document("".join(parts) + "\n\n", starts, marks, frozenset(shelved))
+    return Document("".join(parts) + "\n\n", starts, marks, frozenset(shelved),
+                    frozenset(line_starts[b][j] for b, j in titles))
 
 
 def read_pdf(path: Path) -> Document:

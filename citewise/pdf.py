@@ -247,7 +247,8 @@ def is_heading(line: Line, style: Style) -> bool:
 
 # A block's lines, which of them are structural, and whether its last line may run on over a page
 # break (a paragraph's or a list item's; not a heading's or a table row's).
-Block = tuple[list[str], list[bool], bool]
+# (lines, structural per line, may run on over a page break, how many first lines are headings)
+Block = tuple[list[str], list[bool], bool, int]
 
 
 def page_blocks(page: Page, style: Style, skip: set[int], table_rows: Callable[[Sequence, bool], list[str]],
@@ -269,7 +270,7 @@ def page_blocks(page: Page, style: Style, skip: set[int], table_rows: Callable[[
             marks = [True] * len(pending) + [structural] * len(lines)
             if listing and lines and lines[0].endswith(":") and not BULLET.match(lines[0]):
                 marks[len(pending)] = False  # the lead-in is a sentence of its own
-            blocks.append((pending + lines, marks, open_end and bool(lines)))
+            blocks.append((pending + lines, marks, open_end and bool(lines), len(pending)))
             pending.clear()
 
     def flush() -> None:

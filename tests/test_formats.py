@@ -173,6 +173,7 @@ def test_pdf_layout_makes_paragraphs_headings_lists_and_tables():
 
     for line in ("2. Operations", "• a radio.", "Region: Asia", "The crew will need:"):
         assert doc.text.index(line) in doc.content_lines
+    assert doc.heading_lines == {doc.text.index("2. Operations")}  # the heading, not the lead-in or items
     slides = pdf_document([Page(tuple([Line("Project Falcon", 20.0, 50.0, 20.0, True)]
                                       + _lines("• Lead engineer: Oliver Brandt", "• Launch: June 2026",
                                                "• Team: 14 engineers in Munich", top=60.0)))])
