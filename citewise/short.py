@@ -286,7 +286,17 @@ def table_cell(question: str, sentence: str) -> str | None:
         score = len(named & columns) - 0.5 * len(named - columns)
         if score > best_score:
             best, best_score = tidy(value), score
+    if best is None and _YES_NO.match(question):
+        # "Is Windows supported?" of "Platform: Windows; Status: not supported": the row the
+        # question names by one value answers with the later value that holds its predicate.
+        named = [value for _, value in cells if terms(value) and set(terms(value)) <= asked]
+        if len(named) >= 2:
+            return tidy(named[1])
     return best
+
+
+# A question answered yes or no: it opens with an auxiliary verb.
+_YES_NO = re.compile(r"\s*(is|are|was|were|does|do|did|can|could|will|would|has|have|had|should|must)\b", re.I)
 
 
 _VERSION = re.compile(r"(?<![\w.])v?\d+(?:\.\d+)+(?![\w.]*\d)")

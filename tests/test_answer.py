@@ -432,6 +432,13 @@ def test_a_table_rows_answer_is_the_cell_whose_column_the_question_names():
     assert table_cell("What is the extension of the safety officer?", staff) == "4352"
     assert table_cell("Which office is Kira Lund in?", staff) == "B236"
     assert table_cell("Who founded it?", "The Yuan dynasty (Chinese: 元朝; pinyin: Yuán Cháo) was founded.") is None
+    # A yes/no question names the row by one value and asks about another: that cell answers it
+    # ("Is Windows supported?" was answered "a Kubernetes operator is planned for version 3.0").
+    windows = "Platform: Windows; Status: not supported; Minimum version: -."
+    assert table_cell("Is Windows supported?", windows) == "not supported"
+    assert table_cell("Is Ubuntu supported?", "Platform: Ubuntu; Status: supported; Minimum version: 20.04.") \
+        == "supported"
+    assert table_cell("Is Windows popular?", windows) is None  # the row named, no cell asked about
 
 
 def test_numbers_keep_their_units_and_more_questions_ask_for_numbers():
