@@ -134,12 +134,14 @@ def _marked(text: str, start: int, structural: Collection[int]) -> bool:
     return start in structural or text.rfind("\n", 0, start) + 1 in structural
 
 
-def clean(text: str, structural: Collection[int] = (), furniture: Collection[int] = ()) -> tuple[list[Span], list[Removed]]:
+def clean(text: str, structural: Collection[int] = (), furniture: Collection[int] = (),
+          headings: Collection[int] = ()) -> tuple[list[Span], list[Removed]]:
     """Classify every non-blank line of `text`; return kept spans and removed ones. `structural`:
     start offsets of lines that the file's format marks as content (a Markdown list item or table
     row): the shape rules below (link lists, and the context rule) are for text without such marks.
     `furniture`: start offsets of lines the format marks as page furniture (a PDF's running
-    headers and footers), removed as such."""
+    headers and footers), removed as such. `headings`: start offsets of section titles, which
+    are never a repeated line (a subsection's first paragraph repeats the titles above it)."""
     lines = _lines(text)
     reasons: dict[int, str] = {}
     kinds: dict[int, tuple[str, str | None]] = {}
@@ -181,10 +183,13 @@ def clean(text: str, structural: Collection[int] = (), furniture: Collection[int
             author = commenter.group(1).strip()
             reasons[i] = f"commenter name ({author})"
             continue
-        if key in seen and len(key) >= 15:
+        if s in headings:
+            pass  # a section title: repeated on purpose over its subsections (load.markdown_document)
+        elif key in seen and len(key) >= 15:
             reasons[i] = "repeated line (printed twice on the page)"
             continue
-        seen.add(key)
+        else:
+            seen.add(key)
         if _legal(line):
             reasons[i] = "copyright or legal footer"
         elif _RELATED.search(line) and len(line.split()) <= 8:

@@ -364,7 +364,7 @@ def _ingest_files(files: Sequence[SourceFile], skipped: list[Skipped], index_dir
         try:
             document = read_document(f.path)
             text = document.text
-            spans, removed = clean(text, document.content_lines, document.furniture)
+            spans, removed = clean(text, document.content_lines, document.furniture, document.heading_lines)
             pieces = split_paragraphs(f.doc, text, settings.max_tokens, encoder.count_tokens, spans)
         except UnreadableFileError as exc:
             failed.append((f, str(exc)))

@@ -582,6 +582,11 @@ def test_section_titles_count_for_the_sentences_under_them_and_only_titles_do(tm
     requirements = paragraphs["PostgreSQL 14"]
     assert requirements.heads == 1 and heading_terms(requirements) == set(terms("Requirements"))
     assert paragraphs["Windows is not supported."].heads == 0
+    # The section's title repeated over its "Changed" subsection stays: cleaning does not take it
+    # for a line printed twice (it removed it, so the list was cut off from its version again).
+    changed = paragraphs["The default value of max_retries was raised from 3 to 5."]
+    assert changed.text.startswith("2.4.0 - 2025-02-03\nChanged\n") and changed.heads == 2
+    assert searcher.index.manifest["documents"]["CHANGELOG.md"]["removed"] == []
     assert searcher.index.paragraphs[0].heads == 1  # the document's title over its first paragraph
 
     def scored(question, paragraph, line):
