@@ -818,6 +818,10 @@ def docx_document(d) -> Document:
     pending: list[str] = []  # headings (and a list's lead-in) waiting for their block
     pending_heads: list[bool] = []  # which of them are headings
     titles: list[tuple[int, int]] = []  # (block, line) of heading lines
+    # The headings the next block is inside, as (level, title), as markdown_document keeps them;
+    # the Title and Subtitle styles are the document's own (level 0), which would open every section.
+    path: list[tuple[int, str]] = []
+    opened = 0  # how many of `path`'s last entries are in `pending` (not yet emitted)
     run: list[str] = []  # the list items or field lines being collected
     run_kind = ""
     # Word numbers a list on across the paragraphs between its items, until a higher level restarts
@@ -832,13 +836,18 @@ def docx_document(d) -> Document:
         return _label(kind, counters[(list_id, level)])
 
     def emit(lines: list[str], structural: bool) -> None:
-        block = pending + lines
+        nonlocal opened
+        # A subsection's first block: the titles of the sections it is in go above its own.
+        outer = [title for level, title in path[:len(path) - opened] if level > 0] if opened and lines else []
+        block = outer + pending + lines
         if block:
-            marked.update((len(blocks), j) for j in range(len(block)) if structural or j < len(pending))
-            titles.extend((len(blocks), j) for j, title in enumerate(pending_heads) if title)
+            heads = len(outer) + len(pending)
+            marked.update((len(blocks), j) for j in range(len(block)) if structural or j < heads)
+            titles.extend((len(blocks), j) for j, title in enumerate([True] * len(outer) + pending_heads) if title)
             blocks.append(block)
         pending.clear()
         pending_heads.clear()
+        opened = 0
 
     def close_run() -> None:
         nonlocal run_kind
@@ -859,7 +868,13 @@ def docx_document(d) -> Document:
         fmt = list_format(item)
         if style.startswith(("Heading", "Title", "Subtitle")):
             close_run()
-            pending.append((number(fmt) if fmt else "") + " ".join(text.split()))  # "2. Findings"
+            title = (number(fmt) if fmt else "") + " ".join(text.split())  # "2. Findings"
+            level = int(m.group()) if (m := re.search(r"\d+$", style)) and style.startswith("Heading") else \
+                0  # Title and Subtitle: the document's own
+            kept = [h for h in path if h[0] < level]
+            opened = max(0, opened - (len(path) - len(kept))) + 1
+            path[:] = kept + [(level, title)]
+            pending.append(title)
             pending_heads.append(True)
         elif fmt is not None:
             if run_kind != "list":

@@ -95,6 +95,23 @@ def test_docx_keeps_document_order_headings_lists_and_table_headers(tmp_path):
     # The headings are marked as such (they give their words to the sentences under them); the
     # list's lead-in is not one.
     assert doc.heading_lines == {0, doc.text.index("Hotels")}
+    # A subsection's first paragraph carries the titles of the sections it is in, as in Markdown;
+    # the document's Title does not open every section.
+    d = docx.Document()
+    d.add_heading("Travel policy", 0)
+    d.add_heading("Hotels", 1)
+    d.add_paragraph("Staff book hotels through the portal.")
+    d.add_heading("Rates", 2)
+    d.add_paragraph("The cap is 150 euros a night.")
+    d.add_paragraph("Breakfast is included.")
+    d.add_heading("Meals", 1)
+    d.add_paragraph("Meals are paid per diem.")
+    d.save(tmp_path / "nested.docx")
+    nested = read_document(tmp_path / "nested.docx")
+    assert nested.text == ("Travel policy\nHotels\nStaff book hotels through the portal.\n\n"
+                           "Hotels\nRates\nThe cap is 150 euros a night.\n\nBreakfast is included.\n\n"
+                           "Meals\nMeals are paid per diem.")
+    assert len(nested.heading_lines) == 5
 
 
 def test_docx_tables_with_merged_header_cells_and_tables_inside_cells(tmp_path):
