@@ -359,6 +359,22 @@ def _row(text: str) -> str:
 _FRONT_MATTER = re.compile(r"\A\ufeff?(---|\+\+\+)[ \t]*\n(?=[\w-]+[ \t]*[:=])(?:.*\n){0,200}?\1[ \t]*(\n|\Z)")
 
 
+def _enter(path: list[tuple[int, str]], opened: int, level: int, title: str) -> int:
+    """Open a section: its heading goes on `path` (the open sections' (level, title)), closing
+    those at its level or deeper. Returns how many of the path's last entries now wait for their
+    first block: headings this one closes (an empty "### Added" before "### Fixed") no longer count."""
+    kept = [h for h in path if h[0] < level]
+    opened = max(0, opened - (len(path) - len(kept))) + 1
+    path[:] = kept + [(level, title)]
+    return opened
+
+
+def _outer(path: list[tuple[int, str]], opened: int) -> list[tuple[int, str]]:
+    """The sections a block that opens a subsection is inside, beyond the headings waiting for it
+    (none for a block that opens no section)."""
+    return path[:len(path) - opened] if opened else []
+
+
 def markdown_text(source: str) -> tuple[str, frozenset[int]]:
     """Markdown -> (text, structural line offsets) in citewise's shape (markdown_document)."""
     doc = markdown_document(source)
@@ -401,8 +417,7 @@ def markdown_document(source: str) -> "Document":
         if not lines and not (last and pending):  # a heading waits for the block it titles
             return
         # A subsection's first block: the titles of the sections it is in go above its own.
-        outer = [title for level, title in path[:len(path) - opened] if not (titled and level == 1)] \
-            if opened else []
+        outer = [title for level, title in _outer(path, opened) if not (titled and level == 1)]
         heads = outer + pending
         block = heads + lines
         marked.extend((len(blocks), j) for j in range(len(block)) if structural or j < len(heads))
@@ -444,12 +459,7 @@ def markdown_document(source: str) -> "Document":
             current = None
         elif t.type == "inline" and tokens[i - 1].type == "heading_open":
             if current is None and (title := _inline(t)):
-                level = int(tokens[i - 1].tag[1:])
-                kept = [h for h in path if h[0] < level]
-                # Waiting headings this one closes (an empty "### Added" before "### Fixed") leave
-                # the path, and so do not count among those `opened` above it.
-                opened = max(0, opened - (len(path) - len(kept))) + 1
-                path[:] = kept + [(level, title)]
+                opened = _enter(path, opened, int(tokens[i - 1].tag[1:]), title)
                 pending.append(title)
                 pending_heads.append(True)
         elif t.type == "list_item_open" and current is not None:
@@ -838,7 +848,7 @@ def docx_document(d) -> Document:
     def emit(lines: list[str], structural: bool) -> None:
         nonlocal opened
         # A subsection's first block: the titles of the sections it is in go above its own.
-        outer = [title for level, title in path[:len(path) - opened] if level > 0] if opened and lines else []
+        outer = [title for level, title in _outer(path, opened) if level > 0] if lines else []
         block = outer + pending + lines
         if block:
             heads = len(outer) + len(pending)
@@ -871,9 +881,7 @@ def docx_document(d) -> Document:
             title = (number(fmt) if fmt else "") + " ".join(text.split())  # "2. Findings"
             level = int(m.group()) if (m := re.search(r"\d+$", style)) and style.startswith("Heading") else \
                 0  # Title and Subtitle: the document's own
-            kept = [h for h in path if h[0] < level]
-            opened = max(0, opened - (len(path) - len(kept))) + 1
-            path[:] = kept + [(level, title)]
+            opened = _enter(path, opened, level, title)
             pending.append(title)
             pending_heads.append(True)
         elif fmt is not None:
