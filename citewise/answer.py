@@ -134,13 +134,20 @@ def sentence_scores(query_terms: Sequence[str], texts: Sequence[str], cosines: n
 
     Coverage of a sentence that opens with a pronoun also counts the terms of the sentence before
     it, where its subject is named ("Yang ... . He works as the director" answers "What does Yang do?").
-    `about`: terms every sentence of the paragraph counts as its own (a comment's author).
+    `about`: terms every sentence of the paragraph counts as its own (context_terms).
     """
     term_sets = [set(terms(t)) | about for t in texts]
     cov = np.array([coverage(query_terms, term_sets[i] | (term_sets[i - 1] if i and starts_with_pronoun(t)
                                                           else set()), idf)
                     for i, t in enumerate(texts)], dtype=np.float32)
     return weight * np.asarray(cosines, dtype=np.float32) + (1.0 - weight) * cov
+
+
+def context_terms(paragraph: Paragraph) -> set[str]:
+    """Terms every sentence of the paragraph counts as its own when it is matched: what the
+    paragraph is besides its words (Paragraph.about: a comment's author) and the section titles
+    that open it (heading_terms)."""
+    return set(terms(paragraph.about())) | heading_terms(paragraph)
 
 
 def heading_terms(paragraph: Paragraph) -> set[str]:

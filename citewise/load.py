@@ -224,7 +224,7 @@ class Document:
     # Offsets of lines that the format marks as page furniture (a PDF's running headers, footers
     # and page numbers): cleaning removes them, with that reason.
     furniture: frozenset[int] = frozenset()
-    # Offsets of lines that are section titles (Markdown and HTML headings, with those a
+    # Offsets of lines that are section titles (Markdown, HTML, Word and PDF headings, with those a
     # subsection's first block repeats): what the sentences under them are about.
     heading_lines: frozenset[int] = frozenset()
 
@@ -359,20 +359,50 @@ def _row(text: str) -> str:
 _FRONT_MATTER = re.compile(r"\A\ufeff?(---|\+\+\+)[ \t]*\n(?=[\w-]+[ \t]*[:=])(?:.*\n){0,200}?\1[ \t]*(\n|\Z)")
 
 
-def _enter(path: list[tuple[int, str]], opened: int, level: int, title: str) -> int:
-    """Open a section: its heading goes on `path` (the open sections' (level, title)), closing
-    those at its level or deeper. Returns how many of the path's last entries now wait for their
-    first block: headings this one closes (an empty "### Added" before "### Fixed") no longer count."""
-    kept = [h for h in path if h[0] < level]
-    opened = max(0, opened - (len(path) - len(kept))) + 1
-    path[:] = kept + [(level, title)]
-    return opened
+class _Outline:
+    """A document's blocks of lines as they are built, in markdown_text's shape, with the headings
+    (and a list's lead-in) waiting for the block they open, and the sections open around them as
+    (level, title): a subsection's first block carries the titles of the sections it is in.
+    `own(level)`: whether a heading of that level is the document's own title, which would
+    otherwise open every section."""
 
+    def __init__(self, own: Callable[[int], bool]) -> None:
+        self.own = own
+        self.blocks: list[list[str]] = []
+        self.marked: list[tuple[int, int]] = []  # (block, line) of structural lines
+        self.titles: list[tuple[int, int]] = []  # (block, line) of headings
+        self.waiting: list[tuple[str, bool]] = []  # lines for the next block's top: (line, is a heading)
+        self.path: list[tuple[int, str]] = []
+        self.opened = 0  # how many of the path's last entries are waiting (not yet in a block)
 
-def _outer(path: list[tuple[int, str]], opened: int) -> list[tuple[int, str]]:
-    """The sections a block that opens a subsection is inside, beyond the headings waiting for it
-    (none for a block that opens no section)."""
-    return path[:len(path) - opened] if opened else []
+    def heading(self, level: int, title: str) -> None:
+        """Open a section, closing those at its level or deeper: the headings it closes (an empty
+        "### Added" before "### Fixed") no longer count among those waiting for their block."""
+        kept = [h for h in self.path if h[0] < level]
+        self.opened = max(0, self.opened - (len(self.path) - len(kept))) + 1
+        self.path = kept + [(level, title)]
+        self.waiting.append((title, True))
+
+    def lead_in(self, line: str) -> None:
+        """A line that leads the block after it ("To descale:" before its list)."""
+        self.waiting.append((line, False))
+
+    def add(self, lines: Sequence[str], structural: bool, outer: bool = True) -> None:
+        """A block of `lines` (structural or not) under the lines waiting for it and, when it opens
+        a subsection and `outer`, the titles of the sections it is in; none when all are empty."""
+        opens = self.path[:len(self.path) - self.opened] if self.opened and outer else []
+        above = [(title, True) for level, title in opens if not self.own(level)] + self.waiting
+        block = [line for line, _ in above] + list(lines)
+        if block:
+            b = len(self.blocks)
+            self.marked.extend((b, j) for j in range(len(block)) if structural or j < len(above))
+            self.titles.extend((b, j) for j, (_, heading) in enumerate(above) if heading)
+            self.blocks.append(block)
+        self.waiting, self.opened = [], 0
+
+    def document(self) -> "Document":
+        text, structural, headings = _join(self.blocks, self.marked, self.titles)
+        return Document(text, content_lines=structural, heading_lines=headings)
 
 
 def markdown_text(source: str) -> tuple[str, frozenset[int]]:
@@ -394,16 +424,9 @@ def markdown_document(source: str) -> "Document":
 
     source = _FRONT_MATTER.sub("", source, count=1)
     tokens = MarkdownIt("commonmark").enable(["table", "strikethrough"]).parse(source)
-    blocks: list[list[str]] = []  # each block a list of lines
-    marked: list[tuple[int, int]] = []  # (block, line) of structural lines
-    pending: list[str] = []  # headings waiting for the block they title
-    pending_heads: list[bool] = []  # which of them are headings (not a list's lead-in)
-    titles: list[tuple[int, int]] = []  # (block, line) of heading lines
-    # The headings the next block is inside, as (level, title); a document's only h1 is its title,
-    # which would otherwise open every section.
-    path: list[tuple[int, str]] = []
+    # A document's only h1 is its title.
     titled = sum(1 for t in tokens if t.type == "heading_open" and t.tag == "h1") == 1
-    opened = 0  # how many of `path`'s last entries are in `pending` (not yet emitted)
+    outline = _Outline(lambda level: titled and level == 1)
     current: list[str] | None = None  # the list or table being collected
     header: list[str] = []
     row: list[str] = []
@@ -412,20 +435,9 @@ def markdown_document(source: str) -> "Document":
     number = ""  # the number of the ordered-list item being read
 
     def emit(lines: list[str], structural: bool, last: bool = False) -> None:
-        nonlocal opened
         lines = [ln for ln in lines if ln.strip()]
-        if not lines and not (last and pending):  # a heading waits for the block it titles
-            return
-        # A subsection's first block: the titles of the sections it is in go above its own.
-        outer = [title for level, title in _outer(path, opened) if not (titled and level == 1)]
-        heads = outer + pending
-        block = heads + lines
-        marked.extend((len(blocks), j) for j in range(len(block)) if structural or j < len(heads))
-        titles.extend((len(blocks), j) for j, title in enumerate([True] * len(outer) + pending_heads) if title)
-        blocks.append(block)
-        pending.clear()
-        pending_heads.clear()
-        opened = 0
+        if lines or (last and outline.waiting):  # a heading waits for the block it titles
+            outline.add(lines, structural)
 
     for i, t in enumerate(tokens):
         if t.type in ("bullet_list_open", "ordered_list_open"):
@@ -459,9 +471,7 @@ def markdown_document(source: str) -> "Document":
             current = None
         elif t.type == "inline" and tokens[i - 1].type == "heading_open":
             if current is None and (title := _inline(t)):
-                opened = _enter(path, opened, int(tokens[i - 1].tag[1:]), title)
-                pending.append(title)
-                pending_heads.append(True)
+                outline.heading(int(tokens[i - 1].tag[1:]), title)
         elif t.type == "list_item_open" and current is not None:
             number = f"{t.info}{t.markup} " if t.info else ""  # an ordered list's numbers: "step 3" is a fact
         elif t.type == "inline" and tokens[i - 1].type == "paragraph_open" and (rows := _pipe_rows(t.content)):
@@ -478,8 +488,7 @@ def markdown_document(source: str) -> "Document":
                 number = ""
             elif paragraph.endswith(":") and i + 2 < len(tokens) \
                     and tokens[i + 2].type in ("bullet_list_open", "ordered_list_open"):
-                pending.append(paragraph)  # "To descale:" leads the list it introduces
-                pending_heads.append(False)
+                outline.lead_in(paragraph)  # "To descale:" leads the list it introduces
             else:
                 lines = paragraph.split("\n")
                 emit(lines, len(lines) > 1)  # fields a line each, as the format broke them
@@ -493,16 +502,15 @@ def markdown_document(source: str) -> "Document":
             shown = re.sub(r"(?is)<(script|style)\b.*?</\1\s*>", " ", t.content)
             emit([" ".join(re.sub(r"<[^>]*>", " ", shown).split())], False)
     emit([], False, last=True)  # headings at the very end
-    text, structural = _join(blocks, marked)
-    starts = _line_starts(blocks)
-    return Document(text, content_lines=structural, heading_lines=frozenset(starts[b][j] for b, j in titles))
+    return outline.document()
 
 
-def _join(blocks: Sequence[Sequence[str]], marked: Collection[tuple[int, int]]) -> tuple[str, frozenset[int]]:
-    """Blocks of lines -> text (a newline between lines, a blank line between blocks) and the
-    start offsets of the marked (block, line) pairs."""
+def _join(blocks: Sequence[Sequence[str]], *marks: Collection[tuple[int, int]]) -> tuple:
+    """Blocks of lines -> text (a newline between lines, a blank line between blocks) and, for
+    each collection of (block, line) pairs given, the start offsets of those lines."""
     starts = _line_starts(blocks)
-    return "\n\n".join("\n".join(lines) for lines in blocks), frozenset(starts[b][j] for b, j in marked)
+    return ("\n\n".join("\n".join(lines) for lines in blocks),
+            *(frozenset(starts[b][j] for b, j in marked) for marked in marks))
 
 
 def _line_starts(blocks: Sequence[Sequence[str]]) -> list[list[int]]:
@@ -655,7 +663,7 @@ def pdf_document(pages: Sequence["Page"]) -> Document:
     # Every line of a laid-out page is content by its place: cleaning's shape rules for scraped
     # pages (link lists, commenters) would take a ruleless table's columns or a slide's bullets
     # for page furniture.
-    text, marks = _join(out, {(b, j) for b, lines in enumerate(out) for j in range(len(lines))})
+    text, marks, headings = _join(out, {(b, j) for b, lines in enumerate(out) for j in range(len(lines))}, titles)
     line_starts = _line_starts(out)
     starts = tuple(line_starts[b][j] + c if b < len(out) else len(text) + (2 if text else 0) for b, j, c in turns)
     parts, shelved = [text], []
@@ -664,8 +672,7 @@ def pdf_document(pages: Sequence["Page"]) -> Document:
         parts.append("\n\n" + line)
         shelved.append(at + 2)
         at += 2 + len(line)
-    return Document("".join(parts) + "\n\n", starts, marks, frozenset(shelved),
-                    frozenset(line_starts[b][j] for b, j in titles))
+    return Document("".join(parts) + "\n\n", starts, marks, frozenset(shelved), headings)
 
 
 def read_pdf(path: Path) -> Document:
@@ -823,15 +830,7 @@ def docx_document(d) -> Document:
     from docx.table import Table
 
     list_format = _list_formats(d)
-    blocks: list[list[str]] = []
-    marked: set[tuple[int, int]] = set()
-    pending: list[str] = []  # headings (and a list's lead-in) waiting for their block
-    pending_heads: list[bool] = []  # which of them are headings
-    titles: list[tuple[int, int]] = []  # (block, line) of heading lines
-    # The headings the next block is inside, as (level, title), as markdown_document keeps them;
-    # the Title and Subtitle styles are the document's own (level 0), which would open every section.
-    path: list[tuple[int, str]] = []
-    opened = 0  # how many of `path`'s last entries are in `pending` (not yet emitted)
+    outline = _Outline(lambda level: level == 0)  # Title and Subtitle: the document's own
     run: list[str] = []  # the list items or field lines being collected
     run_kind = ""
     # Word numbers a list on across the paragraphs between its items, until a higher level restarts
@@ -846,18 +845,7 @@ def docx_document(d) -> Document:
         return _label(kind, counters[(list_id, level)])
 
     def emit(lines: list[str], structural: bool) -> None:
-        nonlocal opened
-        # A subsection's first block: the titles of the sections it is in go above its own.
-        outer = [title for level, title in _outer(path, opened) if level > 0] if lines else []
-        block = outer + pending + lines
-        if block:
-            heads = len(outer) + len(pending)
-            marked.update((len(blocks), j) for j in range(len(block)) if structural or j < heads)
-            titles.extend((len(blocks), j) for j, title in enumerate([True] * len(outer) + pending_heads) if title)
-            blocks.append(block)
-        pending.clear()
-        pending_heads.clear()
-        opened = 0
+        outline.add(lines, structural, outer=bool(lines))
 
     def close_run() -> None:
         nonlocal run_kind
@@ -879,11 +867,8 @@ def docx_document(d) -> Document:
         if style.startswith(("Heading", "Title", "Subtitle")):
             close_run()
             title = (number(fmt) if fmt else "") + " ".join(text.split())  # "2. Findings"
-            level = int(m.group()) if (m := re.search(r"\d+$", style)) and style.startswith("Heading") else \
-                0  # Title and Subtitle: the document's own
-            opened = _enter(path, opened, level, title)
-            pending.append(title)
-            pending_heads.append(True)
+            level = int(m.group()) if (m := re.search(r"\d+$", style)) and style.startswith("Heading") else 0
+            outline.heading(level, title)
         elif fmt is not None:
             if run_kind != "list":
                 close_run()
@@ -897,15 +882,12 @@ def docx_document(d) -> Document:
         else:
             close_run()
             if text.endswith(":"):
-                pending.append(text)  # leads what follows: a list, a table or a paragraph
-                pending_heads.append(False)
+                outline.lead_in(text)  # leads what follows: a list, a table or a paragraph
             else:
                 emit(text.split("\n"), "\n" in text)
     close_run()
     emit([], False)
-    text, structural = _join(blocks, marked)
-    starts = _line_starts(blocks)
-    return Document(text, content_lines=structural, heading_lines=frozenset(starts[b][j] for b, j in titles))
+    return outline.document()
 
 
 READERS = {".txt": read_text, ".md": read_markdown, ".html": read_html, ".htm": read_html,

@@ -16,7 +16,7 @@ from tqdm.auto import tqdm
 
 from . import qdrant_store, store
 from .answer import (Evidence, Read, Sentence, abstain_threshold, answerable_probability, candidate_sentences,
-                     compose, coverage, heading_terms, not_in_documents, sentence_scores, states, unknown_identifiers)
+                     compose, context_terms, coverage, not_in_documents, sentence_scores, states, unknown_identifiers)
 from .chunk import content_hash, split_paragraphs
 from .clean import clean
 from .dedup import collapse
@@ -253,14 +253,14 @@ def sentence_mode(settings: Settings, kind: str, encoder: Encoder | None, live: 
     fresh = "pooled" if can_pool else "separate"
     if rebuild:
         return fresh
+    this = (settings.model, kind, settings.max_tokens)  # what vectors must match to be reused
     # The checkpoint's parts are used only with its exact stamp (read_checkpoint); those it would
     # throw away must not choose the mode either.
     if resuming and resuming.get("sentence_vectors") in ("pooled", "separate") \
-            and (resuming.get("model"), resuming.get("encoder"), resuming.get("max_tokens")) \
-            == (settings.model, kind, settings.max_tokens):
+            and (resuming.get("model"), resuming.get("encoder"), resuming.get("max_tokens")) == this:
         return resuming["sentence_vectors"] if can_pool else "separate"
-    if live is not None and (live.get("model"), store.index_encoder(live), (live.get("settings") or {}).get(
-            "max_tokens")) == (settings.model, kind, settings.max_tokens):
+    if live is not None and (live.get("model"), store.index_encoder(live),
+                             (live.get("settings") or {}).get("max_tokens")) == this:
         # A manifest from before sentence_vectors was recorded was built with separate ones.
         mode = (live.get("settings") or {}).get("sentence_vectors", "separate")
         return mode if can_pool else "separate"
@@ -675,7 +675,7 @@ class Searcher:
             texts = [h.paragraph.text[a:b] for a, b in h.paragraph.sentences]
             cosines[h.row] = index.paragraph_sentence_vectors(h.row) @ q_vec
             scores[h.row] = sentence_scores(q_terms, texts, cosines[h.row], self.idf, s.sentence_weight,
-                                            set(terms(h.paragraph.about())) | heading_terms(h.paragraph))
+                                            context_terms(h.paragraph))
         hits = rerank(fused, [float(scores[h.row].max()) for h in fused], s.gamma)
         if not asks_about_comments(question):
             hits = demote(hits, "comment", s.comment_weight)
@@ -714,8 +714,7 @@ class Searcher:
         held = set(paragraph_terms(hit.paragraph))
         return Evidence(
             sentence_cosine=float(r.sentence_cosines[hit.row][x.position]),
-            sentence_coverage=coverage(r.terms, set(terms(f"{x.text}\n{hit.paragraph.about()}"))
-                                       | heading_terms(hit.paragraph), self.idf),
+            sentence_coverage=coverage(r.terms, set(terms(x.text)) | context_terms(hit.paragraph), self.idf),
             paragraph_coverage=coverage(r.terms, held, self.idf),
             corpus_coverage=coverage(r.terms, {t for t in r.terms if t in self._df}, self.idf),
             dense_top=max((h.dense or 0.0) for h in r.hits),

@@ -100,6 +100,15 @@ _FUTURE = re.compile(r"\b(will|shall)\s+(?!(?:was|were|is|are|has|had|of|and|or|
                      r"for|by|with)\b)[a-z]+|\bis going to\b")
 
 
+# A question answered yes or no opens with an auxiliary verb.
+_YES_NO = re.compile(r"\s*(is|are|was|were|does|do|did|can|could|will|would|has|have|had|should|must)\b", re.I)
+
+
+def asks_yes_no(question: str) -> bool:
+    """Whether the question is answered yes or no ("Is Windows supported?")."""
+    return bool(_YES_NO.match(question))
+
+
 @lru_cache(maxsize=256)  # asked of one question for every candidate sentence
 def asks_what_happened(question: str) -> bool:
     """The question's first auxiliary is in the past tense ("When did China launch ...?")."""

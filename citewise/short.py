@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from .qtype import MONTHS, NUMBER_WORDS, expected_type
+from .qtype import MONTHS, NUMBER_WORDS, asks_yes_no, expected_type
 from .text import LIST_NUMBER, fold, stopwords, terms
 
 _NUM = r"(?:(?:EUR|USD|GBP|CHF|CNY|JPY|INR|AUD|CAD|US\$)\s?)?(?:\$|€|£|¥)?\d[\d,]*(?:\.\d+)?%?|(?:" + "|".join(NUMBER_WORDS) + r")(?:[- ](?:" + "|".join(NUMBER_WORDS) + r"))*"
@@ -286,17 +286,13 @@ def table_cell(question: str, sentence: str) -> str | None:
         score = len(named & columns) - 0.5 * len(named - columns)
         if score > best_score:
             best, best_score = tidy(value), score
-    if best is None and _YES_NO.match(question):
+    if best is None and asks_yes_no(question):
         # "Is Windows supported?" of "Platform: Windows; Status: not supported": the row the
         # question names by one value answers with the later value that holds its predicate.
         named = [value for _, value in cells if terms(value) and set(terms(value)) <= asked]
         if len(named) >= 2:
             return tidy(named[1])
     return best
-
-
-# A question answered yes or no: it opens with an auxiliary verb.
-_YES_NO = re.compile(r"\s*(is|are|was|were|does|do|did|can|could|will|would|has|have|had|should|must)\b", re.I)
 
 
 _VERSION = re.compile(r"(?<![\w.])v?\d+(?:\.\d+)+(?![\w.]*\d)")

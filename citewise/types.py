@@ -30,7 +30,7 @@ class Paragraph:
     page: int | None = None  # 1-based page of the paragraph's start (PDF only)
     # Offsets inside `text` where a new page begins: a paragraph that runs over a page break.
     page_turns: tuple[int, ...] = ()
-    # How many of its first lines are section titles (Markdown and HTML headings; 0 elsewhere).
+    # How many of its first lines are section titles (Markdown, HTML, Word and PDF headings; 0 in plain text).
     heads: int = 0
 
     def about(self) -> str:
