@@ -17,7 +17,7 @@ import numpy as np
 
 from .qtype import asks, is_full_sentence
 from .short import row_named, short_answer, table_cell
-from .text import LIST_NUMBER, fold, has_cjk, stem, terms, words
+from .text import LIST_NUMBER, fold, has_cjk, stem, stopwords, terms, words
 from .types import Answer, Citation, Hit, Paragraph
 
 ABSTAIN_TEXT = ("The documents do not say. The closest paragraphs are listed as related reading, "
@@ -67,6 +67,41 @@ def unknown_identifiers(missing: Sequence[str], question: str = "") -> list[str]
     return [w for w in missing if re.search(r"[^\W\d_]", w) and (
         (re.search(r"\d", w) and not _NOT_AN_IDENTIFIER.fullmatch(w))
         or re.search(r"[^\W_]_+[^\W_]|[^\W\d_]{2,}\.[^\W\d_]{2,}", w) or w in camel)]
+
+
+def capitalised_inside(question: str) -> set[str]:
+    """The folded words that the question writes with a capital where no sentence starts ('Fedora',
+    'Indian', 'CEO' in "Who is the CEO of ...?"): names. None for a question in title case or in
+    capitals, which tells nothing by them: one where its small words ('is', 'the', 'of') have a
+    capital too, or, without any, most of its words."""
+    tokens = list(re.finditer(r"[^\W\d_][\w'’.-]*", question))
+    inside = [m.group(0) for m in tokens if m.start() > 0 and not re.search(r"[.!?:]\s*$", question[:m.start()])]
+    capital = [w for w in inside if w[0].isupper()]
+    small = [w for w in inside if fold(w) in stopwords()] or inside
+    if not inside or 2 * sum(w[0].isupper() for w in small) > len(small):
+        return set()
+    return {w for token in capital for w in words(re.sub(r"['’]s$", "", token))}
+
+
+def as_written(question: str, word: str) -> str:
+    """A folded word of the question ('fedora', "winston's") as the question writes it ('Fedora',
+    'WInston'), its possessive left off; the word itself when no token folds to it."""
+    word = re.sub(r"['’]s$", "", word)
+    for token in re.findall(r"[\w'’.-]+", question):
+        token = re.sub(r"['’]s$", "", token.strip("'’."))
+        if fold(token) == word:
+            return token
+    return word
+
+
+def unknown_names(question: str, missing: Sequence[str], recognised: Callable[[str], bool]) -> list[str]:
+    """The words of `missing` (not_in_documents) that the question writes as a name
+    (capitalised_inside) and `recognised` does not take for a slip, a derived form, an abbreviation
+    or a synonym of a word the documents hold: 'Fedora' where the documents list Ubuntu and Debian,
+    'Indian' in "Which Indian astronaut ...?" where they name none. An answer about the nearest
+    thing the documents do cover would be about something else."""
+    names = capitalised_inside(question)
+    return [w for w in missing if re.sub(r"['’]s$", "", w) in names and not recognised(w)]
 
 
 _NOT_AN_IDENTIFIER = re.compile(r"\d+(?:'?s|st|nd|rd|th|am|pm|h|km|kg|m|cm|mm|g|s|min)|(?:pre|post|mid|early|late)-\d+s?")

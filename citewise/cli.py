@@ -77,6 +77,8 @@ def render(answer: Answer) -> str:
         out.insert(0, f"Short answer: {answer.short_answer}")
     if answer.unsure:
         out.insert(0, unsure_text(answer.confidence))
+    if answer.reason:
+        out.append(f"({answer.reason})")
     if answer.not_in_documents:
         out.append(f"(No indexed document contains: {', '.join(answer.not_in_documents)})")
     if answer.fallback:

@@ -89,6 +89,12 @@ def absent_note(result: dict[str, Any]) -> str:
             f'{"the word" if len(absent) == 1 else "these words"} of the question: {listed}</div>')
 
 
+def reason_note(result: dict[str, Any]) -> str:
+    """Why a rule withheld or flagged the answer ("No indexed document names or spells out: Fedora.")."""
+    reason = result.get("reason")
+    return f'<div class="cw-note" data-testid="reason">{html.escape(reason)}</div>' if reason else ""
+
+
 def unsure_note(result: dict[str, Any]) -> str:
     """Said over an answer that the strict level would have withheld."""
     if not result.get("unsure"):
@@ -114,7 +120,7 @@ def answer_html(result: dict[str, Any], stale: Collection[str] = ()) -> str:
     text = html.escape(result["answer"])
     if result["abstained"]:
         return (f'<div class="cw-answer cw-abstain" data-testid="abstained">{asked(result)}{stale_note(result, stale)}'
-                f'{text}{absent_note(result)}</div>')
+                f'{text}{reason_note(result)}{absent_note(result)}</div>')
     where = {c["n"]: f'{c["doc"]} paragraph {c["paragraph"]}' for c in result.get("citations", [])}
 
     def link(n: int | str) -> str:
@@ -148,7 +154,7 @@ def answer_html(result: dict[str, Any], stale: Collection[str] = ()) -> str:
         short = (f'<div class="cw-short" data-testid="short-answer"><strong>'
                  f'{html.escape(result["short_answer"])}</strong> {link(n)}</div>')
     return (f'<div class="cw-answer" data-testid="answer">{asked(result)}{stale_note(result, stale)}{unsure_note(result)}'
-            f'{short}{linked}{absent_note(result)}</div>')
+            f'{reason_note(result)}{short}{linked}{absent_note(result)}</div>')
 
 
 def _highlighted(text: str, start: int, end: int) -> str:

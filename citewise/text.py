@@ -1,14 +1,16 @@
 """Text primitives shared by chunking, lexical retrieval and answering: sentences and terms."""
 from __future__ import annotations
 
+import bisect
 import importlib.abc
+import os
 import re
 import sys
 import threading
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Sequence
 
 # Abbreviations Punkt (its default parameters: no trained model) does not know; a period after them
 # does not end a sentence.
@@ -259,3 +261,58 @@ def compound_parts(vocabulary: Iterable[str]) -> frozenset[str]:
 def terms(text: str, drop_stopwords: bool = True) -> list[str]:
     """Stemmed word terms of `text`, the unit of lexical matching everywhere in citewise."""
     return _stemmer().stemWords([_american(w) for w in words(text, drop_stopwords)])
+
+
+def spelled_like(term: str, vocabulary: Sequence[str]) -> bool:
+    """Whether the sorted `vocabulary` of terms holds one that `term` is a slip of the keyboard or
+    a derived form of: one edit away (Damerau-Levenshtein; two for terms of 8 letters or more) for
+    terms of 5 letters or more ('geegen' ~ 'gegeen', 'frensh' ~ 'french'), or sharing a prefix of 5
+    letters or more that is all of the shorter term but its last letter ('canad' of 'canada' and
+    'canadian', 'itali' of 'itali' and 'italian'). Shorter terms match only themselves: one letter
+    away from 'mars' is 'mark', 'indi' starts 'indian' and 'indic'."""
+    from rapidfuzz import process
+    from rapidfuzz.distance import DamerauLevenshtein
+
+    if len(term) < 5 or not vocabulary:
+        return term in vocabulary
+    if process.extractOne(term, vocabulary, scorer=DamerauLevenshtein.distance,
+                          score_cutoff=1 if len(term) < 8 else 2) is not None:
+        return True
+    # The terms sharing the longest prefix with `term` sort right beside it.
+    at = bisect.bisect_left(vocabulary, term)
+    for other in vocabulary[max(0, at - 2):at + 2]:
+        shared = len(os.path.commonprefix([term, other]))
+        if shared >= 5 and shared >= min(len(term), len(other)) - 1:
+            return True
+    return False
+
+
+_CONNECTIVES = frozenset({"of", "the", "and", "for", "&", "de", "du", "des", "la", "le", "von", "van"})
+
+
+def initials_in(abbreviation: str, text: str) -> bool:
+    """Whether `text` spells out `abbreviation` ('SP' in "the Scottish Parliament", 'CSS' in
+    "the China Space Station"): a run of capitalised words whose first letters are its letters,
+    connectives such as 'of' and 'the' skipped between them. (Lower-case runs are left out: any
+    three words in a row start with some letters, "clusters each own" is no 'CEO'.)"""
+    letters = [c for c in fold(abbreviation) if c.isalnum()]
+    tokens = re.findall(r"[^\W_][\w'’-]*|&", text)
+    if len(letters) < 2:
+        return False
+
+    def starts(token: str, letter: str) -> bool:
+        return token[0].isupper() and fold(token[0]) == letter
+
+    for i, token in enumerate(tokens):
+        if not starts(token, letters[0]):
+            continue
+        k, j = 1, i + 1
+        while k < len(letters) and j < len(tokens):
+            if starts(tokens[j], letters[k]):
+                k += 1
+            elif fold(tokens[j]) not in _CONNECTIVES:
+                break
+            j += 1
+        if k == len(letters):
+            return True
+    return False

@@ -135,6 +135,9 @@ class Answer:
     # Answered, but with a confidence under the `strict` level's threshold: at that level citewise
     # would have said "the documents do not say". Shown with the answer as a warning.
     unsure: bool = False
+    # Why the answer was withheld or flagged, when a rule rather than the confidence decided: a
+    # name no document holds, or no matching paragraph holding the kind of thing asked for.
+    reason: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -154,4 +157,5 @@ class Answer:
             "sentences": [{"text": t, "citation": n} for t, n in self.sentences],
             "not_in_documents": list(self.not_in_documents),
             "unsure": self.unsure,
+            "reason": self.reason,
         }

@@ -310,6 +310,9 @@ def test_not_in_documents_names_each_absent_word_once_by_its_stem():
     page = answer_html({"question": "q", "answer": "The documents do not say.", "abstained": True,
                         "not_in_documents": ["woman", "<b>"]})
     assert "these words of the question: <strong>woman</strong>, <strong>&lt;b&gt;</strong>" in page
+    why = answer_html({"question": "q", "answer": "The documents do not say.", "abstained": True,
+                       "reason": "No indexed document names or spells out: <Fedora>."})
+    assert '<div class="cw-note" data-testid="reason">No indexed document names or spells out: &lt;Fedora&gt;.</div>' in why
 
 
 def test_an_unsure_answer_says_so_above_it():
@@ -555,3 +558,45 @@ def test_an_iso_date_is_one_date_and_a_version_is_the_one_of_what_is_asked_about
     start = needs.index("Python")
     assert reader_phrase("Which version of Redis does Lanternfish require?", needs, start, start + 11) == "6.2"
     assert reader_phrase("Which version of Python does Lanternfish need?", needs, start, start + 11) == "Python 3.10"
+
+
+def test_a_slip_or_a_derived_form_of_a_documents_term_is_spelled_like_it():
+    from citewise.text import spelled_like
+
+    vocabulary = sorted(["gegeen", "french", "canadian", "itali", "indic", "mark", "premier", "feder", "shirley"])
+    for slip in ("geegen", "frensh", "shirly", "canada", "italian", "frenchman"):
+        assert spelled_like(slip, vocabulary), slip
+    # Names that are not there: two edits away, or sharing only a short prefix ('indi' of 'indic').
+    for name in ("indian", "premium", "fedora", "woman"):
+        assert not spelled_like(name, vocabulary), name
+    assert not spelled_like("mars", vocabulary) and spelled_like("mark", vocabulary)  # short: only itself
+    assert not spelled_like("fedora", [])
+
+
+def test_an_abbreviation_is_spelled_out_by_capitalised_words_only():
+    from citewise.text import initials_in
+
+    assert initials_in("SP", "Bills go to the Scottish Parliament for a vote.")
+    assert initials_in("PO", "a proposal of the Presiding Officer")
+    assert initials_in("CSS", "The China Space Station opened.")
+    assert initials_in("MSP", "each Member of the Scottish Parliament")  # connectives between the words
+    assert not initials_in("CEO", "clusters each own a queue")  # lower-case runs spell nothing
+    assert not initials_in("CEO", "Chief Technical Officer")
+    assert not initials_in("C", "China")
+
+
+def test_names_are_the_words_a_question_capitalises_inside_a_sentence():
+    from citewise.answer import as_written, capitalised_inside, unknown_names
+
+    assert capitalised_inside("Which Indian astronaut will fly to the station?") == {"indian"}
+    assert capitalised_inside("Who is the CEO of Halvorsen Systems AB?") == {"ceo", "halvorsen", "systems", "ab"}
+    assert capitalised_inside("Where is it? Fedora says so.") == set()  # a sentence's first word is no name
+    # In title case or capitals, a capital tells nothing.
+    assert capitalised_inside("What Is The Minimum Fedora Version?") == set()
+    assert capitalised_inside("WHAT IS THE FEDORA VERSION?") == set()
+    assert capitalised_inside("Who founded Telnet") == {"telnet"}
+    missing = ["minimum", "fedora", "indian", "winston's"]
+    question = "Is the minimum Fedora of Harold WInston's Indian?"
+    assert unknown_names(question, missing, lambda w: False) == ["fedora", "indian", "winston's"]
+    assert unknown_names(question, missing, lambda w: w == "fedora") == ["indian", "winston's"]
+    assert as_written(question, "winston's") == "WInston" and as_written(question, "fedora") == "Fedora"

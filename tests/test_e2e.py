@@ -47,6 +47,10 @@ def test_the_questions_words_that_no_document_holds_are_named(searcher):
     out = _cli("ask", "Who was the first woman astronaut from China?", "--index", str(searcher.index_dir),
                "--abstain", "never")
     assert out.returncode == 0 and "(No indexed document contains: woman)" in out.stdout, out.stderr
+    # A name that no document holds withholds the answer, and the answer says why.
+    out = _cli("ask", "Which Indian astronaut trained in China?", "--index", str(searcher.index_dir))
+    assert out.returncode == 0 and "The documents do not say" in out.stdout, out.stderr
+    assert "(No indexed document names or spells out: Indian.)" in out.stdout
 
 
 def test_an_answer_the_strict_level_would_withhold_is_marked_unsure(searcher):
@@ -312,6 +316,34 @@ def test_a_model_number_no_document_holds_is_not_answered_with_its_neighbours_fa
         assert s.ask(unknown).abstained, unknown
     told = s.ask("What is the pump pressure of the AeroBrew X3?", abstain="never")
     assert not told.abstained and told.unsure  # answered on request, with the warning
+
+
+def test_a_name_no_document_holds_or_no_value_of_the_kind_asked_for_is_not_answered(tmp_path):
+    s = _searcher_over(tmp_path, "support.md",
+                       "# Lanternfish support\n\nLanternfish runs on Ubuntu version 20.04 or newer and on Debian "
+                       "version 11 or newer. The Lunar Mission Office of the Scottish Parliament uses it.\n\n"
+                       "## Plans\n\nThe Standard plan costs 4,800 euros per year. Support is given by e-mail "
+                       "on working days.\n\nThe maintainers meet every month to plan the next release.\n")
+    answered = s.ask("Which Ubuntu version does Lanternfish run on?")
+    assert not answered.abstained and answered.reason is None
+    fedora = s.ask("Which Fedora version does Lanternfish run on?")
+    assert fedora.abstained and fedora.reason == "No indexed document names or spells out: Fedora."
+    assert fedora.to_dict()["reason"] == fedora.reason
+    # A slip, an abbreviation the documents spell out, and a synonym of their word are no unknown names.
+    for known in ("Which Ubunto version does Lanternfish run on?", "Which office of the SP uses Lanternfish?",
+                  "Which office of the Moon mission uses Lanternfish?"):
+        got = s.ask(known)
+        assert got.reason is None, (known, got.reason)
+    assert not s.ask("How much does the Standard plan cost?").abstained
+    # Asked for an amount of money, where no matching paragraph holds one.
+    unpriced = _searcher_over(tmp_path / "unpriced", "plans.md",
+                              "# Plans\n\nThe Standard plan includes support by e-mail on working days.\n\n"
+                              "The Enterprise plan adds a named engineer and support at weekends.\n")
+    plan = unpriced.ask("How much does the Standard plan cost?")
+    assert plan.abstained and plan.reason == "None of the paragraphs that match the question holds an amount of money."
+    assert not unpriced.ask("What does the Standard plan include?").abstained
+    told = s.ask("Which Fedora version does Lanternfish run on?", abstain="never")
+    assert not told.abstained and told.unsure and told.reason  # answered on request, with the warning and why
 
 
 def test_a_table_row_quoted_beside_the_lead_gives_the_value_of_the_column_asked_for(tmp_path):
