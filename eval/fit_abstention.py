@@ -10,6 +10,7 @@ the threshold is set so that at most --target-false-abstention of answerable que
 
     python -m eval squad ../shared/datasets/squad2/dev-half.json --out /tmp/squad
     python -m eval.fit_abstention --squad-dir /tmp/squad
+    python -m eval.fit_abstention --squad-dir /tmp/squad --check   # what ask() does with it and the rules
 """
 from __future__ import annotations
 
@@ -76,6 +77,22 @@ def fit_data(squad_dir: Path, held_out_share: float = 0.25) -> Iterator[tuple[Se
                 yield s, rows, label, kind, fold
 
 
+def check(squad_dir: Path, held_out_share: float) -> None:
+    """Print, per level and kind of question, the share ask() abstains on and the share a rule
+    decided (Answer.reason), on the questions the model is fitted on."""
+    counts: dict[tuple[str, str], list[int]] = {}
+    for s, rows, _, kind, _ in fit_data(squad_dir, held_out_share):
+        for g in rows:
+            for level in ("strict", "balanced"):
+                a = s.ask(g["question"], abstain=level)
+                c = counts.setdefault((level, kind), [0, 0, 0])
+                c[0] += 1
+                c[1] += a.abstained
+                c[2] += a.abstained and a.reason is not None
+    for (level, kind), (n, abstained, by_rule) in sorted(counts.items()):
+        print(f"{level:<9} {kind:<11} n={n:5d} abstained {abstained / n:.3f} (by a rule {by_rule / n:.3f})")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--squad-dir", type=Path, required=True, help="output of `python -m eval squad`")
@@ -84,7 +101,14 @@ def main() -> None:
     ap.add_argument("--strict", type=float, default=0.10,
                     help="share of answerable dev questions that --abstain strict may refuse")
     ap.add_argument("--held-out-share", type=float, default=0.25)
+    ap.add_argument("--check", action="store_true",
+                    help="fit nothing: report how often ask() abstains on each kind of question at each level, "
+                         "with the shipped model and the rules beside it (unknown names and identifiers, no "
+                         "value of the kind asked for)")
     args = ap.parse_args()
+    if args.check:
+        check(args.squad_dir, args.held_out_share)
+        return
     from sklearn.linear_model import LogisticRegression
 
     X, y, group = [], [], []
