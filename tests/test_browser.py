@@ -134,6 +134,12 @@ def test_unanswerable_question_looks_different(server, browser):
     # "march" is in the corpus only inside "March-6A": it is there for a reader, so not named.
     assert "fuel" in absent and "burn" in absent and "rocket" not in absent and "march" not in absent
     page.screenshot(path=str(OUTPUT / "abstained-mobile.png"), full_page=True)
+    # A name that no document holds: the answer says so, and why.
+    page.locator("#cw-question textarea").fill("Which Indian astronaut trained in China?")
+    page.locator("#cw-ask").click()
+    page.locator("[data-testid=abstained] [data-testid=reason]").wait_for(timeout=60_000)
+    assert page.locator("[data-testid=reason]").inner_text() == "No indexed document names or spells out: Indian."
+    assert "Indian" in page.locator("[data-testid=asked]").inner_text()
     page.close()
 
 
