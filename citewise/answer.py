@@ -17,7 +17,8 @@ import numpy as np
 
 from .qtype import asks, is_full_sentence
 from .short import row_named, short_answer, table_cell
-from .text import LIST_NUMBER, fold, has_cjk, stem, stopwords, terms, words
+from .text import (ABBREVIATIONS, LIST_NUMBER, Vocabulary, bare, fold, has_cjk, initials_in, stem, stopwords,
+                   terms, words)
 from .types import Answer, Citation, Hit, Paragraph
 
 ABSTAIN_TEXT = ("The documents do not say. The closest paragraphs are listed as related reading, "
@@ -70,38 +71,72 @@ def unknown_identifiers(missing: Sequence[str], question: str = "") -> list[str]
 
 
 def capitalised_inside(question: str) -> set[str]:
-    """The folded words that the question writes with a capital where no sentence starts ('Fedora',
-    'Indian', 'CEO' in "Who is the CEO of ...?"): names. None for a question in title case or in
-    capitals, which tells nothing by them: one where its small words ('is', 'the', 'of') have a
-    capital too, or, without any, most of its words."""
+    """The folded words the question writes with a capital inside a sentence ('Fedora', 'Indian',
+    'CEO'): its names. None in a question in title case or capitals, where a capital tells nothing."""
     tokens = list(re.finditer(r"[^\W\d_][\w'’.-]*", question))
-    inside = [m.group(0) for m in tokens if m.start() > 0 and not re.search(r"[.!?:]\s*$", question[:m.start()])]
-    capital = [w for w in inside if w[0].isupper()]
-    small = [w for w in inside if fold(w) in stopwords()] or inside
-    if not inside or 2 * sum(w[0].isupper() for w in small) > len(small):
+    inside = [m.group(0) for m in tokens if not _opens_sentence(question[:m.start()])]
+    small = [w for w in inside if fold(w) in stopwords()]
+    # Title case or capitals: the small words ('is', 'the', 'of') have capitals too, or, in a
+    # question without any, every word of three or more.
+    if small and 2 * sum(w[0].isupper() for w in small) > len(small) \
+            or not small and len(inside) >= 3 and all(w[0].isupper() for w in inside):
         return set()
-    return {w for token in capital for w in words(re.sub(r"['’]s$", "", token))}
+    # A title ("Dr.", "Prof.") is no name; nor is a letter or a numeral ("Shenzhou V", "World War II").
+    return {w for token in inside if token[0].isupper() and fold(token.rstrip(".")) not in ABBREVIATIONS
+            for w in words(bare(token)) if len(w) > 1 and not _ROMAN.fullmatch(w)}
+
+
+def _opens_sentence(before: str) -> bool:
+    """Whether a word after `before` starts a sentence: nothing but quotes or brackets before it,
+    or a sentence's end that is not a title's or an initial's full stop ("Dr. Yang", "J. Smith")."""
+    before = before.rstrip(" \t\n\"'“‘«([")
+    if not before or before[-1] in "!?:":
+        return True
+    last = re.search(r"(\w+)\.$", before)
+    return bool(last) and len(last.group(1)) > 1 and fold(last.group(1)) not in ABBREVIATIONS
+
+
+_ROMAN = re.compile(r"(?=[ivx])x{0,3}(ix|iv|v?i{0,3})")
+
+
+def unknown_names(question: str, missing: Sequence[str], recognised: Callable[[str], bool]) -> list[str]:
+    """The words of `missing` (not_in_documents) that the question writes as names
+    (capitalised_inside) and `recognised` does not know: 'Fedora' where the documents list Ubuntu
+    and Debian. An answer about the nearest thing they do cover would be about something else."""
+    names = capitalised_inside(question)
+    return [w for w in missing if bare(w) in names and not recognised(w)]
+
+
+SYNONYM_COSINE = 0.8  # 'moon' ~ 'lunar' 0.92, 'swiss' ~ 'switzerland' 0.91; 'indian' ~ 'chinese' 0.52
+
+
+def recognised(word: str, holds: Callable[[str], bool], vocabulary: Vocabulary, near: Sequence[str],
+               similarity: Callable[[str], float]) -> bool:
+    """Whether a question word no paragraph holds still names what the documents speak of: a slip
+    or a derived form of a term they hold (Vocabulary.spelled_like), an abbreviation one of the
+    `near` paragraphs spells out ('SP': "Scottish Parliament"), or a synonym of one of their words
+    by the model's cosine (`similarity`: 'Moon' ~ 'lunar'). A compound counts whole or piece by piece."""
+    word = bare(word)
+    pieces = [x for x in re.split(r"[\W_]+", word) if x and x not in stopwords()]
+    if len(pieces) > 1:  # "WW-II", "Li-wei" (the documents' "Liwei")
+        return holds(stem("".join(pieces))) or all(
+            recognised(x, holds, vocabulary, near, similarity) for x in pieces)
+    if len(word) < 2 or _ROMAN.fullmatch(word) or holds(stem(word)) or vocabulary.spelled_like(word):
+        return True
+    if len(word) <= 5 and any(initials_in(word, text) for text in near):
+        return True
+    return similarity(word) >= SYNONYM_COSINE
 
 
 def as_written(question: str, word: str) -> str:
     """A folded word of the question ('fedora', "winston's") as the question writes it ('Fedora',
-    'WInston'), its possessive left off; the word itself when no token folds to it."""
-    word = re.sub(r"['’]s$", "", word)
+    'WInston'), without its possessive; the word itself when no token folds to it."""
+    word = bare(word)
     for token in re.findall(r"[\w'’.-]+", question):
-        token = re.sub(r"['’]s$", "", token.strip("'’."))
+        token = bare(token.strip("'’."))
         if fold(token) == word:
             return token
     return word
-
-
-def unknown_names(question: str, missing: Sequence[str], recognised: Callable[[str], bool]) -> list[str]:
-    """The words of `missing` (not_in_documents) that the question writes as a name
-    (capitalised_inside) and `recognised` does not take for a slip, a derived form, an abbreviation
-    or a synonym of a word the documents hold: 'Fedora' where the documents list Ubuntu and Debian,
-    'Indian' in "Which Indian astronaut ...?" where they name none. An answer about the nearest
-    thing the documents do cover would be about something else."""
-    names = capitalised_inside(question)
-    return [w for w in missing if re.sub(r"['’]s$", "", w) in names and not recognised(w)]
 
 
 _NOT_AN_IDENTIFIER = re.compile(r"\d+(?:'?s|st|nd|rd|th|am|pm|h|km|kg|m|cm|mm|g|s|min)|(?:pre|post|mid|early|late)-\d+s?")

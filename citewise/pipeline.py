@@ -17,7 +17,7 @@ from tqdm.auto import tqdm
 from . import qdrant_store, store
 from .answer import (Evidence, Read, Sentence, abstain_threshold, answerable_probability, candidate_sentences,
                      as_written, compose, context_terms, coverage, not_in_documents, sentence_scores, states, unknown_identifiers,
-                     unknown_names)
+                     recognised, unknown_names)
 from .chunk import content_hash, split_paragraphs
 from .clean import clean
 from .dedup import collapse
@@ -30,7 +30,7 @@ from .retrieve import asks_about_comments, demote, hybrid, rerank
 from .short import reader_phrase
 from .qdrant_store import QdrantTarget
 from .qtype import asks_money, expected_type, holds_type, is_full_sentence, tense_clash
-from .text import compound_parts, has_cjk, initials_in, sentence_spans, spelled_like, stem, stopwords, terms, words
+from .text import Vocabulary, compound_parts, has_cjk, sentence_spans, stem, terms, words
 from .types import Answer, Citation, Hit, Paragraph
 
 if TYPE_CHECKING:
@@ -566,7 +566,7 @@ class Searcher:
         self._index: store.Index | None = None
         self._df: dict[str, int] = {}
         self._n = 0  # paragraphs in the loaded index; with _df, what idf() reads
-        self._vocabulary: list[str] | None = None  # _df's terms, sorted, when a name is first looked up
+        self._vocabulary: tuple[dict, Vocabulary] | None = None  # (the _df it is of, its terms), built on first need
         self.log: Callable[[str], None] = lambda m: None  # told when a new index is taken up (app.py)
         store.recover(self.index_dir)
         import faiss
@@ -631,7 +631,6 @@ class Searcher:
             self._df = {t: int(df[i]) for t, i in index.lexical.vocab_dict.items() if i < len(df)}
             self._parts = compound_parts(t for t, n in self._df.items() if n > 0)
             self._n = len(index.paragraphs)
-            self._vocabulary = None
             if self._index is not None:
                 self.log(f"citewise: {self.index_dir} was rebuilt; now serving {len(index.manifest['documents'])} "
                          f"document(s), {self._n} paragraph(s) (built {index.manifest.get('created', '?')})")
@@ -662,34 +661,24 @@ class Searcher:
         return len(pieces) > 1 and all(self._df.get(stem(x), 0) > 0 or stem(x) in self._parts for x in pieces)
 
     def recognises(self, hits: Sequence[Hit]) -> Callable[[str], bool]:
-        """For a question word that no paragraph holds (not_in_documents), whether the documents
-        still speak of it: it is a slip or a derived form of a term they hold (text.spelled_like:
-        'Geegen' for 'Gegeen', 'Canada' for 'Canadian'), an abbreviation that one of the best
-        paragraphs (`hits`) spells out ('SP' for "Scottish Parliament"), or, by the model, a
-        synonym of one of their words (cosine 0.8 or more: 'Moon' ~ 'lunar'). Compounds count when
-        each of their pieces does ('WW-II')."""
-        if self._vocabulary is None:
-            self._vocabulary = sorted(t for t, n in self._df.items() if n > 0)
+        """answer.recognised over this index's vocabulary, the best paragraphs of `hits` and the
+        model's cosine to their words (encoded on first need: most questions never ask)."""
+        df = self._df  # a reload swaps in a new dict: the vocabulary below is of this one
+        cached = self._vocabulary
+        if cached is None or cached[0] is not df:
+            cached = (df, Vocabulary(t for t, n in df.items() if n > 0))
+            self._vocabulary = cached
+        vocabulary = cached[1]
         near = [h.paragraph.text for h in hits[:5]]
-        vectors: list[np.ndarray] = []  # the vectors of near's words, encoded on first need
+        vectors: list[np.ndarray] = []
 
-        def known(word: str) -> bool:
-            word = re.sub(r"['’]s$", "", word)
-            pieces = [x for x in re.split(r"[-_.]+", word) if x and x not in stopwords()]
-            if len(pieces) > 1:
-                return all(known(x) for x in pieces)
-            term = stem(word)
-            # The word as written too: stemming can set a slip further off ('shirly' -> 'shir').
-            if self.holds(term) or any(spelled_like(x, self._vocabulary) for x in {term, word}):
-                return True
-            if len(word) <= 5 and any(initials_in(word, text) for text in near):
-                return True
+        def similarity(word: str) -> float:
             if not vectors:
                 near_words = sorted({w for text in near for w in words(text)})
                 vectors.append(self.encoder.encode(near_words) if near_words else np.zeros((0, self.encoder.dim)))
-            return bool(len(vectors[0])) and float((vectors[0] @ self.encoder.encode([word])[0]).max()) >= 0.8
+            return float((vectors[0] @ self.encoder.encode([word])[0]).max(initial=-1.0))
 
-        return known
+        return lambda word: recognised(word, self.holds, vocabulary, near, similarity)
 
     def max_idf(self) -> float:
         """The IDF of a term no paragraph holds."""
@@ -787,16 +776,15 @@ class Searcher:
         # words it does, which recognises() lets through (eval/abstention_signals, README).
         unknown += [w for w in unknown_names(question, missing, self.recognises(a.retrieval.hits))
                     if w not in unknown]
-        # A question asking for a number, a date, an amount of money or a name, when none of the
-        # sentences that could answer it holds one: what they say is not what was asked.
-        kind = expected_type(question)
-        untyped = bool(a.sentences) and kind != "other" and not any(a.typed)
+        # A question about what something costs, when none of the sentences that could answer it
+        # holds an amount of money. (Not for numbers or dates at large: "When do they meet?" is
+        # answered by "every month", "How long?" by "several weeks".)
+        unpriced = bool(a.sentences) and asks_money(question) and not any(a.typed)
         reason = None
         if unknown:
             reason = f"No indexed document names or spells out: {', '.join(as_written(question, w) for w in unknown)}."
-        elif untyped:
-            reason = (f"None of the paragraphs that match the question holds "
-                      f"{'an amount of money' if asks_money(question) else _KIND_WORDS[kind]}.")
+        elif unpriced:
+            reason = "None of the paragraphs that match the question holds an amount of money."
         if reason and level != "never":
             abstain = True
         # The reader was trained on English: on Chinese or Japanese it picks fragments ("四圈。"
@@ -888,10 +876,6 @@ def _llm_failure(llm: Any, exc: Exception) -> str:
         return (f"the LLM backend{where} did not reply like an OpenAI-compatible server (is the base URL "
                 f"right, ending in /v1?)")
     return f"the LLM backend{where} failed: {type(exc).__name__}: {exc}"
-
-
-# What a question of each kind (qtype.expected_type) asks for, as reason texts say it.
-_KIND_WORDS = {"number": "a number", "date": "a date or a time", "name": "a name"}
 
 
 @lru_cache(maxsize=4)

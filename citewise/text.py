@@ -1,20 +1,18 @@
 """Text primitives shared by chunking, lexical retrieval and answering: sentences and terms."""
 from __future__ import annotations
 
-import bisect
 import importlib.abc
-import os
 import re
 import sys
 import threading
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable
 
 # Abbreviations Punkt (its default parameters: no trained model) does not know; a period after them
 # does not end a sentence.
-_EXTRA_ABBREVIATIONS = {
+ABBREVIATIONS = {
     "dr", "mr", "mrs", "ms", "prof", "st", "jr", "sr", "gen", "col", "lt", "sgt", "gov", "sen", "rep",
     "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
     "no", "vs", "etc", "approx", "dept", "est", "fig", "inc", "ltd", "co", "corp", "u.s", "u.k", "e.g", "i.e",
@@ -57,7 +55,7 @@ def _punkt():
             sys.meta_path.remove(finder)
 
     tokenizer = PunktSentenceTokenizer()
-    tokenizer._params.abbrev_types.update(_EXTRA_ABBREVIATIONS)
+    tokenizer._params.abbrev_types.update(ABBREVIATIONS)
     return tokenizer
 
 
@@ -263,28 +261,55 @@ def terms(text: str, drop_stopwords: bool = True) -> list[str]:
     return _stemmer().stemWords([_american(w) for w in words(text, drop_stopwords)])
 
 
-def spelled_like(term: str, vocabulary: Sequence[str]) -> bool:
-    """Whether the sorted `vocabulary` of terms holds one that `term` is a slip of the keyboard or
-    a derived form of: one edit away (Damerau-Levenshtein; two for terms of 8 letters or more) for
-    terms of 5 letters or more ('geegen' ~ 'gegeen', 'frensh' ~ 'french'), or sharing a prefix of 5
-    letters or more that is all of the shorter term but its last letter ('canad' of 'canada' and
-    'canadian', 'itali' of 'itali' and 'italian'). Shorter terms match only themselves: one letter
-    away from 'mars' is 'mark', 'indi' starts 'indian' and 'indic'."""
-    from rapidfuzz import process
-    from rapidfuzz.distance import DamerauLevenshtein
+# Endings that make a people's or a language's word of a place's name ("Canada" -> "Canadian",
+# "Asia" -> "Asian", "Japan" -> "Japanese", "French" -> "Frenchman"), and the endings a name takes
+# back ("Ital|ian" -> "Ital|y", "Russ|ian" -> "Russ|ia").
+_DERIVING = ("ian", "ians", "an", "ans", "n", "ese", "ish", "man", "men")
+_NAME_ENDS = ("", "a", "e", "o", "y", "ia")
 
-    if len(term) < 5 or not vocabulary:
-        return term in vocabulary
-    if process.extractOne(term, vocabulary, scorer=DamerauLevenshtein.distance,
-                          score_cutoff=1 if len(term) < 8 else 2) is not None:
-        return True
-    # The terms sharing the longest prefix with `term` sort right beside it.
-    at = bisect.bisect_left(vocabulary, term)
-    for other in vocabulary[max(0, at - 2):at + 2]:
-        shared = len(os.path.commonprefix([term, other]))
-        if shared >= 5 and shared >= min(len(term), len(other)) - 1:
+
+def bare(word: str) -> str:
+    """A word without its possessive ("winston's" -> "winston")."""
+    return re.sub(r"['’]s$", "", word)
+
+
+class Vocabulary:
+    """An index's terms, looked up for a word the index does not hold: is it a slip or a derived
+    form of one of them? Sorted once; typo search only among the terms of the same first letter."""
+
+    def __init__(self, terms: Iterable[str]) -> None:
+        self.terms = frozenset(terms)
+        by_letter: dict[str, list[str]] = {}
+        for t in sorted(self.terms):
+            by_letter.setdefault(t[:1], []).append(t)
+        self._by_letter = by_letter
+
+    def __contains__(self, term: str) -> bool:
+        return term in self.terms
+
+    def spelled_like(self, word: str) -> bool:
+        """Whether a folded word of 5 letters or more is one edit (Damerau-Levenshtein; two from 10
+        letters) from a term with its first letter ('geegen' ~ 'gegeen', 'shirly' ~ 'shirley'), or
+        a name's derived form whose other form is a term ('canada' ~ 'canadian', 'asian' ~ 'asia')."""
+        from rapidfuzz import process
+        from rapidfuzz.distance import DamerauLevenshtein
+
+        if len(word) < 5:
+            return False
+        if any(stem(form) in self.terms for form in _derived_forms(word)):
             return True
-    return False
+        near = self._by_letter.get(word[0], ())
+        return bool(near) and process.extractOne(word, near, scorer=DamerauLevenshtein.distance,
+                                                 score_cutoff=1 if len(word) < 10 else 2) is not None
+
+
+def _derived_forms(word: str) -> set[str]:
+    """The forms of a name the other way along _DERIVING: 'canadian' -> 'canada', 'canad', ...;
+    'canada' -> 'canadian', 'canadan', ..."""
+    # A final vowel or y gives way to the ending ("Canad|a" -> "Canad|ian", "Ital|y" -> "Ital|ian").
+    forms = {(word[:-1] if word[-1] in "aeiouy" else word) + suffix for suffix in _DERIVING}
+    forms |= {word[:-len(suffix)] + end for suffix in _DERIVING if word.endswith(suffix) for end in _NAME_ENDS}
+    return {f for f in forms if len(f) >= 3 and f != word}
 
 
 _CONNECTIVES = frozenset({"of", "the", "and", "for", "&", "de", "du", "des", "la", "le", "von", "van"})

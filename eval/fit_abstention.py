@@ -78,8 +78,9 @@ def fit_data(squad_dir: Path, held_out_share: float = 0.25) -> Iterator[tuple[Se
 
 
 def check(squad_dir: Path, held_out_share: float) -> None:
-    """Print, per level and kind of question, the share ask() abstains on and the share a rule
-    decided (Answer.reason), on the questions the model is fitted on."""
+    """Print, per level and kind of question, the share ask() abstains on and the share of those
+    abstentions that carry a rule's reason (Answer.reason; the confidence may have sufficed too), on
+    the questions the model is fitted on."""
     counts: dict[tuple[str, str], list[int]] = {}
     for s, rows, _, kind, _ in fit_data(squad_dir, held_out_share):
         for g in rows:
@@ -90,7 +91,7 @@ def check(squad_dir: Path, held_out_share: float) -> None:
                 c[1] += a.abstained
                 c[2] += a.abstained and a.reason is not None
     for (level, kind), (n, abstained, by_rule) in sorted(counts.items()):
-        print(f"{level:<9} {kind:<11} n={n:5d} abstained {abstained / n:.3f} (by a rule {by_rule / n:.3f})")
+        print(f"{level:<9} {kind:<11} n={n:5d} abstained {abstained / n:.3f} (with a rule's reason {by_rule / n:.3f})")
 
 
 def main() -> None:
@@ -104,7 +105,7 @@ def main() -> None:
     ap.add_argument("--check", action="store_true",
                     help="fit nothing: report how often ask() abstains on each kind of question at each level, "
                          "with the shipped model and the rules beside it (unknown names and identifiers, no "
-                         "value of the kind asked for)")
+                         "amount of money for a question about cost)")
     args = ap.parse_args()
     if args.check:
         check(args.squad_dir, args.held_out_share)

@@ -139,7 +139,6 @@ def test_unanswerable_question_looks_different(server, browser):
     page.locator("#cw-ask").click()
     page.locator("[data-testid=abstained] [data-testid=reason]").wait_for(timeout=60_000)
     assert page.locator("[data-testid=reason]").inner_text() == "No indexed document names or spells out: Indian."
-    assert "Indian" in page.locator("[data-testid=asked]").inner_text()
     page.close()
 
 
