@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Iterable
 
 # Abbreviations Punkt (its default parameters: no trained model) does not know; a period after them
-# does not end a sentence.
+# does not end a sentence, and a question's "Dr." or "Sept" is no name (answer.capitalised_inside).
 ABBREVIATIONS = {
     "dr", "mr", "mrs", "ms", "prof", "st", "jr", "sr", "gen", "col", "lt", "sgt", "gov", "sen", "rep",
     "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",

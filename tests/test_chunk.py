@@ -134,7 +134,7 @@ def test_stop_words_and_sentence_splitter_are_llama_index_cores_without_importin
     import citewise.text as text
 
     theirs = globals_helper.punkt_tokenizer
-    theirs._params.abbrev_types.update(text._EXTRA_ABBREVIATIONS)
+    theirs._params.abbrev_types.update(text.ABBREVIATIONS)
     for path in sorted(SAMPLE_CORPUS.glob("*.txt")):
         doc = path.read_text(encoding="utf-8")
         assert [(a, b) for a, b in text._punkt().span_tokenize(doc)] == list(theirs.span_tokenize(doc))
