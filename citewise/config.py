@@ -75,6 +75,9 @@ class Settings:
     title_penalty: float = 0.1
     # Penalty for a sentence in the future tense when the question asks what happened (qtype.tense_clash).
     tense_penalty: float = 0.1
+    # Penalty for a sentence without a version or decimal the question names ("2.4.1"), in its words
+    # or its section titles: it is about another release (qtype.named_numbers).
+    version_penalty: float = 1.0
     # A second sentence is quoted only if it scores at least this share of the best one.
     second_sentence_ratio: float = 0.92
     # How readily to say "the documents do not say": strict | balanced | never. Each level is a

@@ -29,7 +29,7 @@ from .load import SourceFile, Skipped, discover, fingerprint, read_document
 from .retrieve import asks_about_comments, demote, hybrid, rerank
 from .short import reader_phrase
 from .qdrant_store import QdrantTarget
-from .qtype import asks_money, expected_type, holds_type, is_full_sentence, tense_clash
+from .qtype import asks_money, expected_type, holds_type, is_full_sentence, named_numbers, tense_clash
 from .text import Vocabulary, compound_parts, has_cjk, sentence_spans, stem, terms, words
 from .types import Answer, Citation, Hit, Paragraph
 
@@ -717,6 +717,8 @@ class Searcher:
         top = hits[0].score if hits and hits[0].score > 0 else 1.0
         kind = expected_type(question)
         typed = [holds_type(x.text, kind, question) for x in sentences]
+        named = named_numbers(r.terms)
+        context = {x.hit: context_terms(hits[x.hit].paragraph) for x in sentences} if named else {}
         # A sentence's own score, a small prior for the rank of its paragraph, and a bonus when it
         # holds the kind of thing asked for (a number for "how many", a name for "who").
         # A title-like line (no closing punctuation) is a poor quote: it states nothing whole.
@@ -725,6 +727,7 @@ class Searcher:
                   + (s.type_bonus if typed[j] and kind != "other" else 0.0)
                   - (0.0 if is_full_sentence(x.text) else s.title_penalty)
                   - (s.tense_penalty if tense_clash(question, x.text) else 0.0)
+                  - (s.version_penalty if named and not named <= set(terms(x.text)) | context[x.hit] else 0.0)
                   for j, x in enumerate(sentences)]
         evidence = self.evidence(r, sentences, typed, int(np.argmax(scores))) if sentences else None
         return Analysis(r, sentences, scores, evidence, typed)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Iterable
 
 from .text import LIST_NUMBER, fold, stopwords
 
@@ -126,6 +127,15 @@ def tense_clash(question: str, sentence: str) -> bool:
     own = re.sub(r"[\"“][^\"”]*[\"”]?", " ", sentence)
     own = re.split(r"\b(that|stating|saying)\b", own, maxsplit=1)[0]
     return bool(_FUTURE.search(own))
+
+
+_VERSION = re.compile(r"v?\d+(?:\.\d+)+")
+
+
+def named_numbers(question_terms: Iterable[str]) -> set[str]:
+    """The question's versions and decimals ("2.4.1", "v3.0", "3.5"): a sentence that does not
+    hold them speaks of another release or another figure."""
+    return {t for t in question_terms if _VERSION.fullmatch(t)}
 
 
 def is_full_sentence(text: str) -> bool:

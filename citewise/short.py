@@ -330,6 +330,8 @@ def reader_phrase(question: str, sentence: str, start: int, end: int) -> str:
     number = re.match(_NUM, count, re.I).group() if count else ""
     if count and not re.search(r"(?<!\w)" + re.escape(number) + r"(?!\w)", phrase, re.I):
         phrase = count
+    if re.match(r"\s*(who|whom|whose)\b", question, re.I) and not re.search(r"[^\W\d_]", phrase):
+        return ""  # a person is no "2.0"
     return phrase
 
 

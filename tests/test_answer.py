@@ -625,3 +625,12 @@ def test_a_word_no_paragraph_holds_is_recognised_as_a_slip_an_abbreviation_or_a_
         assert known(word), word
     for word in ("fedora", "ceo", "indian"):
         assert not known(word), word
+
+
+def test_a_who_question_gets_no_number_for_a_short_answer():
+    from citewise.short import reader_phrase
+
+    sentence = "We are happy to announce Lanternfish 2.4, the biggest release since 2.0."
+    at = sentence.index("2.0")
+    assert reader_phrase("Who wrote the Lanternfish 2.4 announcement?", sentence, at, at + 3) == ""
+    assert reader_phrase("Which release came before it?", sentence, at, at + 3) == "2.0"

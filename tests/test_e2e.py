@@ -365,6 +365,28 @@ def test_names_are_looked_up_in_the_index_as_it_is_now(tmp_path):
     assert known("fedorra") is False and known("ubunto") is True
 
 
+def test_a_question_naming_a_version_is_answered_from_what_holds_that_version(tmp_path):
+    from dataclasses import replace
+
+    from citewise.config import Settings
+    from citewise.pipeline import Searcher, ingest
+
+    s = _searcher_over(tmp_path, "README.md",
+                       "# Lanternfish\n\nLanternfish is a job scheduler for small clusters. It was first released "
+                       "in 2019 by Priya Ramaswamy.\n")
+    (tmp_path / "docs" / "CHANGELOG.md").write_text(
+        "# Changelog\n\nAll notable changes to Lanternfish are listed here, each release under its version "
+        "and release date.\n\n## 2.4.1 - 2025-03-14\n\n- The dashboard no longer shows negative queue "
+        "lengths.\n- `lanternfish token revoke` now works for tokens created before 2.4.0.\n\n## 2.4.0 - 2025-02-03\n\n- Workers can be drained before an upgrade.\n", encoding="utf-8")
+    ingest([tmp_path / "docs"], s.index_dir, progress=False)
+    question = "When was Lanternfish 2.4.1 released?"
+    answer = s.ask(question)
+    assert answer.short_answer == "2025-03-14" and "2.4.1" in answer.citations[0].quote
+    # Without the penalty the first release's year leads: its sentence says "released".
+    plain = Searcher(s.index_dir, replace(Settings(), version_penalty=0.0)).ask(question)
+    assert plain.short_answer == "2019"
+
+
 def test_a_table_row_quoted_beside_the_lead_gives_the_value_of_the_column_asked_for(tmp_path):
     searcher = _searcher_over(
         tmp_path, "release.md",
