@@ -15,7 +15,7 @@ from typing import Callable, Container, Mapping, Sequence
 
 import numpy as np
 
-from .qtype import asks, is_full_sentence
+from .qtype import VERSION_IN_TEXT, asks, asks_version, is_full_sentence
 from .short import row_named, short_answer, table_cell
 from .text import (ABBREVIATIONS, LIST_NUMBER, Vocabulary, bare, fold, has_cjk, initials_in, stem, stopwords,
                    terms, words)
@@ -220,14 +220,17 @@ def context_terms(paragraph: Paragraph) -> set[str]:
     return set(terms(paragraph.about())) | heading_terms(paragraph)
 
 
+def heading_text(paragraph: Paragraph) -> str:
+    """The section titles that open a paragraph (Paragraph.heads lines), or ""."""
+    return "\n".join(paragraph.text.split("\n")[:paragraph.heads]) if paragraph.heads else ""
+
+
 def heading_terms(paragraph: Paragraph) -> set[str]:
     """Terms of the section titles that open a paragraph (Paragraph.heads: a changelog's
     "2.3.0 - 2024-10-21" and "Removed"). They say what the sentences under them are about:
     "Support for Python 3.8 and 3.9 was dropped" answers "... dropped in 2.3.0?" only with its
     heading, so every sentence of the paragraph counts them as its own when it is matched."""
-    if not paragraph.heads:
-        return set()
-    return set(terms("\n".join(paragraph.text.split("\n")[:paragraph.heads])))
+    return set(terms(heading_text(paragraph))) if paragraph.heads else set()
 
 
 def list_after(hits: Sequence[Hit], x: Sentence, most: int = 12) -> list[Sentence]:
@@ -435,6 +438,10 @@ def compose(question: str, hits: Sequence[Hit], sentences: Sequence[Sentence],
         # The short answer comes from the best sentence, else from the others quoted with it.
         short = next((a for a in (short_answer(question, x.text) for x in
                                   [sentences[order[0]]] + [q[0] for q in ordered]) if a), None)
+    if asks_version(question) and not (short and VERSION_IN_TEXT.search(short)):
+        # A changelog's entry says what changed; the version is its section's title ("2.4.0 - 2025-02-03").
+        titled = set(VERSION_IN_TEXT.findall(heading_text(hits[sentences[order[0]].hit].paragraph)))
+        short = titled.pop() if len(titled) == 1 else short
     return Answer(question=question, answer=" ".join(f"{t} [{n}]" for t, n in parts), short_answer=short,
                   abstained=False, citations=citations, retrieved=list(hits), confidence=confidence,
                   sentences=parts)

@@ -15,9 +15,9 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from . import qdrant_store, store
-from .answer import (Evidence, Read, Sentence, abstain_threshold, answerable_probability, candidate_sentences,
-                     as_written, compose, context_terms, coverage, not_in_documents, sentence_scores, states, unknown_identifiers,
-                     recognised, unknown_names)
+from .answer import (Evidence, Read, Sentence, abstain_threshold, answerable_probability, as_written,
+                     candidate_sentences, compose, context_terms, coverage, heading_text, not_in_documents,
+                     recognised, sentence_scores, states, unknown_identifiers, unknown_names)
 from .chunk import content_hash, split_paragraphs
 from .clean import clean
 from .dedup import collapse
@@ -29,7 +29,8 @@ from .load import SourceFile, Skipped, discover, fingerprint, read_document
 from .retrieve import asks_about_comments, demote, hybrid, rerank
 from .short import reader_phrase
 from .qdrant_store import QdrantTarget
-from .qtype import asks_money, expected_type, holds_type, is_full_sentence, named_numbers, tense_clash
+from .qtype import (VERSION_IN_TEXT, asks_money, asks_version, expected_type, holds_type, is_full_sentence,
+                    named_numbers, tense_clash)
 from .text import Vocabulary, compound_parts, has_cjk, sentence_spans, stem, terms, words
 from .types import Answer, Citation, Hit, Paragraph
 
@@ -717,6 +718,9 @@ class Searcher:
         top = hits[0].score if hits and hits[0].score > 0 else 1.0
         kind = expected_type(question)
         typed = [holds_type(x.text, kind, question) for x in sentences]
+        if asks_version(question):  # a version in the sentence or in the titles of its section
+            typed = [bool(VERSION_IN_TEXT.search(x.text) or VERSION_IN_TEXT.search(heading_text(hits[x.hit].paragraph)))
+                     for x in sentences]
         named = named_numbers(r.terms)
         context = {x.hit: context_terms(hits[x.hit].paragraph) for x in sentences} if named else {}
         # A sentence's own score, a small prior for the rank of its paragraph, and a bonus when it

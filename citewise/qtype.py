@@ -130,6 +130,13 @@ def tense_clash(question: str, sentence: str) -> bool:
 
 
 _VERSION = re.compile(r"v?\d+(?:\.\d+)+")
+VERSION_IN_TEXT = re.compile(r"(?<![\w.])v?\d+(?:\.\d+)+(?![\w]|\.\d)")
+_ASKS_VERSION = re.compile(r"\b(which|what) (version|release)s?\b", re.I)
+
+
+def asks_version(question: str) -> bool:
+    """Whether the question asks for a version ("In which version was ... raised?")."""
+    return bool(_ASKS_VERSION.search(question))
 
 
 def named_numbers(question_terms: Iterable[str]) -> set[str]:

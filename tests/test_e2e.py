@@ -377,7 +377,9 @@ def test_a_question_naming_a_version_is_answered_from_what_holds_that_version(tm
     (tmp_path / "docs" / "CHANGELOG.md").write_text(
         "# Changelog\n\nAll notable changes to Lanternfish are listed here, each release under its version "
         "and release date.\n\n## 2.4.1 - 2025-03-14\n\n- The dashboard no longer shows negative queue "
-        "lengths.\n- `lanternfish token revoke` now works for tokens created before 2.4.0.\n\n## 2.4.0 - 2025-02-03\n\n- Workers can be drained before an upgrade.\n", encoding="utf-8")
+        "lengths.\n- `lanternfish token revoke` now works for tokens created before 2.4.0.\n\n## 2.4.0 - 2025-02-03\n\n- Workers can be drained before an upgrade.\n\n### Changed\n\n- The default value of max_retries "
+        "was raised from 3 to 5.\n\n## Configuration\n\nSetting: max_retries; Default: 5; Description: How many "
+        "times a failed job is retried.\n", encoding="utf-8")
     ingest([tmp_path / "docs"], s.index_dir, progress=False)
     question = "When was Lanternfish 2.4.1 released?"
     answer = s.ask(question)
@@ -385,6 +387,9 @@ def test_a_question_naming_a_version_is_answered_from_what_holds_that_version(tm
     # Without the penalty the first release's year leads: its sentence says "released".
     plain = Searcher(s.index_dir, replace(Settings(), version_penalty=0.0)).ask(question)
     assert plain.short_answer == "2019"
+    # Asked for a version: a changelog's entry answers with the version its section is titled by.
+    raised = s.ask("In which version was the default of max_retries raised from 3 to 5?")
+    assert raised.short_answer == "2.4.0" and "raised from 3 to 5" in raised.citations[0].quote
 
 
 def test_a_table_row_quoted_beside_the_lead_gives_the_value_of_the_column_asked_for(tmp_path):
