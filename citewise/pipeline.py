@@ -658,6 +658,8 @@ class Searcher:
         ("french-language" where the documents write "French language")."""
         if self._df.get(term, 0) > 0 or term in self._parts:
             return True
+        if named_numbers([term]):  # a version or a decimal is held whole: "1" and "0" are no "1.0"
+            return False
         pieces = [x for x in re.split(r"[\W_]+", term) if x]
         return len(pieces) > 1 and all(self._df.get(stem(x), 0) > 0 or stem(x) in self._parts for x in pieces)
 
@@ -777,6 +779,9 @@ class Searcher:
         # the documents do not cover: an answer about its neighbour ("X2") would be wrong with
         # every word of the question matched but one.
         unknown = unknown_identifiers(missing, question)
+        # So does a version that no document holds ("When was Lanternfish 1.0 released?"): what they
+        # say of other versions is no answer.
+        unknown += sorted(named_numbers(missing))
         # So does a name that no document holds nor anything like it ("Which Indian astronaut
         # ...?", "the minimum supported Fedora version"): on SQuAD's answerable questions the
         # capitalised words no paragraph holds are mostly slips, derived forms and abbreviations of

@@ -390,6 +390,9 @@ def test_a_question_naming_a_version_is_answered_from_what_holds_that_version(tm
     # Asked for a version: a changelog's entry answers with the version its section is titled by.
     raised = s.ask("In which version was the default of max_retries raised from 3 to 5?")
     assert raised.short_answer == "2.4.0" and "raised from 3 to 5" in raised.citations[0].quote
+    # A version no document holds is not answered with another's date ("1" and "0" are no "1.0").
+    first = s.ask("When was Lanternfish 1.0 released?")
+    assert first.abstained and first.reason == "No indexed document names or spells out: 1.0."
 
 
 def test_a_table_row_quoted_beside_the_lead_gives_the_value_of_the_column_asked_for(tmp_path):
