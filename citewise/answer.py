@@ -15,7 +15,7 @@ from typing import Callable, Container, Mapping, Sequence
 
 import numpy as np
 
-from .qtype import VERSION_IN_TEXT, asks, asks_version, is_full_sentence
+from .qtype import asks, asks_version, asks_version_of, is_full_sentence, titled_version
 from .short import row_named, short_answer, table_cell
 from .text import (ABBREVIATIONS, LIST_NUMBER, Vocabulary, bare, fold, has_cjk, initials_in, stem, stopwords,
                    terms, words)
@@ -438,10 +438,10 @@ def compose(question: str, hits: Sequence[Hit], sentences: Sequence[Sentence],
         # The short answer comes from the best sentence, else from the others quoted with it.
         short = next((a for a in (short_answer(question, x.text) for x in
                                   [sentences[order[0]]] + [q[0] for q in ordered]) if a), None)
-    if asks_version(question) and not (short and VERSION_IN_TEXT.search(short)):
-        # A changelog's entry says what changed; the version is its section's title ("2.4.0 - 2025-02-03").
-        titled = set(VERSION_IN_TEXT.findall(heading_text(hits[sentences[order[0]].hit].paragraph)))
-        short = titled.pop() if len(titled) == 1 else short
+    if asks_version(question) and not asks_version_of(question):
+        # A changelog's entry says what changed; the release it came in is its section's title
+        # ("2.4.0 - 2025-02-03"), whatever versions of other things the entry names ("Python 3.9").
+        short = titled_version(heading_text(hits[sentences[order[0]].hit].paragraph)) or short
     return Answer(question=question, answer=" ".join(f"{t} [{n}]" for t, n in parts), short_answer=short,
                   abstained=False, citations=citations, retrieved=list(hits), confidence=confidence,
                   sentences=parts)

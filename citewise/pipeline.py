@@ -29,8 +29,8 @@ from .load import SourceFile, Skipped, discover, fingerprint, read_document
 from .retrieve import asks_about_comments, demote, hybrid, rerank
 from .short import reader_phrase
 from .qdrant_store import QdrantTarget
-from .qtype import (VERSION_IN_TEXT, asks_money, asks_version, expected_type, holds_type, is_full_sentence,
-                    named_numbers, tense_clash)
+from .qtype import (asks_money, asks_version, expected_type, holds_type, holds_version, is_full_sentence, is_version,
+                    named_numbers, of_release, same_release, tense_clash, titled_version, version_key)
 from .text import Vocabulary, compound_parts, has_cjk, sentence_spans, stem, terms, words
 from .types import Answer, Citation, Hit, Paragraph
 
@@ -567,7 +567,7 @@ class Searcher:
         self._index: store.Index | None = None
         self._df: dict[str, int] = {}
         self._n = 0  # paragraphs in the loaded index; with _df, what idf() reads
-        self._vocabulary: tuple[dict, Vocabulary] | None = None  # (the _df it is of, its terms), built on first need
+        self._vocabulary: tuple[dict, Vocabulary, set[str], dict[str, str]] | None = None  # _lookup()
         self.log: Callable[[str], None] = lambda m: None  # told when a new index is taken up (app.py)
         store.recover(self.index_dir)
         import faiss
@@ -658,20 +658,36 @@ class Searcher:
         ("french-language" where the documents write "French language")."""
         if self._df.get(term, 0) > 0 or term in self._parts:
             return True
-        if named_numbers([term]):  # a version or a decimal is held whole: "1" and "0" are no "1.0"
-            return False
+        if is_version(term):  # held whole or as its release's ("2.4" ~ "2.4.1"): "1" and "0" are no "1.0"
+            key = version_key(term)
+            return any(same_release(key, v) for v in self._lookup()[2])
         pieces = [x for x in re.split(r"[\W_]+", term) if x]
         return len(pieces) > 1 and all(self._df.get(stem(x), 0) > 0 or stem(x) in self._parts for x in pieces)
+
+    def _lookup(self) -> tuple[dict, Vocabulary, set[str], dict[str, str]]:
+        """(the term statistics, their Vocabulary, the versions they hold, documents' titles
+        looked up so far) of the loaded index, built on first need. A reload swaps in a new _df,
+        and so a new lookup; one begun over the earlier index finishes over it."""
+        df = self._df
+        cached = self._vocabulary
+        if cached is None or cached[0] is not df:
+            live = [t for t, n in df.items() if n > 0]
+            cached = (df, Vocabulary(live), named_numbers(live), {})
+            self._vocabulary = cached
+        return cached
+
+    def title(self, doc: str) -> str:
+        """A document's title: the heading its first paragraph opens with, or ""."""
+        titles = self._lookup()[3]
+        if doc not in titles:
+            first = self.index.paragraph(f"{doc}#1")
+            titles[doc] = first.text.split("\n", 1)[0] if first is not None and first.heads else ""
+        return titles[doc]
 
     def recognises(self, hits: Sequence[Hit]) -> Callable[[str], bool]:
         """answer.recognised over this index's vocabulary, the best paragraphs of `hits` and the
         model's cosine to their words (encoded on first need: most questions never ask)."""
-        df = self._df  # a reload swaps in a new dict: the vocabulary below is of this one
-        cached = self._vocabulary
-        if cached is None or cached[0] is not df:
-            cached = (df, Vocabulary(t for t, n in df.items() if n > 0))
-            self._vocabulary = cached
-        vocabulary = cached[1]
+        vocabulary = self._lookup()[1]
         near = [h.paragraph.text for h in hits[:5]]
         vectors: list[np.ndarray] = []
 
@@ -720,11 +736,14 @@ class Searcher:
         top = hits[0].score if hits and hits[0].score > 0 else 1.0
         kind = expected_type(question)
         typed = [holds_type(x.text, kind, question) for x in sentences]
-        if asks_version(question):  # a version in the sentence or in the titles of its section
-            typed = [bool(VERSION_IN_TEXT.search(x.text) or VERSION_IN_TEXT.search(heading_text(hits[x.hit].paragraph)))
+        if asks_version(question):  # a version it does not name, in the sentence or as its section's title
+            typed = [holds_version(x.text, question) or titled_version(heading_text(hits[x.hit].paragraph)) is not None
                      for x in sentences]
         named = named_numbers(r.terms)
-        context = {x.hit: context_terms(hits[x.hit].paragraph) for x in sentences} if named else {}
+        # The versions a sentence speaks of besides its own: its section's and its document's titles
+        # ("# Lanternfish 2.4 release notes" over "## Upgrading").
+        context = {x.hit: named_numbers(context_terms(hits[x.hit].paragraph) | set(terms(self.title(hits[x.hit].paragraph.doc))))
+                   for x in sentences} if named else {}
         # A sentence's own score, a small prior for the rank of its paragraph, and a bonus when it
         # holds the kind of thing asked for (a number for "how many", a name for "who").
         # A title-like line (no closing punctuation) is a poor quote: it states nothing whole.
@@ -733,7 +752,8 @@ class Searcher:
                   + (s.type_bonus if typed[j] and kind != "other" else 0.0)
                   - (0.0 if is_full_sentence(x.text) else s.title_penalty)
                   - (s.tense_penalty if tense_clash(question, x.text) else 0.0)
-                  - (s.version_penalty if named and not named <= set(terms(x.text)) | context[x.hit] else 0.0)
+                  - (s.version_penalty if named and not any(of_release(b, a) for a in named for b in
+                                                             named_numbers(terms(x.text)) | context[x.hit]) else 0.0)
                   for j, x in enumerate(sentences)]
         evidence = self.evidence(r, sentences, typed, int(np.argmax(scores))) if sentences else None
         return Analysis(r, sentences, scores, evidence, typed)
@@ -781,13 +801,13 @@ class Searcher:
         unknown = unknown_identifiers(missing, question)
         # So does a version that no document holds ("When was Lanternfish 1.0 released?"): what they
         # say of other versions is no answer.
-        unknown += sorted(named_numbers(missing))
+        unknown += [w for w in missing if is_version(w)]
         # So does a name that no document holds nor anything like it ("Which Indian astronaut
         # ...?", "the minimum supported Fedora version"): on SQuAD's answerable questions the
         # capitalised words no paragraph holds are mostly slips, derived forms and abbreviations of
         # words it does, which recognises() lets through (eval/abstention_signals, README).
-        unknown += [w for w in unknown_names(question, missing, self.recognises(a.retrieval.hits))
-                    if w not in unknown]
+        unknown += unknown_names(question, missing, self.recognises(a.retrieval.hits))
+        unknown = list(dict.fromkeys(unknown))
         # A question about what something costs, when none of the sentences that could answer it
         # holds an amount of money. (Not for numbers or dates at large: "When do they meet?" is
         # answered by "every month", "How long?" by "several weeks".)

@@ -129,9 +129,46 @@ def tense_clash(question: str, sentence: str) -> bool:
     return bool(_FUTURE.search(own))
 
 
-_VERSION = re.compile(r"v?\d+(?:\.\d+)+")
-VERSION_IN_TEXT = re.compile(r"(?<![\w.])v?\d+(?:\.\d+)+(?![\w]|\.\d)")
-_ASKS_VERSION = re.compile(r"\b(which|what) (version|release)s?\b", re.I)
+# A version or a decimal, as a term or inside one ("2.4.1", "v2.4", "python3.10", "3.5").
+_NUMBERED = re.compile(r"\d+(?:\.\d+)+")
+# "Which version ...?", "In what release ...?"; not "What release date ...?" or "... release notes".
+_ASKS_VERSION = re.compile(r"\b(which|what) (version|release)s?\b(?!\s+(date|day|year|month|time|note|number)s?\b)",
+                           re.I)
+# A section titled by a version, as changelogs title them: "2.4.1 - 2025-03-14", "[2.4.1]", "v2.3.0",
+# "Version 2.4 (2025-02-03)"; not "3.1 API" (a section number) or "14.03.2025" (a date).
+_VERSION_TITLE = re.compile(r"^\s*(?:version\s+|release\s+)?\[?v?(\d+(?:\.\d+){1,3})\]?\s*(?:[-–—(:]|$)",
+                            re.I | re.M)
+
+
+def version_key(version: str) -> str:
+    """A version as compared: without a leading "v" or trailing ".0"s past the second number
+    ("v2.4.0" -> "2.4", "2.0.0" -> "2.0")."""
+    key = version.lstrip("vV")
+    while key.endswith(".0") and key.count(".") > 1:
+        key = key[:-2]
+    return key
+
+
+def same_release(a: str, b: str) -> bool:
+    """Whether two version keys name one release, one being the other's series ("2.4" ~ "2.4.1")."""
+    return a == b or a.startswith(b + ".") or b.startswith(a + ".")
+
+
+def is_version(term: str) -> bool:
+    """Whether a term is a version or a decimal ("2.4.1", "v3.0", "3.5")."""
+    return bool(re.fullmatch(r"v?\d+(?:\.\d+)+", term))
+
+
+def of_release(version: str, asked: str) -> bool:
+    """Whether a version key is the asked one or one of its series ("2.4.1" of "2.4"; not "2.4" of
+    "2.4.1": the series is no answer about one of its releases)."""
+    return version == asked or version.startswith(asked + ".")
+
+
+def named_numbers(terms: Iterable[str]) -> set[str]:
+    """The versions and decimals of terms ("2.4.1", "v3.0", "3.5", those inside "python3.10"), as
+    version_key()s: a sentence that holds none the question names speaks of another release or figure."""
+    return {version_key(v) for t in terms for v in _NUMBERED.findall(t)}
 
 
 def asks_version(question: str) -> bool:
@@ -139,10 +176,23 @@ def asks_version(question: str) -> bool:
     return bool(_ASKS_VERSION.search(question))
 
 
-def named_numbers(question_terms: Iterable[str]) -> set[str]:
-    """The question's versions and decimals ("2.4.1", "v3.0", "3.5"): a sentence that does not
-    hold them speaks of another release or another figure."""
-    return {t for t in question_terms if _VERSION.fullmatch(t)}
+def asks_version_of(question: str) -> bool:
+    """Whether it asks for the version of a thing it names ("Which version of Redis ...?"), which
+    the sentence states, rather than for the release a change came in, which its section title does."""
+    return bool(re.search(r"\b(version|release)s?\s+of\b", question, re.I))
+
+
+def titled_version(titles: str) -> str | None:
+    """The one version that section titles give as versions are titled ("2.4.0 - 2025-02-03"), else None."""
+    found = {m.group(1) for m in _VERSION_TITLE.finditer(titles) if not re.fullmatch(r"\d{1,2}\.\d{1,2}\.\d{4}", m.group(1))}
+    return found.pop() if len(found) == 1 else None
+
+
+def holds_version(sentence: str, question: str) -> bool:
+    """Whether a sentence states a version the question does not name."""
+    asked = named_numbers([question])
+    return any(not any(same_release(version_key(v), a) for a in asked) for v in _NUMBERED.findall(sentence)
+               if not re.fullmatch(r"\d{1,2}\.\d{1,2}\.\d{4}", v))
 
 
 def is_full_sentence(text: str) -> bool:

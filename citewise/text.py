@@ -251,12 +251,9 @@ def stem(word: str) -> str:
 
 
 def compound_parts(vocabulary: Iterable[str]) -> frozenset[str]:
-    """The stems of the pieces of compound terms ("march-6a" -> "march", "6a"; "u.s" -> "u", "s"),
-    and the versions inside them ("lanternfish==2.4.1" -> "2.4.1"): a word a text holds only inside
-    a compound is still in that text for a reader."""
-    compounds = [t for t in vocabulary if not t.isalnum()]
-    return frozenset({stem(x) for t in compounds for x in re.split(r"[\W_]+", t) if x}
-                     | {v for t in compounds for v in re.findall(r"\d+(?:\.\d+)+", t)})
+    """The stems of the pieces of compound terms ("march-6a" -> "march", "6a"; "u.s" -> "u", "s"):
+    a word a text holds only inside a compound is still in that text for a reader."""
+    return frozenset(stem(x) for t in vocabulary if not t.isalnum() for x in re.split(r"[\W_]+", t) if x)
 
 
 def terms(text: str, drop_stopwords: bool = True) -> list[str]:

@@ -395,6 +395,27 @@ def test_a_question_naming_a_version_is_answered_from_what_holds_that_version(tm
     assert first.abstained and first.reason == "No indexed document names or spells out: 1.0."
 
 
+def test_a_version_is_read_from_the_titles_a_sentence_sits_under(tmp_path):
+    s = _searcher_over(tmp_path, "harbor.md",
+                       "# Harbor 5.1 release notes\n\nHarbor 5.1 was released on 2025-04-02 by the Harbor team. It is "
+                       "the biggest release since 4.0.\n\n## Performance\n\nQueue scans are 30 percent faster.\n\n"
+                       "## Upgrading from 5.0\n\nClusters on 5.0.3 can upgrade directly.\n\n## 6.2 Service API\n\n"
+                       "The REST API is at version 2.\n")
+    # The document's title gives its sections' sentences their version: they are not docked for lacking it.
+    assert s.ask("Which clusters can upgrade directly to 5.1?").short_answer == "5.0.3"
+    assert s.ask("How much faster are queue scans in 5.1?").short_answer == "30 percent"
+    # A release date is no version; a section number is no version title.
+    assert s.ask("What release date did Harbor 5.1 have?").short_answer == "2025-04-02"
+    assert s.ask("What version is the REST API at?").short_answer == "version 2"
+    changelog = _searcher_over(tmp_path / "changelog", "CHANGELOG.md",
+                               "# Changelog\n\nAll notable changes to Lanternfish are listed here.\n\n## 2.4.0 - "
+                               "2025-02-03\n\n- Workers can be drained.\n\n## 2.3.0 - 2024-10-21\n\n### Removed\n\n"
+                               "- Support for Python 3.8 and 3.9 was dropped.\n")
+    # The release a change came in is its section's title, whatever versions the entry names.
+    dropped = changelog.ask("In which version was support for Python 3.8 dropped?")
+    assert dropped.short_answer == "2.3.0" and dropped.citations[0].quote == "Support for Python 3.8 and 3.9 was dropped."
+
+
 def test_a_table_row_quoted_beside_the_lead_gives_the_value_of_the_column_asked_for(tmp_path):
     searcher = _searcher_over(
         tmp_path, "release.md",
