@@ -648,9 +648,10 @@ class Searcher:
         """What a user should know about the loaded index before asking (said at the edges)."""
         if self.index.manifest.get("lexical", store.LEXICAL_SCHEME) == store.LEXICAL_SCHEME:
             return []
-        return [f"{self.index_dir} was built by an earlier citewise, whose words did not fold accents or match "
-                "British and American spellings; run ingest.py on its documents again (nothing is re-embedded) "
-                "so that 'Herve' finds 'Hervé' and 'center' finds 'centre'."]
+        return [f"{self.index_dir} was built by an earlier citewise, which made words into search terms otherwise "
+                "(accents, British and American spellings, versions written with a 'v'); run ingest.py on its "
+                "documents again (nothing is re-embedded) so that 'Herve' finds 'Hervé', 'center' finds 'centre' "
+                "and '2.4.1' finds 'v2.4.1'."]
 
     def holds(self, term: str) -> bool:
         """Whether an indexed paragraph holds the term: as it is, as a piece of a compound

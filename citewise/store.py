@@ -28,7 +28,7 @@ LEXICAL = "bm25"
 # How paragraphs became BM25 terms (citewise.text.terms). A question is read the same way, so an
 # index whose terms were made otherwise matches some words less well until it is rebuilt.
 LEXICAL_SCHEME = ("bm25s (Lucene BM25, k1=1.5, b=0.75, Snowball English stems of words folded with their "
-                  "accents off, British spellings as American)")
+                  "accents off, British spellings as American, versions without a leading v)")
 READ_CHUNK = 256 * 2**20  # bytes per read when a span of rows is read at once (re-ingest's cache)
 
 

@@ -246,8 +246,9 @@ def _american(word: str) -> str:
 
 
 def stem(word: str) -> str:
-    """The term of one folded word (Snowball English, British spellings as American ones)."""
-    return _stemmer().stemWord(_american(word))
+    """The term of one folded word (Snowball English, British spellings as American ones, a
+    version without its leading "v")."""
+    return _V_VERSION.sub("", _stemmer().stemWord(_american(word)))
 
 
 def compound_parts(vocabulary: Iterable[str]) -> frozenset[str]:
@@ -257,8 +258,12 @@ def compound_parts(vocabulary: Iterable[str]) -> frozenset[str]:
 
 
 def terms(text: str, drop_stopwords: bool = True) -> list[str]:
-    """Stemmed word terms of `text`, the unit of lexical matching everywhere in citewise."""
-    return _stemmer().stemWords([_american(w) for w in words(text, drop_stopwords)])
+    """Stemmed word terms of `text`, the unit of lexical matching everywhere in citewise. A version
+    loses its leading "v" ("v2.4.1" -> "2.4.1"): changelogs and questions write it both ways."""
+    return [_V_VERSION.sub("", t) for t in _stemmer().stemWords([_american(w) for w in words(text, drop_stopwords)])]
+
+
+_V_VERSION = re.compile(r"^v(?=\d+(?:\.\d+)+$)")
 
 
 # Endings that make a people's or a language's word of a place's name ("Canada" -> "Canadian",

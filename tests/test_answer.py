@@ -652,3 +652,10 @@ def test_versions_are_compared_by_release_and_read_from_version_titles():
                            ("Version 2.4 (2025-02-03)", "2.4"), ("2.4.0 - 2025-02-03\nChanged", "2.4.0"),
                            ("3.1 API", None), ("14.03.2025", None), ("2.4.1 - x\n2.4.0 - y", None)]:
         assert titled_version(title) == version, title
+
+
+def test_a_version_is_one_term_with_or_without_its_v():
+    from citewise.text import stem, terms
+
+    assert terms("Lanternfish v2.4.1 and V3.0") == ["lanternfish", "2.4.1", "3.0"] == terms("Lanternfish 2.4.1 and 3.0")
+    assert stem("v2.4.1") == "2.4.1" and terms("v2 vitamin") == ["v2", "vitamin"]  # no version: left as it is
