@@ -123,6 +123,9 @@ def recognised(word: str, holds: Callable[[str], bool], vocabulary: Vocabulary, 
             recognised(x, holds, vocabulary, near, similarity) for x in pieces)
     if len(word) < 2 or _ROMAN.fullmatch(word) or holds(stem(word)) or vocabulary.spelled_like(word):
         return True
+    # Written short in the documents: "Feb" for "February", "Sept" for "September", "Gov" for "Governor".
+    if any(word.startswith(short) and holds(short) for short in ABBREVIATIONS if short.isalpha() and len(short) > 2):
+        return True
     if len(word) <= 5 and any(initials_in(word, text) for text in near):
         return True
     return similarity(word) >= SYNONYM_COSINE

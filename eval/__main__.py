@@ -57,7 +57,7 @@ def run(gold: list[dict], index_dir: Path, top_k: int, out: Path | None,
             predictions.append(pred)
             if sink:
                 sink.write(json.dumps(pred, ensure_ascii=False) + "\n")
-            if g["answers"]:
+            if g["answers"] and g.get("support"):
                 rank = metrics.first_hit_rank(pred["retrieved"], g["support"])
                 hit1.append(metrics.hit_at(rank, 1))
             progress(i, len(gold), hit1)

@@ -129,20 +129,25 @@ def score(gold: Sequence[dict], predictions: Sequence[dict],
             continue
         abstain_ans.append(float(abstained))
         unsure_ans.append(float(unsure))
-        flags = [supports(r, g["support"]) for r in p["retrieved"]]
-        rank = flags.index(True) + 1 if True in flags else None
-        for k in hits:
-            hits[k].append(hit_at(rank, k))
-        rr.append(reciprocal_rank(rank))
-        if n_relevant is not None:
-            ndcg.append(ndcg_at(flags, n_relevant.get(g["id"], 0)))
+        # A gold row without support passages (answers only) counts for the answer and abstention
+        # metrics, not for retrieval and citations.
+        support = g.get("support") or []
+        if support:
+            flags = [supports(r, support) for r in p["retrieved"]]
+            rank = flags.index(True) + 1 if True in flags else None
+            for k in hits:
+                hits[k].append(hit_at(rank, k))
+            rr.append(reciprocal_rank(rank))
+            if n_relevant is not None:
+                ndcg.append(ndcg_at(flags, n_relevant.get(g["id"], 0)))
         if not answers:
             continue
         cites = [] if abstained else p["citations"]
-        first_cit.append(float(bool(cites) and supports(cites[0], g["support"])))
-        cit_rec.append(float(any(supports(c, g["support"]) for c in cites)))
-        if cites:
-            cit_prec.append(mean([float(supports(c, g["support"])) for c in cites]))
+        if support:
+            first_cit.append(float(bool(cites) and supports(cites[0], support)))
+            cit_rec.append(float(any(supports(c, support) for c in cites)))
+            if cites:
+                cit_prec.append(mean([float(supports(c, support)) for c in cites]))
         contains.append(float(not abstained and answer_contains(p["answer"], g["answers"])))
         # Over every answerable question: no short answer (or an abstention) scores 0.
         short = p.get("short_answer") if not abstained else None

@@ -80,3 +80,16 @@ def test_a_hit_on_a_duplicate_copy_counts_once():
              "retrieved": retrieved + [retrieved[1]], "timings_ms": {"total": 1}}]
     m = metrics.score(gold, pred)
     assert m["hit@5"] == 1.0 and m["mrr"] == 0.5 and m["citation_precision"] == 1.0
+
+
+def test_gold_without_support_counts_for_answers_and_abstention_only():
+    from eval.metrics import score
+
+    gold = [{"id": "a", "question": "q", "answers": ["seventeen"], "support": []},
+            {"id": "u", "question": "q", "answers": [], "support": []}]
+    preds = [{"id": "a", "answer": "The total was seventeen. [1]", "short_answer": "seventeen", "abstained": False,
+              "citations": [{"text": "The total was seventeen."}], "retrieved": [{"text": "The total was seventeen."}]},
+             {"id": "u", "answer": "The documents do not say.", "abstained": True, "citations": [], "retrieved": []}]
+    m = score(gold, preds)
+    assert m["answer_contains_gold"] == 1.0 and m["short_answer_em"] == 1.0 and m["abstention_recall"] == 1.0
+    assert math.isnan(m["hit@1"]) and math.isnan(m["citation_precision"])  # no support: not measured
