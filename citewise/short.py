@@ -332,7 +332,40 @@ def reader_phrase(question: str, sentence: str, start: int, end: int) -> str:
         phrase = count
     if re.match(r"\s*(who|whom|whose)\b", question, re.I) and not re.search(r"[^\W\d_]", phrase):
         return ""  # a person is no "2.0"
+    named = appositives(question, sentence)
+    # Only one name set beside the asked-for noun, and not the reader's: it is what was asked for.
+    # (Unless the reader's phrase stands beside that noun too: "William the Silent, leader of ...".)
+    if len(named) == 1 and not any(n in phrase or phrase in n for n in named) \
+            and not appositives(question, sentence, phrase):
+        return named.pop()
     return phrase
+
+
+# A run of capitalised words, one of them perhaps joined by hyphens to digits ("Long March-6A", "Chang'e-5").
+_APPOSED = r"[A-Z][\w’'-]*(?:\s+[A-Z0-9][\w’'-]*)*"
+
+
+def appositives(question: str, sentence: str, name: str | None = None) -> set[str]:
+    """For "Which X ...?", the names the sentence sets beside an X: "Long March-6A, the country's
+    first carrier rocket" or "the carrier rocket Long March-6A" for "Which rocket ...?" (not the
+    names the question gives). With `name`: {name} if the sentence sets that phrase beside an X,
+    with or without an article ("William the Silent, leader of ..."), else nothing."""
+    asked = re.match(r"\s*(?:(?:in|on|at|of|by|for|from|to|with)\s+)?(?:which|what)\s+([a-z]{3,})\b", question, re.I)
+    if not asked or asked.group(1).lower() in stopwords():
+        return set()
+    nouns = rf"{re.escape(asked.group(1).lower())}(?:s|es)?"
+    if name is not None:
+        given = re.escape(name)
+        beside = rf"{given},\s+(?:(?:the|a|an|its|their)\s+)?(?:[\w’'-]+\s+){{0,5}}?{nouns}\b|\b{nouns}\s+{given}"
+        return {name} if re.search(beside, sentence) else set()
+    found = set()
+    for pattern in (rf"({_APPOSED}),\s+(?:the|a|an|its|their)\s+(?:[\w’'-]+\s+){{0,5}}?{nouns}\b",
+                    rf"\b{nouns}\s+({_APPOSED})"):
+        for m in re.finditer(pattern, sentence):
+            name = m.group(1).strip()
+            if name.lower() not in question.lower() and name.split()[0].lower() not in stopwords():
+                found.add(name)
+    return found
 
 
 def narrow(question: str, phrase: str) -> str:

@@ -659,3 +659,19 @@ def test_a_version_is_one_term_with_or_without_its_v():
 
     assert terms("Lanternfish v2.4.1 and V3.0") == ["lanternfish", "2.4.1", "3.0"] == terms("Lanternfish 2.4.1 and 3.0")
     assert stem("v2.4.1") == "2.4.1" and terms("v2 vitamin") == ["v2", "vitamin"]  # no version: left as it is
+
+
+def test_which_x_is_answered_by_the_name_set_beside_an_x():
+    from citewise.short import appositives, reader_phrase
+
+    sentence = ("China will see the maiden flight of Long March-6A, the country's first carrier rocket powered by "
+                "a solid and liquid engine.")
+    question = "Which rocket will make its maiden flight in 2022?"
+    assert appositives(question, sentence) == {"Long March-6A"}
+    assert reader_phrase(question, sentence, 0, 5) == "Long March-6A"  # the reader's "China" was no rocket
+    assert appositives("Which probe brought back samples?", "The probe Chang'e-5 brought them back.") == {"Chang'e-5"}
+    # The reader's name stands beside the noun too ("William the Silent, leader of ..."): it is kept.
+    two = "The daughter of the Huguenot leader Gaspard de Coligny married William the Silent, leader of the revolt."
+    start = two.index("William")
+    assert reader_phrase("What leader led the revolt?", two, start, start + len("William the Silent")) == "William the Silent"
+    assert appositives("Which country signed?", "China and Russia signed.") == set()
