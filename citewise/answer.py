@@ -233,7 +233,7 @@ def heading_terms(paragraph: Paragraph) -> set[str]:
     "2.3.0 - 2024-10-21" and "Removed"). They say what the sentences under them are about:
     "Support for Python 3.8 and 3.9 was dropped" answers "... dropped in 2.3.0?" only with its
     heading, so every sentence of the paragraph counts them as its own when it is matched."""
-    return set(terms(heading_text(paragraph))) if paragraph.heads else set()
+    return set(terms(heading_text(paragraph)))
 
 
 def list_after(hits: Sequence[Hit], x: Sentence, most: int = 12) -> list[Sentence]:

@@ -713,16 +713,18 @@ class Searcher:
         fused = hybrid(index, q_vec, q_terms, max(k, s.rerank_depth), s.candidates, s.alpha)
         cosines: dict[int, np.ndarray] = {}
         scores: dict[int, np.ndarray] = {}
+        contexts: dict[int, set[str]] = {}
         for h in fused:
             texts = [h.paragraph.text[a:b] for a, b in h.paragraph.sentences]
             cosines[h.row] = index.paragraph_sentence_vectors(h.row) @ q_vec
+            contexts[h.row] = context_terms(h.paragraph)
             scores[h.row] = sentence_scores(q_terms, texts, cosines[h.row], self.idf, s.sentence_weight,
-                                            context_terms(h.paragraph))
+                                            contexts[h.row])
         hits = rerank(fused, [float(scores[h.row].max()) for h in fused], s.gamma)
         if not asks_about_comments(question):
             hits = demote(hits, "comment", s.comment_weight)
         hits = hits[:k]
-        return Retrieval(q_vec, q_terms, hits, cosines, scores)
+        return Retrieval(q_vec, q_terms, hits, cosines, scores, contexts)
 
     def analyse(self, question: str, top_k: int | None = None) -> "Analysis":
         """Retrieval plus the scored candidate sentences and the evidence abstention reads."""
@@ -736,15 +738,17 @@ class Searcher:
         sentences = [x for x in candidate_sentences(hits, s.answer_paragraphs) if states(x.text)]
         top = hits[0].score if hits and hits[0].score > 0 else 1.0
         kind = expected_type(question)
-        typed = [holds_type(x.text, kind, question) for x in sentences]
+        shown = {x.hit for x in sentences}
         if asks_version(question):  # a version it does not name, in the sentence or as its section's title
-            typed = [holds_version(x.text, question) or titled_version(heading_text(hits[x.hit].paragraph)) is not None
-                     for x in sentences]
+            titled = {i: titled_version(heading_text(hits[i].paragraph)) is not None for i in shown}
+            typed = [titled[x.hit] or holds_version(x.text, question) for x in sentences]
+        else:
+            typed = [holds_type(x.text, kind, question) for x in sentences]
         named = named_numbers(r.terms)
         # The versions a sentence speaks of besides its own: its section's and its document's titles
         # ("# Lanternfish 2.4 release notes" over "## Upgrading").
-        context = {x.hit: named_numbers(context_terms(hits[x.hit].paragraph) | set(terms(self.title(hits[x.hit].paragraph.doc))))
-                   for x in sentences} if named else {}
+        context = {i: named_numbers(r.contexts[hits[i].row] | set(terms(self.title(hits[i].paragraph.doc))))
+                   for i in shown} if named else {}
         # A sentence's own score, a small prior for the rank of its paragraph, and a bonus when it
         # holds the kind of thing asked for (a number for "how many", a name for "who").
         # A title-like line (no closing punctuation) is a poor quote: it states nothing whole.
@@ -766,7 +770,7 @@ class Searcher:
         held = set(paragraph_terms(hit.paragraph))
         return Evidence(
             sentence_cosine=float(r.sentence_cosines[hit.row][x.position]),
-            sentence_coverage=coverage(r.terms, set(terms(x.text)) | context_terms(hit.paragraph), self.idf),
+            sentence_coverage=coverage(r.terms, set(terms(x.text)) | r.contexts[hit.row], self.idf),
             paragraph_coverage=coverage(r.terms, held, self.idf),
             corpus_coverage=coverage(r.terms, {t for t in r.terms if t in self._df}, self.idf),
             dense_top=max((h.dense or 0.0) for h in r.hits),
@@ -965,4 +969,5 @@ class Retrieval:
     hits: list[Hit]
     sentence_cosines: dict[int, np.ndarray]
     sentence_scores: dict[int, np.ndarray]
+    contexts: dict[int, set[str]]  # each paragraph's answer.context_terms
 

@@ -9,7 +9,7 @@ import re
 from functools import lru_cache
 from typing import Iterable
 
-from .text import LIST_NUMBER, fold, stopwords
+from .text import LIST_NUMBER, VERSION, fold, stopwords
 
 NUMBER_WORDS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
                 "fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy "
@@ -130,7 +130,9 @@ def tense_clash(question: str, sentence: str) -> bool:
 
 
 # A version or a decimal, as a term or inside one ("2.4.1", "v2.4", "python3.10", "3.5").
-_NUMBERED = re.compile(r"\d+(?:\.\d+)+")
+_NUMBERED = re.compile(VERSION)
+# "14.03.2025" is a date, not a version.
+_DOTTED_DATE = re.compile(r"\d{1,2}\.\d{1,2}\.\d{4}")
 # "Which version ...?", "In what release ...?"; not "What release date ...?" or "... release notes".
 _ASKS_VERSION = re.compile(r"\b(which|what) (version|release)s?\b(?!\s+(date|day|year|month|time|note|number)s?\b)",
                            re.I)
@@ -149,20 +151,20 @@ def version_key(version: str) -> str:
     return key
 
 
-def same_release(a: str, b: str) -> bool:
-    """Whether two version keys name one release, one being the other's series ("2.4" ~ "2.4.1")."""
-    return a == b or a.startswith(b + ".") or b.startswith(a + ".")
-
-
-def is_version(term: str) -> bool:
-    """Whether a term is a version or a decimal ("2.4.1", "v3.0", "3.5")."""
-    return bool(re.fullmatch(r"v?\d+(?:\.\d+)+", term))
-
-
 def of_release(version: str, asked: str) -> bool:
     """Whether a version key is the asked one or one of its series ("2.4.1" of "2.4"; not "2.4" of
     "2.4.1": the series is no answer about one of its releases)."""
     return version == asked or version.startswith(asked + ".")
+
+
+def same_release(a: str, b: str) -> bool:
+    """Whether two version keys name one release, one being the other's series ("2.4" ~ "2.4.1")."""
+    return of_release(a, b) or of_release(b, a)
+
+
+def is_version(term: str) -> bool:
+    """Whether a term is a version or a decimal ("2.4.1", "v3.0", "3.5")."""
+    return bool(re.fullmatch(rf"v?{VERSION}", term))
 
 
 def named_numbers(terms: Iterable[str]) -> set[str]:
@@ -184,7 +186,7 @@ def asks_version_of(question: str) -> bool:
 
 def titled_version(titles: str) -> str | None:
     """The one version that section titles give as versions are titled ("2.4.0 - 2025-02-03"), else None."""
-    found = {m.group(1) for m in _VERSION_TITLE.finditer(titles) if not re.fullmatch(r"\d{1,2}\.\d{1,2}\.\d{4}", m.group(1))}
+    found = {m.group(1) for m in _VERSION_TITLE.finditer(titles) if not _DOTTED_DATE.fullmatch(m.group(1))}
     return found.pop() if len(found) == 1 else None
 
 
@@ -192,7 +194,7 @@ def holds_version(sentence: str, question: str) -> bool:
     """Whether a sentence states a version the question does not name."""
     asked = named_numbers([question])
     return any(not any(same_release(version_key(v), a) for a in asked) for v in _NUMBERED.findall(sentence)
-               if not re.fullmatch(r"\d{1,2}\.\d{1,2}\.\d{4}", v))
+               if not _DOTTED_DATE.fullmatch(v))
 
 
 def is_full_sentence(text: str) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from .qtype import MONTHS, NUMBER_WORDS, asks_yes_no, expected_type
-from .text import LIST_NUMBER, fold, stopwords, terms
+from .text import LIST_NUMBER, VERSION, fold, stopwords, terms
 
 _NUM = r"(?:(?:EUR|USD|GBP|CHF|CNY|JPY|INR|AUD|CAD|US\$)\s?)?(?:\$|€|£|¥)?\d[\d,]*(?:\.\d+)?%?|(?:" + "|".join(NUMBER_WORDS) + r")(?:[- ](?:" + "|".join(NUMBER_WORDS) + r"))*"
 # A range is one answer: "12 to 15 million", "five to ten years", "1562 to 1598", "between 3 and 4".
@@ -295,7 +295,7 @@ def table_cell(question: str, sentence: str) -> str | None:
     return best
 
 
-_VERSION = re.compile(r"(?<![\w.])v?\d+(?:\.\d+)+(?![\w.]*\d)")
+_VERSION = re.compile(rf"(?<![\w.])v?{VERSION}(?![\w.]*\d)")
 
 
 def version_of(question: str, sentence: str) -> str | None:
@@ -336,7 +336,7 @@ def reader_phrase(question: str, sentence: str, start: int, end: int) -> str:
     # Only one name set beside the asked-for noun, and not the reader's: it is what was asked for.
     # (Unless the reader's phrase stands beside that noun too: "William the Silent, leader of ...".)
     if len(named) == 1 and not any(n in phrase or phrase in n for n in named) \
-            and not appositives(question, sentence, phrase):
+            and not stands_beside(question, sentence, phrase):
         return named.pop()
     return phrase
 
@@ -345,27 +345,44 @@ def reader_phrase(question: str, sentence: str, start: int, end: int) -> str:
 _APPOSED = r"[A-Z][\w’'-]*(?:\s+[A-Z0-9][\w’'-]*)*"
 
 
-def appositives(question: str, sentence: str, name: str | None = None) -> set[str]:
-    """For "Which X ...?", the names the sentence sets beside an X: "Long March-6A, the country's
-    first carrier rocket" or "the carrier rocket Long March-6A" for "Which rocket ...?" (not the
-    names the question gives). With `name`: {name} if the sentence sets that phrase beside an X,
-    with or without an article ("William the Silent, leader of ..."), else nothing."""
+def _asked_nouns(question: str) -> str | None:
+    """The pattern of the noun "Which X ...?" asks for, singular or plural; None for other questions."""
     asked = re.match(r"\s*(?:(?:in|on|at|of|by|for|from|to|with)\s+)?(?:which|what)\s+([a-z]{3,})\b", question, re.I)
     if not asked or asked.group(1).lower() in stopwords():
+        return None
+    return rf"{re.escape(asked.group(1).lower())}(?:s|es)?"
+
+
+_ARTICLE = r"(?:the|a|an|its|their)\s+"
+
+
+def _beside(name: str, nouns: str, article: str) -> tuple[str, str]:
+    """The two ways a name stands beside a noun: "<name>, the ... <noun>" and "<noun> <name>"."""
+    return rf"{name},\s+{article}(?:[\w’'-]+\s+){{0,5}}?{nouns}\b", rf"\b{nouns}\s+{name}"
+
+
+def appositives(question: str, sentence: str) -> set[str]:
+    """For "Which X ...?", the names the sentence sets beside an X: "Long March-6A, the country's
+    first carrier rocket" or "the carrier rocket Long March-6A" for "Which rocket ...?" (not the
+    names the question gives)."""
+    nouns = _asked_nouns(question)
+    if nouns is None:
         return set()
-    nouns = rf"{re.escape(asked.group(1).lower())}(?:s|es)?"
-    if name is not None:
-        given = re.escape(name)
-        beside = rf"{given},\s+(?:(?:the|a|an|its|their)\s+)?(?:[\w’'-]+\s+){{0,5}}?{nouns}\b|\b{nouns}\s+{given}"
-        return {name} if re.search(beside, sentence) else set()
     found = set()
-    for pattern in (rf"({_APPOSED}),\s+(?:the|a|an|its|their)\s+(?:[\w’'-]+\s+){{0,5}}?{nouns}\b",
-                    rf"\b{nouns}\s+({_APPOSED})"):
+    for pattern in _beside(f"({_APPOSED})", nouns, _ARTICLE):
         for m in re.finditer(pattern, sentence):
             name = m.group(1).strip()
             if name.lower() not in question.lower() and name.split()[0].lower() not in stopwords():
                 found.add(name)
     return found
+
+
+def stands_beside(question: str, sentence: str, phrase: str) -> bool:
+    """Whether the sentence sets `phrase` beside the noun "Which X ...?" asks for, with or without
+    an article ("William the Silent, leader of ...")."""
+    nouns = _asked_nouns(question)
+    return nouns is not None and any(re.search(p, sentence)
+                                     for p in _beside(re.escape(phrase), nouns, f"(?:{_ARTICLE})?"))
 
 
 def narrow(question: str, phrase: str) -> str:

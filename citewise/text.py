@@ -263,7 +263,9 @@ def terms(text: str, drop_stopwords: bool = True) -> list[str]:
     return [_V_VERSION.sub("", t) for t in _stemmer().stemWords([_american(w) for w in words(text, drop_stopwords)])]
 
 
-_V_VERSION = re.compile(r"^v(?=\d+(?:\.\d+)+$)")
+# A version or a decimal ("2.4.1", "3.5"): the one pattern citewise reads versions by.
+VERSION = r"\d+(?:\.\d+)+"
+_V_VERSION = re.compile(rf"^v(?={VERSION}$)")
 
 
 # Endings that make a people's or a language's word of a place's name ("Canada" -> "Canadian",
@@ -288,9 +290,6 @@ class Vocabulary:
         for t in sorted(self.terms):
             by_letter.setdefault(t[:1], []).append(t)
         self._by_letter = by_letter
-
-    def __contains__(self, term: str) -> bool:
-        return term in self.terms
 
     def spelled_like(self, word: str) -> bool:
         """Whether a folded word of 5 letters or more is one edit (Damerau-Levenshtein; two from 10
