@@ -9,7 +9,7 @@ import re
 from functools import lru_cache
 from typing import Iterable
 
-from .text import LIST_NUMBER, VERSION, fold, stopwords
+from .text import LIST_NUMBER, VERSION, fold, stem, stopwords
 
 NUMBER_WORDS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
                 "fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy "
@@ -36,6 +36,47 @@ _AMOUNT = r"(?:\d[\d,.]*|" + "|".join(NUMBER_WORDS) + r")"
 _MONEY = re.compile(rf"{_CURRENCY}\s?{_AMOUNT}\b|\b{_AMOUNT}(?:\s+(?:thousand|million|billion|trillion|bn|m))?"
                     rf"\s*{_CURRENCY}|\bfree\b|\bno (?:charge|cost|fee)\b", re.I)
 
+# A question that asks for a measure of one dimension ("At what altitude ...?", "How many months
+# ...?", "What percentage ...?") is answered by a number with a unit of it: "six" or "2003" is no
+# altitude. Each dimension: (the question names it as what it asks, the unit an answer states).
+_ASKED = (r"^(?:at |to |from |with |by |in )?what (?:(?:is|was|are|were|will be|would be) )?"
+          r"(?:the |its |their |his |her |a )?(?:[\w-]+ ){{0,3}}?(?:{})s?(?=\s+(?:of|for|in|at|on|does|do|did|is|was|"
+          r"are|were|will|would|can|could|has|have|had|reached|needed|required)\b|\s*[?,]|\s*$)")
+_COUNT = (r"(?:\d[\d,.]*\s*(?:-\s*)?(?:(?:thousand|million|billion|hundred)\s+)?|\b(?:" + "|".join(NUMBER_WORDS) +
+          r"|an?|several|few|some|many|couple of|dozens of|hundreds of|thousands of)\s+(?:[a-z-]+\s+)?)")
+_MEASURES = {
+    "length": (_ASKED.format(r"altitude|height|elevation|distance|length|depth|width|diameter|radius|wingspan")
+               + r"|^how (?:far|high|tall|deep|wide)\b",
+               r"(?:km|kilomet(?:er|re)s?|miles?|met(?:er|re)s?|f(?:ee|oo)t|ft|inch(?:es)?|cm|centimet(?:er|re)s?|"
+               r"mm|millimet(?:er|re)s?|yards?|light[- ]years?|astronomical units?|nautical miles?|m|mi)"),
+    "mass": (_ASKED.format(r"mass|weight|payload(?: capacity)?") + r"|^how heavy\b|^how much (?:does|did|do|will|would)"
+             r" .{1,60} weigh\b",
+             r"(?:kg|kilograms?|kilos?|tonnes?|tons?|pounds?|lbs?|grams?|ounces?|oz|t|g)"),
+    "time": (r"^how many (?:seconds|minutes|hours|days|weeks|months|years|decades|centuries)\b|"
+             r"^how long (?:did|does|do|will|would|has|have|had|can|could|should|must)\b",
+             r"(?:seconds?|minutes?|hours?|days?|weeks?|fortnights?|months?|years?|decades?|centur(?:y|ies)|"
+             r"millenni(?:um|a)|nights?|yrs?|hrs?|mins?|secs?)"),
+    "speed": (_ASKED.format(r"speed|velocity") + r"|^how fast\b",
+              r"(?:km/h|kph|mph|knots?|m/s|km/s|miles (?:an|per) hour|kilomet(?:er|re)s (?:an|per) (?:hour|second)|"
+              r"met(?:er|re)s (?:a|per) second|mach)"),
+    "temperature": (_ASKED.format(r"temperature") + r"|^how (?:hot|cold|warm)\b",
+                    r"(?:°\s?[cfk]?|degrees?|celsius|fahrenheit|kelvin|[cfk])"),
+    "percentage": (_ASKED.format(r"percentage|per ?cent") + r"|^how many per ?cent\b",
+                   r"(?:%|per ?cent|percentage points?|half|thirds?|quarters?|fifths?|tenths?)"),
+    # Not "What area in South Africa ...?", which asks for a region.
+    "area": (r"^what (?:is|was|are|were) (?:the |its |their )(?:[\w-]+ ){0,2}?area (?:of|covered)\b|"
+             r"^how many square\b",
+             r"(?:km2|km²|m2|m²|sq(?:uare)?\.? (?:km|kilomet(?:er|re)s?|miles?|met(?:er|re)s?|f(?:ee|oo)t)|"
+             r"hectares?|acres?|ha)"),
+}
+_MEASURE_QUESTION = {k: re.compile(q) for k, (q, _) in _MEASURES.items()}
+# A count before the unit ("400 km", "15 days", "several weeks"), or a unit sign after a figure ("45%", "30°C").
+_MEASURE_ANSWER = {k: re.compile(rf"{_COUNT}{u}(?![\w/])|\d{u}(?![\w/])", re.I) for k, (_, u) in _MEASURES.items()}
+# What each measure is, as a refusal names it.
+MEASURE_NAMES = {"money": "an amount of money", "length": "a distance, height or length", "mass": "a mass or weight",
+                 "time": "a length of time", "speed": "a speed", "temperature": "a temperature",
+                 "percentage": "a percentage", "area": "an area"}
+
 _RULES = [
     ("number", re.compile(r"^(how (many|much|long|far|old|big|large|tall|high|often|heavy|fast|deep|wide|hot|"
                           r"cold)|what (percentage|number|amount|proportion)|what (is|was|are|were) the (\w+ ){0,2}"
@@ -54,6 +95,8 @@ _RULES = [
 
 def expected_type(question: str) -> str:
     """'number', 'date', 'name' or 'other'."""
+    if asks_measure(question):
+        return "number"
     q = fold(question).strip()
     q = re.sub(r"^(and|so|but|then|in|on|at|of|for|by|according to [^,]+,)\s+", "", q)
     # A question that does not open with its question word has it later: "Normandy is located in
@@ -75,6 +118,66 @@ def asks_money(question: str) -> bool:
     return bool(_MONEY_QUESTION.search(fold(question).strip()))
 
 
+# "How many <things> <verb> ...?": the things counted run up to an auxiliary, a preposition or
+# the end ("modules" of "How many modules does ...?"; "people attended" of "How many people
+# attended?", for want of a tagger to tell the noun from the verb).
+_HOW_MANY = re.compile(r"^how many (?:of (?:the|these|those|its|their|his|her) )?((?:[\w'-]+ ){0,4}?[\w'-]+?)"
+                       r"(?= (?:did|does|do|is|are|was|were|has|have|had|will|would|can|could|should|must|may|"
+                       r"might|of|in|on|at|for|from|to|that|who|which|per|by|with)\b|\s*[?,]|$)")
+# Counters that any counted noun stands for ("fourteen orbits" answers "how many times").
+_ANY_COUNTED = frozenset("times people persons individuals ones members units items instances cases kinds types "
+                         "sorts examples men women".split())
+_COUNT_TOKEN = re.compile(r"\d[\d,.]*|[a-z][\w'-]*")
+
+
+@lru_cache(maxsize=256)
+def counted(question: str) -> tuple[str, ...]:
+    """The words for what a "How many ...?" question counts ("modules" of "How many modules does
+    the station have?"); none for another question or a counter of anything ("times", "people")."""
+    m = _HOW_MANY.match(fold(question).strip())
+    phrase = tuple(w for w in m.group(1).split() if w not in stopwords()) if m else ()
+    return () if any(w in _ANY_COUNTED for w in phrase) else phrase
+
+
+def _counted_stems(word: str) -> set[str]:
+    """A counted word's stems, and its parts' when it is a compound ("french-speaking"), men as man."""
+    return {stem(re.sub(r"men$", "man", w)) for w in [word, *word.split("-")] if w}
+
+
+def counts(sentence: str, things: Iterable[str], near: int = 4) -> bool:
+    """Whether a number in the sentence may count one of `things`: one of their words, or a
+    compound it ends ("flights" of "spaceflights"), is among the `near` words after the number
+    ("six manned space flights" counts spaceflights; "six flights" counts no modules); or no word
+    names what it counts ("The number of attendees was seventeen.", "5,000 to 30,000 were killed"),
+    or a word for anyone does ("75,000 people"). A year counts nothing."""
+    want = set().union(*(_counted_stems(w) for w in things))
+    for m in _NUMBER.finditer(sentence):
+        if re.fullmatch(r"1\d{3}|20\d{2}", m.group(0)) or re.match(r"[\w-]", sentence[m.end():m.end() + 1]) \
+                or (m.start() and re.match(r"[\w-]", sentence[m.start() - 1])) \
+                or re.search(r"\b[A-Z][\w-]*\s+$", sentence[:m.start()]):
+            continue  # a year, a number inside a word ("Shenzhou-10", "6a") or after a name ("Shenzhou 5")
+        clause = re.split(r"[.;:!?,()]", fold(sentence[m.end():]), maxsplit=1)[0]
+        clause = re.sub(rf"^\s*(?:to|or|and|-|–)\s+{_AMOUNT}\b", "", clause)  # "5,000 to 30,000"
+        after = _COUNT_TOKEN.findall(clause)
+        if not after or after[0] in stopwords() or after[0] in _ANY_COUNTED:
+            return True
+        for w in [w for w in after if w not in stopwords()][:near]:
+            for got in _counted_stems(w):
+                if got in want or len(got) >= 4 and any(x.endswith(got) or got.endswith(x) for x in want):
+                    return True
+    return False
+
+
+@lru_cache(maxsize=256)
+def asks_measure(question: str) -> str | None:
+    """The measure a question asks for, a key of MEASURE_NAMES ("money" for what something costs,
+    "length" for "At what altitude ...?"), or None."""
+    if asks_money(question):
+        return "money"
+    q = fold(question).strip()
+    return next((k for k, pattern in _MEASURE_QUESTION.items() if pattern.search(q)), None)
+
+
 def holds_type(sentence: str, kind: str, question: str = "") -> bool:
     """Whether the sentence contains a thing of the kind that the question does not already name
     (for a question about cost, an amount of money)."""
@@ -83,12 +186,20 @@ def holds_type(sentence: str, kind: str, question: str = "") -> bool:
     asked = set(re.findall(r"[\w'-]+", fold(question)))
     if listed := LIST_NUMBER.match(sentence):  # a list item's own number
         sentence = sentence[listed.end():]
-    if kind == "number" and asks_money(question):
+    measure = asks_measure(question) if kind == "number" else None
+    if measure == "money":
         found = [m.group(0) for m in _MONEY.finditer(fold(sentence))]
+    elif measure:
+        found = [m.group(0) for m in _MEASURE_ANSWER[measure].finditer(fold(sentence))]
     elif kind == "number":
         found = _NUMBER.findall(sentence)
     elif kind == "date":
-        found = [m.group(0) for m in _DATE.finditer(sentence)]
+        dates = list(_DATE.finditer(sentence))
+        # "When will ...?" is answered by a date said of what is planned or expected, not by a date
+        # in the past ("went into space in 2003, ... hoping China would ...").
+        if asks_what_will_happen(question):
+            dates = [m for m in dates if _PROSPECTIVE.search(fold(sentence[max(0, m.start() - _NEAR):m.end() + _NEAR]))]
+        found = [m.group(0) for m in dates]
     else:  # capitalised words that are not function words ("He", "The" start sentences)
         found = [w for w in _NAME.findall(sentence) if fold(w) not in stopwords()]
     return any(fold(f if isinstance(f, str) else f[0]).strip(".,") not in asked for f in found)
@@ -115,6 +226,22 @@ def asks_what_happened(question: str) -> bool:
     """The question's first auxiliary is in the past tense ("When did China launch ...?")."""
     aux = _AUXILIARY.search(fold(question))
     return bool(aux and aux.group(1) in ("did", "was", "were", "had"))
+
+
+@lru_cache(maxsize=256)
+def asks_what_will_happen(question: str) -> bool:
+    """The question's first auxiliary is "will" or "shall" ("When will China land on the Moon?")."""
+    aux = _AUXILIARY.search(fold(question))
+    return bool(aux and aux.group(1) in ("will", "shall"))
+
+
+# A sentence that speaks of what is to come: a plan, an expectation, a schedule, a future tense.
+_PROSPECTIVE = re.compile(r"\b(will|shall|going to|plans?|planned|planning|expects?|expected|expecting|scheduled|"
+                          r"due|set to|aims?|aimed|aiming|intends?|intended|targets?|targeted|proposed|hopes?|hoped|"
+                          r"would|to be|upcoming|future|next|later|soon|from now|by (the end of )?\d{4})\b")
+
+
+_NEAR = 60  # characters either side of a date that say whether it is to come
 
 
 def tense_clash(question: str, sentence: str) -> bool:

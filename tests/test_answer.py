@@ -510,6 +510,50 @@ def test_a_question_about_cost_wants_an_amount_of_money_not_any_number():
     assert holds_type("Seventeen people attended.", "number", "How many people attended?")
 
 
+def test_a_measure_is_answered_by_a_number_with_its_unit():
+    from citewise.qtype import asks_measure, holds_type
+
+    altitude = "At what altitude does the station orbit?"
+    assert asks_measure(altitude) == "length"
+    assert asks_measure("What is the payload capacity of the Long March-6A rocket?") == "mass"
+    assert asks_measure("How many months did the probe take to reach Mars?") == "time"
+    assert asks_measure("What percentage of voters turned out?") == "percentage"
+    assert asks_measure("How much did the station cost to build?") == "money"
+    assert asks_measure("What area in South Africa accepted Huguenot colonists?") is None  # a region
+    assert asks_measure("What is the speed limit on the motorway?") is None
+    assert not holds_type("China plans six crewed flights in 2022.", "number", altitude)
+    assert holds_type("The station orbits at about 400 km.", "number", altitude)
+    assert holds_type("It orbits 400km up.", "number", altitude)
+    assert holds_type("Water boils at 100°C.", "number", "At what temperature does water boil?")
+    assert holds_type("The war lasted several weeks.", "number", "How long did the war last?")
+    assert not holds_type("The war began in 1914.", "number", "How long did the war last?")
+
+
+def test_a_count_must_count_the_things_asked_about():
+    from citewise.qtype import counted, counts
+
+    assert counted("How many modules does the station have?") == ("modules",)
+    assert counted("How many of the students passed?") == ("students", "passed")
+    assert counted("How many times did Yang orbit the Earth?") == ()  # "times" counts anything
+    assert counted("When did it launch?") == ()
+    assert not counts("China will make six manned space flights in 2022.", ["modules"])
+    assert counts("China will make six manned space flights in 2022.", ["human", "spaceflights"])
+    assert counts("The total number of attendees was seventeen.", ["astronauts"])  # a bare number may count them
+    assert not counts("It plans a multi-module station by 2020.", ["modules"])  # a year counts nothing
+    assert not counts("The crew of Shenzhou-10 returned after 15 days.", ["modules"])
+
+
+def test_when_will_is_answered_by_a_date_said_of_what_is_to_come():
+    from citewise.qtype import holds_type
+
+    q = "When will the first European astronaut fly to the station?"
+    assert not holds_type("Yang, who went into space in 2003, said many countries submitted proposals to the "
+                          "government, hoping China would train their astronauts.", "date", q)
+    assert holds_type("ESA expects to send an astronaut in 2027.", "date", q)
+    assert holds_type("The station is to be completed by 2022.", "date", q)
+    assert holds_type("Yang went into space in 2003.", "date", "When did Yang go into space?")
+
+
 def test_a_plan_does_not_answer_what_happened():
     from citewise.qtype import tense_clash
 

@@ -318,6 +318,25 @@ def test_a_model_number_no_document_holds_is_not_answered_with_its_neighbours_fa
     assert not told.abstained and told.unsure  # answered on request, with the warning
 
 
+def test_a_measure_a_count_or_a_date_to_come_that_no_paragraph_gives_is_not_answered(tmp_path):
+    # The sample corpus's near misses: every name of the question is held, the asked-for value is not.
+    s = _searcher_over(tmp_path, "station.md",
+                       "# The station\n\nThe station was launched in 2021 and orbits at about 390 km above the "
+                       "Earth. China plans six crewed flights to it in 2022.\n\nThe crew spent 15 days aboard "
+                       "in 2013. The first Chinese astronaut went into space in 2003.\n\n"
+                       "The European Space Agency expects to send an astronaut to the station in 2027.\n")
+    assert "390 km" in s.ask("At what altitude does the station orbit?").answer
+    speed = s.ask("At what speed does the station orbit?")
+    assert speed.abstained and speed.reason == "None of the paragraphs that match the question holds a speed."
+    assert not s.ask("How many crewed flights does China plan in 2022?").abstained
+    modules = s.ask("How many modules does the station have?")
+    assert modules.abstained and modules.reason == "None of the paragraphs that match the question counts: modules."
+    assert "2027" in s.ask("When will the first European astronaut fly to the station?").answer
+    moon = s.ask("When will the first Chinese astronaut fly around the station?")
+    assert "2027" not in moon.answer  # the date said of what is to come is ESA's, and no answer here
+    assert not s.ask("When did the first Chinese astronaut go into space?").abstained
+
+
 def test_a_name_no_document_holds_or_no_value_of_the_kind_asked_for_is_not_answered(tmp_path):
     s = _searcher_over(tmp_path, "support.md",
                        "# Lanternfish support\n\nLanternfish runs on Ubuntu version 20.04 or newer and on Debian "
