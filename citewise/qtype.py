@@ -45,10 +45,11 @@ _ASKED = (r"^(?:at |to |from |with |by |in )?what (?:(?:is|was|are|were|will be|
 _COUNT = (r"(?:\d[\d,.]*\s*(?:-\s*)?(?:(?:thousand|million|billion|hundred)\s+)?|\b(?:" + "|".join(NUMBER_WORDS) +
           r"|an?|several|few|some|many|couple of|dozens of|hundreds of|thousands of)\s+(?:[a-z-]+\s+)?)")
 _MEASURES = {
-    "length": (_ASKED.format(r"altitude|height|elevation|distance|length|depth|width|diameter|radius|wingspan")
+    # Not "length" or "depth", which software counts in characters or levels ("line length 100").
+    "length": (_ASKED.format(r"altitude|height|elevation|distance|width|diameter|radius|wingspan")
                + r"|^how (?:far|high|tall|deep|wide)\b",
                r"(?:km|kilomet(?:er|re)s?|miles?|met(?:er|re)s?|f(?:ee|oo)t|ft|inch(?:es)?|cm|centimet(?:er|re)s?|"
-               r"mm|millimet(?:er|re)s?|yards?|light[- ]years?|astronomical units?|nautical miles?|m|mi)"),
+               r"mm|millimet(?:er|re)s?|yards?|light[- ]years?|astronomical units?|nautical miles?|pixels?|px|m|mi)"),
     "mass": (_ASKED.format(r"mass|weight|payload(?: capacity)?") + r"|^how heavy\b|^how much (?:does|did|do|will|would)"
              r" .{1,60} weigh\b",
              r"(?:kg|kilograms?|kilos?|tonnes?|tons?|pounds?|lbs?|grams?|ounces?|oz|t|g)"),
@@ -199,6 +200,7 @@ def holds_type(sentence: str, kind: str, question: str = "") -> bool:
         # in the past ("went into space in 2003, ... hoping China would ...").
         if asks_what_will_happen(question):
             dates = [m for m in dates if _PROSPECTIVE.search(fold(sentence[max(0, m.start() - _NEAR):m.end() + _NEAR]))]
+            dates += list(_TO_COME.finditer(fold(sentence)))  # "this year", "soon", "within five years"
         found = [m.group(0) for m in dates]
     else:  # capitalised words that are not function words ("He", "The" start sentences)
         found = [w for w in _NAME.findall(sentence) if fold(w) not in stopwords()]
@@ -242,6 +244,10 @@ _PROSPECTIVE = re.compile(r"\b(will|shall|going to|plans?|planned|planning|expec
 
 
 _NEAR = 60  # characters either side of a date that say whether it is to come
+# When something is to come, said without a date.
+_TO_COME = re.compile(r"\b(this|next|coming|following) (year|month|week|decade|spring|summer|autumn|fall|winter)\b|"
+                      r"\bsoon\b|\bin the (near |coming )?future\b|\b(within|in) (a|an|the next|a few|\w+) "
+                      r"(years?|months?|weeks?|decades?)\b|\bby the end of\b|\blater this\b")
 
 
 def tense_clash(question: str, sentence: str) -> bool:

@@ -26,7 +26,7 @@ _UNIT = (r"(?:\s+(?:percent|per cent|million|billion|trillion|thousand|hundred|k
          r"metres|meters|kg|kilograms|grams|tonnes|tons|litres|liters|ml|bar|kwh|kwp|kw|mw|gw|watts|"
          r"°c|°f|cm|mm|euros?|dollars?|pounds|yuan|yen|eur|usd|gbp|chf|"
          r"bytes|kb|mb|gb|tb|kib|mib|gib|tib|kilobytes|megabytes|gigabytes|terabytes|ms|milliseconds|"
-         r"ghz|mhz|hz|mbps|gbps|"
+         r"ghz|mhz|hz|mbps|gbps|mph|km/h|kph|km/s|m/s|knots|feet|ft|"
          r"years|months|weeks|days|hours|minutes|seconds|people|countries))?")
 # (?<!\w) and (?!\w) rather than \b, so that a currency sign before and a % after are part of it.
 _NUMBER_PHRASE = re.compile(r"(?<!\w)" + _range(_NUM) + _UNIT + r"(?!\w)", re.I)
