@@ -29,9 +29,8 @@ from .load import SourceFile, Skipped, discover, fingerprint, read_document
 from .retrieve import asks_about_comments, demote, hybrid, rerank
 from .short import reader_phrase
 from .qdrant_store import QdrantTarget
-from .qtype import (MEASURE_NAMES, asks_measure, asks_version, asks_what_will_happen, counted, counts, expected_type, holds_type,
-                    holds_version, is_full_sentence, is_version, named_numbers, of_release, same_release, tense_clash,
-                    titled_version, version_key)
+from .qtype import (asks_version, expected_type, holds_type, holds_version, is_full_sentence, is_version, lacking,
+                    named_numbers, of_release, same_release, tense_clash, titled_version, version_key)
 from .text import Vocabulary, compound_parts, has_cjk, sentence_spans, stem, terms, words
 from .types import Answer, Citation, Hit, Paragraph
 
@@ -814,26 +813,11 @@ class Searcher:
         # words it does, which recognises() lets through (eval/abstention_signals, README).
         unknown += unknown_names(question, missing, self.recognises(a.retrieval.hits))
         unknown = list(dict.fromkeys(unknown))
-        # A question about a measure (what something costs, an altitude, a length of time, a
-        # percentage) when none of the sentences that could answer it holds one: "six flights" is
-        # no altitude. (Not for numbers or dates at large: "When do they meet?" is answered by
-        # "every month".)
-        # Likewise a count of the things asked about ("How many modules ...?" and only "six
-        # flights"), and a date for what will happen ("When will ...?" and only "in 2003").
-        untyped = bool(a.sentences) and not any(a.typed)
-        measure, things = asks_measure(question), counted(question)
-        # (Counting is checked here, not in the sentence's type: a count of other words for the
-        # things, "3,000 Protestants" for Huguenots, still answers best among the numbers.)
-        uncounted = bool(a.sentences) and things and not any(counts(x.text, things) for x in a.sentences)
         reason = None
         if unknown:
             reason = f"No indexed document names or spells out: {', '.join(as_written(question, w) for w in unknown)}."
-        elif untyped and measure:
-            reason = f"None of the paragraphs that match the question holds {MEASURE_NAMES[measure]}."
-        elif uncounted:
-            reason = f"None of the paragraphs that match the question counts: {' '.join(as_written(question, w) for w in things)}."
-        elif untyped and asks_what_will_happen(question) and expected_type(question) == "date":
-            reason = "None of the paragraphs that match the question says when it will happen."
+        else:
+            reason = lacking(question, [x.text for x in a.sentences], a.typed, lambda w: as_written(question, w))
         if reason and level != "never":
             abstain = True
         # The reader was trained on English: on Chinese or Japanese it picks fragments ("四圈。"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Iterable
+from typing import Callable, Iterable, Sequence
 
 from .text import LIST_NUMBER, VERSION, fold, stem, stopwords
 
@@ -132,7 +132,7 @@ _COUNT_TOKEN = re.compile(r"\d[\d,.]*|[a-z][\w'-]*")
 
 
 @lru_cache(maxsize=256)
-def counted(question: str) -> tuple[str, ...]:
+def counted_things(question: str) -> tuple[str, ...]:
     """The words for what a "How many ...?" question counts ("modules" of "How many modules does
     the station have?"); none for another question or a counter of anything ("times", "people")."""
     m = _HOW_MANY.match(fold(question).strip())
@@ -177,6 +177,27 @@ def asks_measure(question: str) -> str | None:
         return "money"
     q = fold(question).strip()
     return next((k for k, pattern in _MEASURE_QUESTION.items() if pattern.search(q)), None)
+
+
+def lacking(question: str, sentences: Sequence[str], typed: Sequence[bool],
+            written: Callable[[str], str] = str) -> str | None:
+    """Why none of the candidate `sentences` (each `typed` if it holds_type the question's kind)
+    answers the question, or None: it asks for a measure none holds (what something costs, an
+    altitude, a length of time: "six flights" is no altitude), a count of things none counts
+    ("How many modules ...?" and only "six flights"), or a date for what will happen ("When will
+    ...?" and only "in 2003"). `written` gives a question's folded word as it writes it.
+    (Not for numbers or dates at large: "When do they meet?" is answered by "every month".)"""
+    if not sentences:
+        return None
+    if (measure := asks_measure(question)) and not any(typed):
+        return f"None of the paragraphs that match the question holds {MEASURE_NAMES[measure]}."
+    # Counting is checked here, not in a sentence's type: a count in other words for the things
+    # ("3,000 Protestants" for Huguenots) still answers best among the numbers.
+    if (things := counted_things(question)) and not any(counts(x, things) for x in sentences):
+        return f"None of the paragraphs that match the question counts: {' '.join(map(written, things))}."
+    if not any(typed) and asks_what_will_happen(question) and expected_type(question) == "date":
+        return "None of the paragraphs that match the question says when it will happen."
+    return None
 
 
 def holds_type(sentence: str, kind: str, question: str = "") -> bool:

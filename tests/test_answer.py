@@ -530,17 +530,36 @@ def test_a_measure_is_answered_by_a_number_with_its_unit():
 
 
 def test_a_count_must_count_the_things_asked_about():
-    from citewise.qtype import counted, counts
+    from citewise.qtype import counted_things, counts
 
-    assert counted("How many modules does the station have?") == ("modules",)
-    assert counted("How many of the students passed?") == ("students", "passed")
-    assert counted("How many times did Yang orbit the Earth?") == ()  # "times" counts anything
-    assert counted("When did it launch?") == ()
+    assert counted_things("How many modules does the station have?") == ("modules",)
+    assert counted_things("How many of the students passed?") == ("students", "passed")
+    assert counted_things("How many times did Yang orbit the Earth?") == ()  # "times" counts anything
+    assert counted_things("When did it launch?") == ()
     assert not counts("China will make six manned space flights in 2022.", ["modules"])
     assert counts("China will make six manned space flights in 2022.", ["human", "spaceflights"])
     assert counts("The total number of attendees was seventeen.", ["astronauts"])  # a bare number may count them
     assert not counts("It plans a multi-module station by 2020.", ["modules"])  # a year counts nothing
     assert not counts("The crew of Shenzhou-10 returned after 15 days.", ["modules"])
+
+
+def test_the_reason_no_candidate_sentence_answers_names_what_is_lacking():
+    from citewise.qtype import holds_type, lacking
+
+    def why(question, sentences):
+        typed = [holds_type(x, "number" if question.startswith(("How", "At")) else "date", question) for x in sentences]
+        return lacking(question, sentences, typed, str.capitalize)
+
+    flights = ["China plans six crewed flights in 2022.", "The first astronaut flew in 2003."]
+    assert why("At what altitude does the station orbit?", flights) == \
+        "None of the paragraphs that match the question holds a distance, height or length."
+    assert why("How many modules does the station have?", flights) == \
+        "None of the paragraphs that match the question counts: Modules."
+    assert why("When will the station be finished?", flights[1:]) == \
+        "None of the paragraphs that match the question says when it will happen."
+    assert why("How many crewed flights does China plan?", flights) is None
+    assert why("When will the crewed flights take place?", flights) is None  # "plans ... in 2022"
+    assert why("At what altitude does the station orbit?", []) is None  # nothing to judge
 
 
 def test_when_will_is_answered_by_a_date_said_of_what_is_to_come():
