@@ -64,6 +64,16 @@ _MEASURES = {
                     r"(?:°\s?[cfk]?|degrees?|celsius|fahrenheit|kelvin|[cfk])"),
     "percentage": (_ASKED.format(r"percentage|per ?cent") + r"|^how many per ?cent\b",
                    r"(?:%|per ?cent|percentage points?|half|thirds?|quarters?|fifths?|tenths?)"),
+    "force": (_ASKED.format(r"thrust|force") + r"|^how much (?:thrust|force)\b", r"(?:k?n|kilonewtons?|meganewtons?|newtons?|lbf|pounds?(?:[- ]force)?|"
+                                                r"(?:tonnes?|tons?|kg|kilograms?)(?:[- ]force)?)"),
+    "power": (_ASKED.format(r"(?:power|electricity|energy) (?:output|capacity|consumption)|wattage|horsepower")
+              + r"|^how much (?:power|electricity|energy)\b",
+              r"(?:[kmgt]?w|[kmgt]?wh|(?:kilo|mega|giga|tera)?watts?(?:[- ]hours?)?|horsepower|hp|(?:kilo|mega)?joules?|"
+              r"[km]?j|calories|kcal)"),
+    # Not "In what volume ...?", which asks for a book's.
+    "volume": (r"^what (?:is |was |are |were )?(?:the |its |their )?(?:total )?volume of\b|"
+               r"^how much (?:water|fuel|oil|gas|liquid)\b",
+               r"(?:l|ml|litres?|liters?|millilit(?:er|re)s?|gallons?|barrels?|cubic \w+|m3|m³|km3|km³|cc)"),
     # Not "What area in South Africa ...?", which asks for a region.
     "area": (r"^what (?:is|was|are|were) (?:the |its |their )(?:[\w-]+ ){0,2}?area (?:of|covered)\b|"
              r"^how many square\b",
@@ -76,7 +86,8 @@ _MEASURE_ANSWER = {k: re.compile(rf"{_COUNT}{u}(?![\w/])|\d{u}(?![\w/])", re.I) 
 # What each measure is, as a refusal names it.
 MEASURE_NAMES = {"money": "an amount of money", "length": "a distance, height or length", "mass": "a mass or weight",
                  "time": "a length of time", "speed": "a speed", "temperature": "a temperature",
-                 "percentage": "a percentage", "area": "an area"}
+                 "percentage": "a percentage", "area": "an area", "force": "a force or thrust",
+                 "power": "an amount of power or energy", "volume": "a volume"}
 
 _RULES = [
     ("number", re.compile(r"^(how (many|much|long|far|old|big|large|tall|high|often|heavy|fast|deep|wide|hot|"
