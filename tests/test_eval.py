@@ -35,6 +35,16 @@ def test_sample_gold_is_well_formed():
         assert all(any(contains_support(t, [s]) for t in texts) for s in r["support"]), r["id"]
 
 
+def test_the_fresh_sample_sets_answers_are_in_the_corpus_as_written():
+    # Written by helpers who read the articles but not the rules (README, "How good is it").
+    texts = [p.read_text(encoding="utf-8") for p in (ROOT / "data" / "sample").glob("*.txt")]
+    for name in ("sample-fresh.jsonl", "sample-fresh2.jsonl"):
+        rows = list(squad.read_gold(ROOT / "eval" / "gold" / name))
+        assert len({r["id"] for r in rows}) == len(rows) and sum(1 for r in rows if not r["answers"]) == 10
+        for r in rows:  # one form of each answer at least is written so (others may be spelt another way)
+            assert not r["answers"] or any(a in t for a in r["answers"] for t in texts), (name, r["id"])
+
+
 def test_eval_runner_writes_predictions_and_metrics(sample_index, tmp_path):
     gold = tmp_path / "gold.jsonl"
     rows = [json.loads(line) for line in (ROOT / "eval" / "gold" / "sample.jsonl").open()][:6]
