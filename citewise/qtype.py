@@ -64,7 +64,8 @@ _MEASURES = {
                     r"(?:°\s?[cfk]?|degrees?|celsius|fahrenheit|kelvin|[cfk])"),
     "percentage": (_ASKED.format(r"percentage|per ?cent") + r"|^how many per ?cent\b",
                    r"(?:%|per ?cent|percentage points?|half|thirds?|quarters?|fifths?|tenths?)"),
-    "force": (_ASKED.format(r"thrust|force") + r"|^how much (?:thrust|force)\b", r"(?:k?n|kilonewtons?|meganewtons?|newtons?|lbf|pounds?(?:[- ]force)?|"
+    # Not "force" alone: "What kind of force did Harthacnut establish?" asks about troops.
+    "force": (_ASKED.format(r"thrust") + r"|^how much (?:thrust|force)\b", r"(?:k?n|kilonewtons?|meganewtons?|newtons?|lbf|pounds?(?:[- ]force)?|"
                                                 r"(?:tonnes?|tons?|kg|kilograms?)(?:[- ]force)?)"),
     "power": (_ASKED.format(r"(?:power|electricity|energy) (?:output|capacity|consumption)|wattage|horsepower")
               + r"|^how much (?:power|electricity|energy)\b",

@@ -521,6 +521,10 @@ def test_a_measure_is_answered_by_a_number_with_its_unit():
     assert asks_measure("How much did the station cost to build?") == "money"
     assert asks_measure("What area in South Africa accepted Huguenot colonists?") is None  # a region
     assert asks_measure("What is the speed limit on the motorway?") is None
+    assert asks_measure("How much thrust can the rocket produce at liftoff?") == "force"
+    assert asks_measure("What kind of force did Harthacnut establish?") is None  # troops, not newtons
+    assert asks_measure("What is the output of the factory?") is None  # cars, maybe
+    assert asks_measure("What is the maximum line length?") is None  # characters, as software counts it
     assert not holds_type("China plans six crewed flights in 2022.", "number", altitude)
     assert holds_type("The station orbits at about 400 km.", "number", altitude)
     assert holds_type("It orbits 400km up.", "number", altitude)
