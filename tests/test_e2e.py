@@ -331,6 +331,8 @@ def test_a_measure_a_count_or_a_date_to_come_that_no_paragraph_gives_is_not_answ
     assert not s.ask("How many crewed flights does China plan in 2022?").abstained
     modules = s.ask("How many modules does the station have?")
     assert modules.abstained and modules.reason == "None of the paragraphs that match the question counts: modules."
+    told = s.ask("How many modules does the station have?", abstain="never")
+    assert not told.abstained and told.unsure and told.reason == modules.reason  # answered on request, warned
     assert "2027" in s.ask("When will the first European astronaut fly to the station?").answer
     past = _searcher_over(tmp_path / "past", "station.md",
                           "# The station\n\nThe first Chinese astronaut went into space in 2003. The crew spent "
