@@ -96,14 +96,17 @@ def build(searcher, llm: Any = None, max_upload_mb: float = 20.0) -> Any:
         return past, history_html(past)
 
     def restore(past: list):
+        # The question box and button open only now (they start closed): a question asked before
+        # the restored answer arrived had its own answer wiped by it.
+        ready = gr.update(interactive=True), gr.update(interactive=True)
         if not past:
-            return None, "", "", history_html([])
+            return None, "", "", history_html([]), *ready
         last = past[0]["result"]
         # Restored from the browser: documents may have been removed or changed since it was asked.
         index = searcher.index
         shown = last.get("citations", []) + last.get("related", [])
         stale = {p["id"] for p in shown if getattr(index.paragraph(p["id"]), "text", None) != p["text"]}
-        return last, answer_html(last, stale), sources_html(last, stale), history_html(past)
+        return last, answer_html(last, stale), sources_html(last, stale), history_html(past), *ready
 
     def documents() -> list[list]:
         docs = searcher.index.manifest["documents"]
@@ -122,8 +125,8 @@ def build(searcher, llm: Any = None, max_upload_mb: float = 20.0) -> Any:
                     "sources it cites); when the documents do not hold the answer, citewise says so.")
         with gr.Row():
             question = gr.Textbox(label="Question", placeholder="Ask about your documents ...",
-                                  scale=5, elem_id="cw-question")
-            button = gr.Button("Ask", variant="primary", scale=1, elem_id="cw-ask")
+                                  scale=5, elem_id="cw-question", interactive=False)
+            button = gr.Button("Ask", variant="primary", scale=1, elem_id="cw-ask", interactive=False)
         if holds_sample(searcher.index.manifest):
             gr.Examples(EXAMPLES, inputs=question, label="Examples from the sample corpus")
         with gr.Accordion("Options", open=False):
@@ -249,8 +252,8 @@ def build(searcher, llm: Any = None, max_upload_mb: float = 20.0) -> Any:
               trigger_mode="always_last").then(
             remember, inputs=[raw, history], outputs=[history, earlier], api_name="ui_remember",
             api_visibility="private")
-        demo.load(restore, inputs=history, outputs=[raw, answer, sources, earlier], api_name="ui_restore",
-                  api_visibility="private")
+        demo.load(restore, inputs=history, outputs=[raw, answer, sources, earlier, question, button],
+                  api_name="ui_restore", api_visibility="private", show_progress="hidden")
         demo.load(opened, outputs=[docs_table, doc, removed_table], api_name="ui_documents",
                   api_visibility="private")
         gr.api(ask, api_name="ask")
