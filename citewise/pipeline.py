@@ -30,7 +30,8 @@ from .retrieve import asks_about_comments, demote, hybrid, rerank
 from .short import reader_phrase
 from .qdrant_store import QdrantTarget
 from .qtype import (asks_version, expected_type, holds_type, holds_version, is_full_sentence, is_version, lacking,
-                    named_numbers, of_release, same_release, tense_clash, titled_version, version_key)
+                    named_numbers, of_release, other_serials, same_release, serials, tense_clash, titled_version,
+                    version_key)
 from .text import Vocabulary, compound_parts, has_cjk, sentence_spans, stem, terms, words
 from .types import Answer, Citation, Hit, Paragraph
 
@@ -736,6 +737,10 @@ class Searcher:
         # Nor is a question: it asks what the answer would state (an FAQ's heading "Can I take the
         # panels with me?" matches the question best and answers nothing).
         sentences = [x for x in candidate_sentences(hits, s.answer_paragraphs) if states(x.text)]
+        # Nor is a sentence that names another of a series than the one asked about ("Shenzhou 5"
+        # for a question about Shenzhou 6, "Louis XIV" for one about Louis XIII): it speaks of that one.
+        if serials(question):
+            sentences = [x for x in sentences if not other_serials(question, x.text)]
         top = hits[0].score if hits and hits[0].score > 0 else 1.0
         kind = expected_type(question)
         shown = {x.hit for x in sentences}

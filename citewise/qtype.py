@@ -363,6 +363,36 @@ def holds_version(sentence: str, question: str) -> bool:
                if not _DOTTED_DATE.fullmatch(v))
 
 
+# A name with its number: one of a series ("Shenzhou 5", "Shenzhou-10", "Shenzhou VIII", "Long March-6A",
+# "Super Bowl 50", "World War II"). Not a year ("March 2022") or a time ("May 5th").
+_SERIAL = re.compile(r"\b((?:[A-Z][\w'’]*[ -])*?[A-Z][\w'’]*)[ -](\d{1,3}[A-Za-z]?|[IVXL]{1,6})\b(?![.,]?\d)")
+_ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50}
+
+
+def _serial_number(number: str) -> str:
+    """A series number as compared: Roman numerals as digits ("VIII" -> "8"), letters folded."""
+    if re.fullmatch(r"[IVXL]+", number):
+        values = [_ROMAN_VALUES[c] for c in number]
+        return str(sum(-v if i + 1 < len(values) and v < values[i + 1] else v for i, v in enumerate(values)))
+    return number.lower()
+
+
+def serials(text: str) -> set[tuple[str, str]]:
+    """The (name, number) pairs of the series members a text names: {("shenzhou", "10")} for
+    "the Shenzhou-10 crew", {("shenzhou", "8")} for "Shenzhou VIII"."""
+    return {(fold(m.group(1)).split()[-1], _serial_number(m.group(2))) for m in _SERIAL.finditer(text)
+            if fold(m.group(1)) not in MONTHS and fold(m.group(1)).split()[-1] not in stopwords()}
+
+
+def other_serials(question: str, sentence: str) -> set[tuple[str, str]]:
+    """The members of a series the question names that the sentence names instead of the asked one
+    ("Shenzhou 5" in a sentence, for a question about Shenzhou-10): it speaks of another one."""
+    asked = serials(question)
+    said = serials(sentence)
+    names = {n for n, _ in asked}
+    return {(n, k) for n, k in said if n in names and (n, k) not in asked} if not asked <= said else set()
+
+
 def is_full_sentence(text: str) -> bool:
     """Ends like a sentence (. ! ? or a closing quote/bracket after one), not like a title."""
     return bool(re.search(r"[.!?…][\"'”’)\]]*\s*$", text.strip()))

@@ -566,6 +566,20 @@ def test_the_reason_no_candidate_sentence_answers_names_what_is_lacking():
     assert why("At what altitude does the station orbit?", []) is None  # nothing to judge
 
 
+def test_a_sentence_about_another_of_a_series_is_about_that_one():
+    from citewise.qtype import other_serials, serials
+
+    assert serials("Who commanded the Shenzhou-10 crew?") == {("shenzhou", "10")}
+    assert serials("the unmanned Shenzhou VIII mission") == {("shenzhou", "8")}  # Roman numerals read
+    assert serials("Long March-6A, the country's first solid-fuel rocket") == {("march", "6a")}
+    assert serials("It opened on March 5 in 2022.") == set()  # a date, not a series
+    five = "Yang made 14 orbits around the Earth in Shenzhou 5 before landing safely."
+    assert other_serials("Who commanded the Shenzhou-10 crew?", five) == {("shenzhou", "5")}
+    assert other_serials("How many orbits did Yang make in Shenzhou V?", five) == set()
+    assert other_serials("What runs on Windows 10?", "It runs on Windows 10 and Windows 11.") == set()
+    assert other_serials("Who commanded the crew?", five) == set()  # no series asked about
+
+
 def test_when_will_is_answered_by_a_date_said_of_what_is_to_come():
     from citewise.qtype import holds_type
 

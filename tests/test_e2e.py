@@ -342,6 +342,16 @@ def test_a_measure_a_count_or_a_date_to_come_that_no_paragraph_gives_is_not_answ
     assert not past.ask("When did the first Chinese astronaut go into space?").abstained
 
 
+def test_a_sentence_about_another_of_a_series_does_not_answer(tmp_path):
+    s = _searcher_over(tmp_path, "missions.md",
+                       "# Crewed missions\n\nShenzhou 5 carried Yang Liwei on the first crewed flight of the "
+                       "programme in 2003, launched from Jiuquan.\n\nShenzhou 6 followed in 2005 with two "
+                       "astronauts aboard for five days.\n")
+    # The first sentence matches best ("launched from Jiuquan"), but is about Shenzhou 5.
+    assert s.ask("When was Shenzhou 6 launched from Jiuquan?").short_answer == "2005"
+    assert s.ask("When was Shenzhou 5 launched from Jiuquan?").short_answer == "2003"
+
+
 def test_a_name_no_document_holds_or_no_value_of_the_kind_asked_for_is_not_answered(tmp_path):
     s = _searcher_over(tmp_path, "support.md",
                        "# Lanternfish support\n\nLanternfish runs on Ubuntu version 20.04 or newer and on Debian "
