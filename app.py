@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import argparse
-import sys
 import html
+import logging
 import os
+import sys
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -13,6 +14,7 @@ from citewise.cli import add_answer_options, answer_settings, llm_from_args, ope
 from citewise.config import DEFAULT_INDEX
 from citewise.errors import CitewiseError
 
+log = logging.getLogger("citewise.app")
 HISTORY = 10  # answers kept in the browser across refreshes
 EXAMPLES = [
     "How many people attended the gathering at the Astronaut Centre of China?",
@@ -101,12 +103,16 @@ def build(searcher, llm: Any = None, max_upload_mb: float = 20.0) -> Any:
         ready = gr.update(interactive=True), gr.update(interactive=True)
         if not past:
             return None, "", "", history_html([]), *ready
-        last = past[0]["result"]
-        # Restored from the browser: documents may have been removed or changed since it was asked.
-        index = searcher.index
-        shown = last.get("citations", []) + last.get("related", [])
-        stale = {p["id"] for p in shown if getattr(index.paragraph(p["id"]), "text", None) != p["text"]}
-        return last, answer_html(last, stale), sources_html(last, stale), history_html(past), *ready
+        try:
+            last = past[0]["result"]
+            # Restored from the browser: documents may have been removed or changed since it was asked.
+            index = searcher.index
+            shown = last.get("citations", []) + last.get("related", [])
+            stale = {p["id"] for p in shown if getattr(index.paragraph(p["id"]), "text", None) != p["text"]}
+            return last, answer_html(last, stale), sources_html(last, stale), history_html(past), *ready
+        except Exception:  # noqa: BLE001 - whatever the browser kept, the page must open
+            log.exception("could not restore the stored answer; starting afresh")
+            return None, "", "", history_html([]), *ready
 
     def documents() -> list[list]:
         docs = searcher.index.manifest["documents"]

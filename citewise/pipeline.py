@@ -31,7 +31,7 @@ from .short import reader_phrase
 from .qdrant_store import QdrantTarget
 from .qtype import (asks_version, expected_type, holds_type, holds_version, is_full_sentence, is_version, lacking,
                     named_numbers, of_release, other_serials, same_release, serials, tense_clash, titled_version,
-                    version_key)
+                    version_key, written_serials)
 from .text import Vocabulary, compound_parts, has_cjk, sentence_spans, stem, terms, words
 from .types import Answer, Citation, Hit, Paragraph
 
@@ -739,8 +739,14 @@ class Searcher:
         sentences = [x for x in candidate_sentences(hits, s.answer_paragraphs) if states(x.text)]
         # Nor is a sentence that names another of a series than the one asked about ("Shenzhou 5"
         # for a question about Shenzhou 6, "Louis XIV" for one about Louis XIII): it speaks of that one.
+        # When every one does, they are kept, and ask() says so (answering them only at "never").
+        elsewhere: list[str] = []
         if serials(question):
-            sentences = [x for x in sentences if not other_serials(question, x.text)]
+            kept = [x for x in sentences if not other_serials(question, x.text)]
+            if sentences and not kept:
+                elsewhere = list(dict.fromkeys(w for x in sentences for w in written_serials(x.text)
+                                               if serials(w) - serials(question)))
+            sentences = kept or sentences
         top = hits[0].score if hits and hits[0].score > 0 else 1.0
         kind = expected_type(question)
         shown = {x.hit for x in sentences}
@@ -766,7 +772,7 @@ class Searcher:
                                                              named_numbers(terms(x.text)) | context[x.hit]) else 0.0)
                   for j, x in enumerate(sentences)]
         evidence = self.evidence(r, sentences, typed, int(np.argmax(scores))) if sentences else None
-        return Analysis(r, sentences, scores, evidence, typed)
+        return Analysis(r, sentences, scores, evidence, typed, elsewhere)
 
     def evidence(self, r: "Retrieval", sentences: Sequence[Sentence], typed: Sequence[bool], i: int) -> Evidence:
         """What abstention reads, taken at candidate sentence i (analyse(): the best-scored one)."""
@@ -821,6 +827,9 @@ class Searcher:
         reason = None
         if unknown:
             reason = f"No indexed document names or spells out: {', '.join(as_written(question, w) for w in unknown)}."
+        elif a.elsewhere:
+            reason = (f"The paragraphs that match the question speak of {', '.join(a.elsewhere)}, not of "
+                      f"{', '.join(written_serials(question))}.")
         else:
             reason = lacking(question, [x.text for x in a.sentences], a.typed, lambda w: as_written(question, w))
         if reason and level != "never":
@@ -958,6 +967,8 @@ class Analysis:
     scores: list[float]
     evidence: Evidence | None
     typed: list[bool]  # each sentence holds the kind of answer asked for
+    # When every candidate sentence names another of a series than the question's: those it names.
+    elsewhere: list[str] = field(default_factory=list)
 
 
 @dataclass

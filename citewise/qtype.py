@@ -6,6 +6,7 @@ a date for "when", a name for "who") and as one signal of whether the documents 
 from __future__ import annotations
 
 import re
+from datetime import date
 from functools import lru_cache
 from typing import Callable, Iterable, Sequence
 
@@ -39,51 +40,75 @@ _MONEY = re.compile(rf"{_CURRENCY}\s?{_AMOUNT}\b|\b{_AMOUNT}(?:\s+(?:thousand|mi
 # A question that asks for a measure of one dimension ("At what altitude ...?", "How many months
 # ...?", "What percentage ...?") is answered by a number with a unit of it: "six" or "2003" is no
 # altitude. Each dimension: (the question names it as what it asks, the unit an answer states).
+# The words between "what is the" and the measure are its modifiers ("payload capacity"), never a
+# preposition or article ("What happened at the height of the crisis?" asks no height).
 _ASKED = (r"^(?:at |to |from |with |by |in )?what (?:(?:is|was|are|were|will be|would be) )?"
-          r"(?:the |its |their |his |her |a )?(?:[\w-]+ ){{0,3}}?(?:{})s?(?=\s+(?:of|for|in|at|on|does|do|did|is|was|"
-          r"are|were|will|would|can|could|has|have|had|reached|needed|required)\b|\s*[?,]|\s*$)")
-_COUNT = (r"(?:\d[\d,.]*\s*(?:-\s*)?(?:(?:thousand|million|billion|hundred)\s+)?|\b(?:" + "|".join(NUMBER_WORDS) +
-          r"|an?|several|few|some|many|couple of|dozens of|hundreds of|thousands of)\s+(?:[a-z-]+\s+)?)")
+          r"(?:the |its |their |his |her |a )?(?:(?!(?:at|in|on|of|the|a|an|to|for|by|with|from|during|after|"
+          r"before)\b)[\w-]+ ){{0,3}}?(?:{})s?(?=\s+(?:of|for|in|at|on|does|do|did|is|was|are|were|will|would|can|"
+          r"could|has|have|had|reached|needed|required)\b|\s*[?,]|\s*$)")
+# A figure (a range, a word or a quantifier) before the unit, with one word between at most:
+# "400 km", "3-5 business days", "25 metric tons", "several weeks". Possessive, so that a long run
+# of digits is read once (a backtracking "\d[\d,.]*" took seconds on a 5,000-character line).
+_FIGURE = r"(?<![\d,.])\d[\d,.]*+(?:\s*(?:-|–|to)\s*\d[\d,.]*+)?"
+_COUNT = (rf"(?:{_FIGURE}\s*(?:(?:thousand|million|billion|hundred)\s+)?(?:[a-z]+[ -])?|\b(?:" + "|".join(NUMBER_WORDS)
+          + r"|an?|several|few|some|many|couple of|dozens of|hundreds of|thousands of)[ -](?:[a-z]+[ -])?)")
+# Units of written length, which "How long ...?" may ask too ("How long does a password need to be?").
+_TEXT_UNITS = r"characters?|chars|letters|digits|words|lines|pages|bytes|kb|mb|gb"
 _MEASURES = {
-    # Not "length" or "depth", which software counts in characters or levels ("line length 100").
+    # Not "length" or "depth", which software counts in characters or levels ("line length 100"); not
+    # "how high" or "how deep" ("How high is the unemployment rate?", "How deep can folders be nested?").
     "length": (_ASKED.format(r"altitude|height|elevation|distance|width|diameter|radius|wingspan")
-               + r"|^how (?:far|high|tall|deep|wide)\b",
+               + r"|^how (?:tall|wide)\b|^how far (?!back\b)",
                r"(?:km|kilomet(?:er|re)s?|miles?|met(?:er|re)s?|f(?:ee|oo)t|ft|inch(?:es)?|cm|centimet(?:er|re)s?|"
                r"mm|millimet(?:er|re)s?|yards?|light[- ]years?|astronomical units?|nautical miles?|pixels?|px|m|mi)"),
     "mass": (_ASKED.format(r"mass|weight|payload(?: capacity)?") + r"|^how heavy\b|^how much (?:does|did|do|will|would)"
              r" .{1,60} weigh\b",
              r"(?:kg|kilograms?|kilos?|tonnes?|tons?|pounds?|lbs?|grams?|ounces?|oz|t|g)"),
+    # Not "How long can a username be?", which asks for a number of characters.
     "time": (r"^how many (?:seconds|minutes|hours|days|weeks|months|years|decades|centuries)\b|"
-             r"^how long (?:did|does|do|will|would|has|have|had|can|could|should|must)\b",
+             r"^how long (?:did|does|do|will|would|has|have|had)\b(?!.*\b(?:be|get)\s*\??$)",
              r"(?:seconds?|minutes?|hours?|days?|weeks?|fortnights?|months?|years?|decades?|centur(?:y|ies)|"
-             r"millenni(?:um|a)|nights?|yrs?|hrs?|mins?|secs?)"),
-    "speed": (_ASKED.format(r"speed|velocity") + r"|^how fast\b",
+             rf"millenni(?:um|a)|nights?|yrs?|hrs?|mins?|secs?|ms|h|s|{_TEXT_UNITS})"),
+    # Not "how fast" ("How fast did the economy grow?" is answered by a percentage).
+    "speed": (_ASKED.format(r"speed|velocity"),
               r"(?:km/h|kph|mph|knots?|m/s|km/s|miles (?:an|per) hour|kilomet(?:er|re)s (?:an|per) (?:hour|second)|"
-              r"met(?:er|re)s (?:a|per) second|mach)"),
+              r"met(?:er|re)s (?:a|per) second)"),
     "temperature": (_ASKED.format(r"temperature") + r"|^how (?:hot|cold|warm)\b",
                     r"(?:°\s?[cfk]?|degrees?|celsius|fahrenheit|kelvin|[cfk])"),
     "percentage": (_ASKED.format(r"percentage|per ?cent") + r"|^how many per ?cent\b",
                    r"(?:%|per ?cent|percentage points?|half|thirds?|quarters?|fifths?|tenths?)"),
     # Not "force" alone: "What kind of force did Harthacnut establish?" asks about troops.
-    "force": (_ASKED.format(r"thrust") + r"|^how much (?:thrust|force)\b", r"(?:k?n|kilonewtons?|meganewtons?|newtons?|lbf|pounds?(?:[- ]force)?|"
-                                                r"(?:tonnes?|tons?|kg|kilograms?)(?:[- ]force)?)"),
+    "force": (_ASKED.format(r"thrust") + r"|^how much (?:thrust|force)\b",
+              r"(?:k?n|kilonewtons?|meganewtons?|newtons?|lbf|pounds?(?:[- ]force)?|"
+              r"(?:tonnes?|tons?|kg|kilograms?)(?:[- ]force)?)"),
     "power": (_ASKED.format(r"(?:power|electricity|energy) (?:output|capacity|consumption)|wattage|horsepower")
               + r"|^how much (?:power|electricity|energy)\b",
-              r"(?:[kmgt]?w|[kmgt]?wh|(?:kilo|mega|giga|tera)?watts?(?:[- ]hours?)?|horsepower|hp|(?:kilo|mega)?joules?|"
+              r"(?:[kmgt]?w|[kmgt]?wh|(?:kilo|mega|giga|tera)?watts?(?:[- ]hours?)?|horsepower|b?hp|(?:kilo|mega)?joules?|"
               r"[km]?j|calories|kcal)"),
-    # Not "In what volume ...?", which asks for a book's.
-    "volume": (r"^what (?:is |was |are |were )?(?:the |its |their )?(?:total )?volume of\b|"
-               r"^how much (?:water|fuel|oil|gas|liquid)\b",
-               r"(?:l|ml|litres?|liters?|millilit(?:er|re)s?|gallons?|barrels?|cubic \w+|m3|m³|km3|km³|cc)"),
+    # Not "What is the volume of sales?" or "In what volume ...?": only what a liquid or gas fills.
+    "volume": (r"^how much (?:water|fuel|oil|gas|liquid)\b",
+               r"(?:l|ml|litres?|liters?|millilit(?:er|re)s?|gallons?|gal|barrels?|cubic \w+|m3|m³|km3|km³|cc)"),
     # Not "What area in South Africa ...?", which asks for a region.
     "area": (r"^what (?:is|was|are|were) (?:the |its |their )(?:[\w-]+ ){0,2}?area (?:of|covered)\b|"
              r"^how many square\b",
              r"(?:km2|km²|m2|m²|sq(?:uare)?\.? (?:km|kilomet(?:er|re)s?|miles?|met(?:er|re)s?|f(?:ee|oo)t)|"
              r"hectares?|acres?|ha)"),
 }
-_MEASURE_QUESTION = {k: re.compile(q) for k, (q, _) in _MEASURES.items()}
-# A count before the unit ("400 km", "15 days", "several weeks"), or a unit sign after a figure ("45%", "30°C").
-_MEASURE_ANSWER = {k: re.compile(rf"{_COUNT}{u}(?![\w/])|\d{u}(?![\w/])", re.I) for k, (_, u) in _MEASURES.items()}
+# "How many kilometres / kilograms / calories ...?" asks for that measure, not a count.
+_UNIT_WORDS = {"length": r"kilomet(?:er|re)s|miles|met(?:er|re)s|feet|inches|centimet(?:er|re)s|yards|light[- ]years",
+               "mass": r"kilograms|kilos|tonnes|tons|pounds|grams|ounces",
+               "temperature": r"degrees", "power": r"watts|kilowatts|megawatts|calories|kilocalories|joules",
+               "volume": r"litres|liters|gallons|barrels", "area": r"hectares|acres"}
+_MEASURE_QUESTION = {k: re.compile(q + (rf"|^how many (?:{_UNIT_WORDS[k]})\b" if k in _UNIT_WORDS else ""))
+                     for k, (q, _) in _MEASURES.items()}
+# A figure before the unit ("400 km", "15 days", "several weeks"); a unit sign after a figure ("45%",
+# "30°C"); a span of years for a length of time ("from 1914 to 1918"); "Mach 2", "minus 40", "two-thirds".
+_OTHER_FORMS = {"time": r"\b(?:from|between)\s+\d{3,4}\s+(?:to|and|until|till)\s+\d{3,4}\b|\b\d{4}\s*[-–]\s*\d{2,4}\b",
+                "speed": r"\bmach\s*\d", "temperature": r"\bminus\s+\d",
+                "percentage": r"\b(?:half|(?:one|two|three|four)[- ](?:thirds?|quarters?|fifths?|tenths?))\b"}
+_MEASURE_ANSWER = {k: re.compile(rf"{_COUNT}{u}(?![\w/])|\d{u}(?![\w/])" +
+                                 (f"|{_OTHER_FORMS[k]}" if k in _OTHER_FORMS else ""), re.I)
+                   for k, (_, u) in _MEASURES.items()}
 # What each measure is, as a refusal names it.
 MEASURE_NAMES = {"money": "an amount of money", "length": "a distance, height or length", "mass": "a mass or weight",
                  "time": "a length of time", "speed": "a speed", "temperature": "a temperature",
@@ -149,7 +174,8 @@ def counted_things(question: str) -> tuple[str, ...]:
     the station have?"); none for another question or a counter of anything ("times", "people")."""
     m = _HOW_MANY.match(fold(question).strip())
     phrase = tuple(w for w in m.group(1).split() if w not in stopwords()) if m else ()
-    return () if any(w in _ANY_COUNTED for w in phrase) else phrase
+    # "How many months / kilometres ...?" asks for a measure (asks_measure), checked by its unit.
+    return () if any(w in _ANY_COUNTED for w in phrase) or asks_measure(question) else phrase
 
 
 def _counted_stems(word: str) -> set[str]:
@@ -162,22 +188,34 @@ def counts(sentence: str, things: Iterable[str], near: int = 4) -> bool:
     compound it ends ("flights" of "spaceflights"), is among the `near` words after the number
     ("six manned space flights" counts spaceflights; "six flights" counts no modules); or no word
     names what it counts ("The number of attendees was seventeen.", "5,000 to 30,000 were killed"),
-    or a word for anyone does ("75,000 people"). A year counts nothing."""
+    or a word for anyone does ("75,000 people"). The number of a series member ("Shenzhou 5") counts
+    nothing, nor does a year, unless the things follow it ("1200 students")."""
     want = set().union(*(_counted_stems(w) for w in things))
-    for m in _NUMBER.finditer(sentence):
-        if re.fullmatch(r"1\d{3}|20\d{2}", m.group(0)) or re.match(r"[\w-]", sentence[m.end():m.end() + 1]) \
-                or (m.start() and re.match(r"[\w-]", sentence[m.start() - 1])) \
-                or re.search(r"\b[A-Z][\w-]*\s+$", sentence[:m.start()]):
-            continue  # a year, a number inside a word ("Shenzhou-10", "6a") or after a name ("Shenzhou 5")
-        clause = re.split(r"[.;:!?,()]", fold(sentence[m.end():]), maxsplit=1)[0]
-        clause = re.sub(rf"^\s*(?:to|or|and|-|–)\s+{_AMOUNT}\b", "", clause)  # "5,000 to 30,000"
-        after = _COUNT_TOKEN.findall(clause)
-        if not after or after[0] in stopwords() or after[0] in _ANY_COUNTED:
-            return True
-        for w in [w for w in after if w not in stopwords()][:near]:
-            for got in _counted_stems(w):
-                if got in want or len(got) >= 4 and any(x.endswith(got) or got.endswith(x) for x in want):
-                    return True
+    # "3-4 modules" is a range; "three-person", "twenty-five", "Shenzhou-10" are words side by side.
+    text = re.sub(r"(?<=\d)\s*[-–]\s*(?=\d)", " to ", sentence)
+    text = re.sub(r"(?<=\w)-(?=\w)", " ", text)
+    named = serials(text)
+    for clause in re.split(r"[.,](?!\d)|[;:!?()]", fold(text)):
+        tokens = re.findall(r"\d[\d,.]*\d|[\w'’]+", clause)
+        numeric = [bool(re.fullmatch(r"\d[\d,.]*", t)) or t in NUMBER_WORDS for t in tokens]
+        for i, t in enumerate(tokens):
+            # Not a number's second word ("2.5 million", "six hundred") nor a series member's.
+            if not numeric[i] or i and (numeric[i - 1] or (tokens[i - 1], t) in named):
+                continue
+            j = i + 1
+            while j < len(tokens) and numeric[j]:  # the number's other words ("six hundred")
+                j += 1
+            after = tokens[j:j + 3 * near]
+            if after[:1] in (["to"], ["or"], ["and"]) and len(after) > 1 \
+                    and (re.fullmatch(r"\d[\d,.]*", after[1]) or after[1] in NUMBER_WORDS):
+                after = after[2:]  # "5,000 to 30,000 were killed"
+            year = bool(re.fullmatch(r"1\d{3}|20\d{2}", t))
+            if not year and (not after or after[0] in stopwords() or after[0] in _ANY_COUNTED):
+                return True
+            for w in [w for w in after if w not in stopwords()][:near]:
+                for got in _counted_stems(w):
+                    if got in want or len(got) >= 4 and any(x.endswith(got) or got.endswith(x) for x in want):
+                        return True
     return False
 
 
@@ -231,8 +269,10 @@ def holds_type(sentence: str, kind: str, question: str = "") -> bool:
         dates = list(_DATE.finditer(sentence))
         # "When will ...?" is answered by a date said of what is planned or expected, not by a date
         # in the past ("went into space in 2003, ... hoping China would ...").
+        # Only a year gone by can be the past: "reopens in spring 2026", "opens on Monday" may answer.
         if asks_what_will_happen(question):
-            dates = [m for m in dates if _PROSPECTIVE.search(fold(sentence[max(0, m.start() - _NEAR):m.end() + _NEAR]))]
+            dates = [m for m in dates if not re.fullmatch(r"\d{4}", m.group(0)) or int(m.group(0)) >= date.today().year
+                     or _PROSPECTIVE.search(fold(sentence[max(0, m.start() - _NEAR):m.end() + _NEAR]))]
             dates += list(_TO_COME.finditer(fold(sentence)))  # "this year", "soon", "within five years"
         found = [m.group(0) for m in dates]
     else:  # capitalised words that are not function words ("He", "The" start sentences)
@@ -271,16 +311,18 @@ def asks_what_will_happen(question: str) -> bool:
 
 
 # A sentence that speaks of what is to come: a plan, an expectation, a schedule, a future tense.
+# (Not "later", "due": "completed two years later", "closed due to cracks".)
 _PROSPECTIVE = re.compile(r"\b(will|shall|going to|plans?|planned|planning|expects?|expected|expecting|scheduled|"
-                          r"due|set to|aims?|aimed|aiming|intends?|intended|targets?|targeted|proposed|hopes?|hoped|"
-                          r"would|to be|upcoming|future|next|later|soon|from now|by (the end of )?\d{4})\b")
+                          r"due (in|on|by)|set to|aims?|aimed|aiming|intends?|intended|targets?|targeted|proposed|"
+                          r"hopes?|hoped|would|to be|upcoming|future|next|soon|from now|by (the end of )?\d{4})\b")
 
 
 _NEAR = 60  # characters either side of a date that say whether it is to come
 # When something is to come, said without a date.
 _TO_COME = re.compile(r"\b(this|next|coming|following) (year|month|week|decade|spring|summer|autumn|fall|winter)\b|"
-                      r"\bsoon\b|\bin the (near |coming )?future\b|\b(within|in) (a|an|the next|a few|\w+) "
-                      r"(years?|months?|weeks?|decades?)\b|\bby the end of\b|\blater this\b")
+                      r"\bsoon\b|\bin the (near |coming )?future\b|\b(within|in) (a|an|the next|a few|\d+|"
+                      + "|".join(NUMBER_WORDS) + r")( \w+)? (years?|months?|weeks?|decades?|days?|hours?)\b|"
+                      r"\bby the end of\b|\blater this\b")
 
 
 def tense_clash(question: str, sentence: str) -> bool:
@@ -367,6 +409,9 @@ def holds_version(sentence: str, question: str) -> bool:
 # "Super Bowl 50", "World War II"). Not a year ("March 2022") or a time ("May 5th").
 _SERIAL = re.compile(r"\b((?:[A-Z][\w'’]*[ -])*?[A-Z][\w'’]*)[ -](\d{1,3}[A-Za-z]?|[IVXL]{1,6})\b(?![.,]?\d)")
 _ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50}
+# Words before a figure that say how near it is ("Nearly 500 soldiers"), not a name of a series.
+_APPROXIMATELY = frozenset("nearly almost approximately roughly around about over under some only just exactly "
+                           "estimated perhaps maybe barely fully circa".split())
 
 
 def _serial_number(number: str) -> str:
@@ -380,8 +425,27 @@ def _serial_number(number: str) -> str:
 def serials(text: str) -> set[tuple[str, str]]:
     """The (name, number) pairs of the series members a text names: {("shenzhou", "10")} for
     "the Shenzhou-10 crew", {("shenzhou", "8")} for "Shenzhou VIII"."""
-    return {(fold(m.group(1)).split()[-1], _serial_number(m.group(2))) for m in _SERIAL.finditer(text)
-            if fold(m.group(1)) not in MONTHS and fold(m.group(1)).split()[-1] not in stopwords()}
+    return {pair for pair, _ in _serials(text)}
+
+
+def written_serials(text: str) -> list[str]:
+    """The series members a text names, as it writes them ("Shenzhou-10", "Long March 5")."""
+    return list(dict.fromkeys(written for _, written in _serials(text)))
+
+
+def _serials(text: str) -> list[tuple[tuple[str, str], str]]:
+    found = []
+    for m in _SERIAL.finditer(text):
+        *before, name = fold(m.group(1)).split()
+        # A month alone is a date ("On March 3"); in a longer name it is a name's ("Long March 5").
+        if name in stopwords() or name in _APPROXIMATELY or name in MONTHS and all(w in stopwords() for w in before):
+            continue
+        words_before = m.group(1).split()
+        # Written from the name's first word that is no function word ("On Long March 5" -> "Long March 5").
+        first = next((i for i, w in enumerate(before) if w not in stopwords()), len(before))
+        found.append(((name, _serial_number(m.group(2))),
+                      text[m.start(1) + len(" ".join(words_before[:first])) + (1 if first else 0):m.end()]))
+    return found
 
 
 def other_serials(question: str, sentence: str) -> set[tuple[str, str]]:
@@ -389,8 +453,14 @@ def other_serials(question: str, sentence: str) -> set[tuple[str, str]]:
     ("Shenzhou 5" in a sentence, for a question about Shenzhou-10): it speaks of another one."""
     asked = serials(question)
     said = serials(sentence)
+    folded = fold(sentence)
+    # The asked one is there also when the sentence lists it ("Windows 10 and 11") or names one of
+    # its releases ("Python 3.8" for Python 3).
+    if all((n, k) in said or re.search(rf"\b{re.escape(n)}\b", folded)
+           and re.search(rf"(?<![\w.]){re.escape(k)}(?:\.\d+)*(?!\w)", folded) for n, k in asked):
+        return set()
     names = {n for n, _ in asked}
-    return {(n, k) for n, k in said if n in names and (n, k) not in asked} if not asked <= said else set()
+    return {(n, k) for n, k in said if n in names and (n, k) not in asked}
 
 
 def is_full_sentence(text: str) -> bool:

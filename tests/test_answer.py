@@ -531,6 +531,21 @@ def test_a_measure_is_answered_by_a_number_with_its_unit():
     assert holds_type("Water boils at 100°C.", "number", "At what temperature does water boil?")
     assert holds_type("The war lasted several weeks.", "number", "How long did the war last?")
     assert not holds_type("The war began in 1914.", "number", "How long did the war last?")
+    # A review's false refusals: a measure's other ways of being written ...
+    for question, sentence in (("How long did the war last?", "It lasted from 1914 to 1918."),
+                               ("How long does delivery take?", "Delivery takes 3-5 business days."),
+                               ("What is the payload capacity?", "It carries 25 metric tons."),
+                               ("What percentage of voters agreed?", "Two-thirds of voters agreed."),
+                               ("What is the speed of the jet?", "It flew at Mach 2.04."),
+                               ("At what temperature does it freeze?", "It freezes at minus 40."),
+                               ("How many kilometres is it?", "It is 400 km away.")):
+        assert holds_type(sentence, "number", question), (question, sentence)
+    # ... and questions that ask no measure.
+    for question in ("How high is the unemployment rate?", "How fast did the economy grow?",
+                     "What happened at the height of the crisis?", "How deep can folders be nested?",
+                     "How far back does the audit log go?", "What is the volume of sales?",
+                     "How long can a username be?"):
+        assert asks_measure(question) is None, question
 
 
 def test_a_count_must_count_the_things_asked_about():
@@ -545,6 +560,11 @@ def test_a_count_must_count_the_things_asked_about():
     assert counts("The total number of attendees was seventeen.", ["astronauts"])  # a bare number may count them
     assert not counts("It plans a multi-module station by 2020.", ["modules"])  # a year counts nothing
     assert not counts("The crew of Shenzhou-10 returned after 15 days.", ["modules"])
+    for sentence, things in (("About 5,000 soldiers died.", ["soldiers"]), ("1500 soldiers died.", ["soldiers"]),
+                             ("The school has 1200 students.", ["students"]), ("It will have 3-4 modules.", ["modules"]),
+                             ("It has twenty-five modules.", ["modules"]), ("Nearly 500 soldiers died.", ["soldiers"])):
+        assert counts(sentence, things), sentence  # a sentence's first word, a year-like count, a range
+    assert counted_things("How many kilometres is it?") == ()  # a measure, checked by its unit
 
 
 def test_the_reason_no_candidate_sentence_answers_names_what_is_lacking():
@@ -567,7 +587,7 @@ def test_the_reason_no_candidate_sentence_answers_names_what_is_lacking():
 
 
 def test_a_sentence_about_another_of_a_series_is_about_that_one():
-    from citewise.qtype import other_serials, serials
+    from citewise.qtype import other_serials, serials, written_serials
 
     assert serials("Who commanded the Shenzhou-10 crew?") == {("shenzhou", "10")}
     assert serials("the unmanned Shenzhou VIII mission") == {("shenzhou", "8")}  # Roman numerals read
@@ -578,6 +598,10 @@ def test_a_sentence_about_another_of_a_series_is_about_that_one():
     assert other_serials("How many orbits did Yang make in Shenzhou V?", five) == set()
     assert other_serials("What runs on Windows 10?", "It runs on Windows 10 and Windows 11.") == set()
     assert other_serials("Who commanded the crew?", five) == set()  # no series asked about
+    assert other_serials("Does it run on Windows 11?", "Windows 10 and 11 are both supported.") == set()
+    assert other_serials("Does it run on Python 3?", "It needs Python 3.8 or newer; Python 2 is not supported.") == set()
+    assert serials("On March 3 the rocket lifted 25 tonnes.") == set()  # a date
+    assert written_serials("What payload can Long March 5 carry?") == ["Long March 5"]
 
 
 def test_when_will_is_answered_by_a_date_said_of_what_is_to_come():
@@ -589,6 +613,11 @@ def test_when_will_is_answered_by_a_date_said_of_what_is_to_come():
     assert holds_type("ESA expects to send an astronaut in 2027.", "date", q)
     assert holds_type("The station is to be completed by 2022.", "date", q)
     assert holds_type("Yang went into space in 2003.", "date", "When did Yang go into space?")
+    for sentence in ("The bridge reopens in spring 2099.", "The library opens at 9am on Monday.",
+                     "Refunds are issued within 14 days of the request."):  # schedules in the present
+        assert holds_type(sentence, "date", q), sentence
+    for sentence in ("It was completed two years later, in 2019.", "It closed in 2019 due to cracks."):
+        assert not holds_type(sentence, "date", q), sentence
 
 
 def test_a_plan_does_not_answer_what_happened():

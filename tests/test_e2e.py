@@ -350,6 +350,13 @@ def test_a_sentence_about_another_of_a_series_does_not_answer(tmp_path):
     # The first sentence matches best ("launched from Jiuquan"), but is about Shenzhou 5.
     assert s.ask("When was Shenzhou 6 launched from Jiuquan?").short_answer == "2005"
     assert s.ask("When was Shenzhou 5 launched from Jiuquan?").short_answer == "2003"
+    only = _searcher_over(tmp_path / "only", "mission.txt", "Shenzhou 5 carried Yang Liwei on the first crewed "
+                          "flight of the programme in 2003, launched from Jiuquan.\n")
+    other = only.ask("Who flew on the first crewed flight of Shenzhou 6?")
+    assert other.abstained and other.reason == \
+        "The paragraphs that match the question speak of Shenzhou 5, not of Shenzhou 6."
+    told = only.ask("Who flew on the first crewed flight of Shenzhou 6?", abstain="never")
+    assert not told.abstained and told.unsure and told.reason == other.reason
 
 
 def test_a_name_no_document_holds_or_no_value_of_the_kind_asked_for_is_not_answered(tmp_path):
