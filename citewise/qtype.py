@@ -270,8 +270,11 @@ def holds_type(sentence: str, kind: str, question: str = "") -> bool:
         # "When will ...?" is answered by a date said of what is planned or expected, not by a date
         # in the past ("went into space in 2003, ... hoping China would ...").
         # Only a year gone by can be the past: "reopens in spring 2026", "opens on Monday" may answer.
+        # "In what year will ...?" wants a year, though: "on Tuesday" does not answer it.
         if asks_what_will_happen(question):
-            dates = [m for m in dates if not re.fullmatch(r"\d{4}", m.group(0)) or int(m.group(0)) >= date.today().year
+            year = bool(re.search(r"\b(what|which) year\b", question, re.I))
+            dates = [m for m in dates if (not year and not re.fullmatch(r"\d{4}", m.group(0)))
+                     or re.fullmatch(r"\d{4}", m.group(0)) and int(m.group(0)) >= date.today().year
                      or _PROSPECTIVE.search(fold(sentence[max(0, m.start() - _NEAR):m.end() + _NEAR]))]
             dates += list(_TO_COME.finditer(fold(sentence)))  # "this year", "soon", "within five years"
         found = [m.group(0) for m in dates]
