@@ -102,8 +102,11 @@ _UNIT_WORDS = {"length": r"kilomet(?:er|re)s|miles|met(?:er|re)s|feet|inches|cen
 _MEASURE_QUESTION = {k: re.compile(q + (rf"|^how many (?:{_UNIT_WORDS[k]})\b" if k in _UNIT_WORDS else ""))
                      for k, (q, _) in _MEASURES.items()}
 # A figure before the unit ("400 km", "15 days", "several weeks"); a unit sign after a figure ("45%",
-# "30°C"); a span of years for a length of time ("from 1914 to 1918"); "Mach 2", "minus 40", "two-thirds".
-_OTHER_FORMS = {"time": r"\b(?:from|between)\s+\d{3,4}\s+(?:to|and|until|till)\s+\d{3,4}\b|\b\d{4}\s*[-–]\s*\d{2,4}\b",
+# "30°C"); a span of years or units alone for a length of time ("from 1914 to 1918", "known in
+# seconds"); "Mach 2", "minus 40", "two-thirds".
+_OTHER_FORMS = {"time": r"\b(?:from|between)\s+\d{3,4}\s+(?:to|and|until|till)\s+\d{3,4}\b|\b\d{4}\s*[-–]\s*\d{2,4}\b"
+                        r"|\b(?:in|for|within|after|over|under)\s+(?:seconds|minutes|hours|days|weeks|months|years|"
+                        r"decades|centuries)\b",
                 "speed": r"\bmach\s*\d", "temperature": r"\bminus\s+\d",
                 "percentage": r"\b(?:half|(?:one|two|three|four)[- ](?:thirds?|quarters?|fifths?|tenths?))\b"}
 _MEASURE_ANSWER = {k: re.compile(rf"{_COUNT}{u}(?![\w/])|\d{u}(?![\w/])" +

@@ -538,7 +538,8 @@ def test_a_measure_is_answered_by_a_number_with_its_unit():
                                ("What percentage of voters agreed?", "Two-thirds of voters agreed."),
                                ("What is the speed of the jet?", "It flew at Mach 2.04."),
                                ("At what temperature does it freeze?", "It freezes at minus 40."),
-                               ("How many kilometres is it?", "It is 400 km away.")):
+                               ("How many kilometres is it?", "It is 400 km away."),
+                               ("How long does it take to know the outcome?", "The outcome is known in seconds.")):
         assert holds_type(sentence, "number", question), (question, sentence)
     # ... and questions that ask no measure.
     for question in ("How high is the unemployment rate?", "How fast did the economy grow?",
