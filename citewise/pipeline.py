@@ -742,7 +742,10 @@ class Searcher:
         # When every one does, they are kept, and ask() says so (answering them only at "never").
         elsewhere: list[str] = []
         if serials(question):
-            kept = [x for x in sentences if not other_serials(question, x.text)]
+            # Its paragraph too: one that names Shenzhou 5 and never Shenzhou 6 speaks of Shenzhou 5
+            # throughout ("The announcement came ... in 2003. Yang made 14 orbits ... in Shenzhou 5.").
+            aside = {x.hit for x in sentences if other_serials(question, hits[x.hit].paragraph.text)}
+            kept = [x for x in sentences if x.hit not in aside and not other_serials(question, x.text)]
             if sentences and not kept:
                 elsewhere = list(dict.fromkeys(w for x in sentences for w in written_serials(x.text)
                                                if serials(w) - serials(question)))

@@ -350,6 +350,12 @@ def test_a_sentence_about_another_of_a_series_does_not_answer(tmp_path):
     # The first sentence matches best ("launched from Jiuquan"), but is about Shenzhou 5.
     assert s.ask("When was Shenzhou 6 launched from Jiuquan?").short_answer == "2005"
     assert s.ask("When was Shenzhou 5 launched from Jiuquan?").short_answer == "2003"
+    # A sentence that names none, in a paragraph that names only another, speaks of that one too.
+    para = _searcher_over(tmp_path / "para", "missions.md",
+                          "# Crewed missions\n\nThe first crewed flight of the programme came in 2003. It was "
+                          "Shenzhou 5, which carried Yang Liwei.\n\nShenzhou 6 followed in 2005 with two "
+                          "astronauts aboard for five days.\n")
+    assert para.ask("When was the first crewed flight of Shenzhou 6?").short_answer == "2005"
     only = _searcher_over(tmp_path / "only", "mission.txt", "Shenzhou 5 carried Yang Liwei on the first crewed "
                           "flight of the programme in 2003, launched from Jiuquan.\n")
     other = only.ask("Who flew on the first crewed flight of Shenzhou 6?")
