@@ -737,18 +737,23 @@ class Searcher:
         # Nor is a question: it asks what the answer would state (an FAQ's heading "Can I take the
         # panels with me?" matches the question best and answers nothing).
         sentences = [x for x in candidate_sentences(hits, s.answer_paragraphs) if states(x.text)]
-        # Nor is a sentence that names another of a series than the one asked about ("Shenzhou 5"
-        # for a question about Shenzhou 6, "Louis XIV" for one about Louis XIII): it speaks of that one.
-        # When every one does, they are kept, and ask() says so (answering them only at "never").
+        # Nor is a sentence of a paragraph that names another of a series than the one asked about,
+        # and never that one, in its words, section titles or document title ("Yang made 14 orbits
+        # ... in Shenzhou 5" for a question about Shenzhou 6, "Louis XIV" for Louis XIII): it speaks
+        # of that one. (Judged by the paragraph: "Unlike Windows 10, it requires TPM 2.0." under
+        # "Windows 11" answers about Windows 11.) When every candidate is such, they are kept, and
+        # ask() says so (answering them only at "never").
         elsewhere: list[str] = []
         if serials(question):
-            # Its paragraph too: one that names Shenzhou 5 and never Shenzhou 6 speaks of Shenzhou 5
-            # throughout ("The announcement came ... in 2003. Yang made 14 orbits ... in Shenzhou 5.").
-            aside = {x.hit for x in sentences if other_serials(question, hits[x.hit].paragraph.text)}
-            kept = [x for x in sentences if x.hit not in aside and not other_serials(question, x.text)]
+            about = {i: " ".join((hits[i].paragraph.text, heading_text(hits[i].paragraph),
+                                  self.title(hits[i].paragraph.doc))) for i in {x.hit for x in sentences}}
+            aside = {i for i, text in about.items() if other_serials(question, text)}
+            kept = [x for x in sentences if x.hit not in aside]
             if sentences and not kept:
-                elsewhere = list(dict.fromkeys(w for x in sentences for w in written_serials(x.text)
-                                               if serials(w) - serials(question)))
+                names = {n for n, _ in serials(question)}
+                elsewhere = list(dict.fromkeys(
+                    w for i in aside for w in written_serials(about[i])
+                    if {n for n, _ in serials(w)} & names and serials(w) - serials(question)))
             sentences = kept or sentences
         top = hits[0].score if hits and hits[0].score > 0 else 1.0
         kind = expected_type(question)

@@ -34,7 +34,7 @@ _CURRENCY = (r"(?:[$€£¥₹₩₽₺₪฿]|\b(?:usd|eur|gbp|cny|rmb|jpy|chf|
              r"cents?|pence|livres?|marks?|kronor|kroner|krona|zloty|shillings?|ducats?|florins?|guilders?|"
              r"lira|roubles?|rubles?)(?!\w))")
 _AMOUNT = r"(?:\d[\d,.]*|" + "|".join(NUMBER_WORDS) + r")"
-_MONEY = re.compile(rf"{_CURRENCY}\s?{_AMOUNT}\b|\b{_AMOUNT}(?:\s+(?:thousand|million|billion|trillion|bn|m))?"
+_MONEY = re.compile(rf"{_CURRENCY}\s?{_AMOUNT}(?:\s?(?:k|m|bn|mn|b))?\b|\b{_AMOUNT}(?:\s+(?:thousand|million|billion|trillion|bn|m))?"
                     rf"\s*{_CURRENCY}|\bfree\b|\bno (?:charge|cost|fee)\b", re.I)
 
 # A question that asks for a measure of one dimension ("At what altitude ...?", "How many months
@@ -50,7 +50,7 @@ _ASKED = (r"^(?:at |to |from |with |by |in )?what (?:(?:is|was|are|were|will be|
 # "400 km", "3-5 business days", "25 metric tons", "several weeks". Possessive, so that a long run
 # of digits is read once (a backtracking "\d[\d,.]*" took seconds on a 5,000-character line).
 _FIGURE = r"(?<![\d,.])\d[\d,.]*+(?:\s*(?:-|–|to)\s*\d[\d,.]*+)?"
-_COUNT = (rf"(?:{_FIGURE}\s*(?:(?:thousand|million|billion|hundred)\s+)?(?:[a-z]+[ -])?|\b(?:" + "|".join(NUMBER_WORDS)
+_COUNT = (rf"(?:{_FIGURE}[\s-]*(?:(?:thousand|million|billion|hundred)\s+)?(?:[a-z]+[ -])?|\b(?:" + "|".join(NUMBER_WORDS)
           + r"|an?|several|few|some|many|couple of|dozens of|hundreds of|thousands of)[ -](?:[a-z]+[ -])?)")
 # Units of written length, which "How long ...?" may ask too ("How long does a password need to be?").
 _TEXT_UNITS = r"characters?|chars|letters|digits|words|lines|pages|bytes|kb|mb|gb"
@@ -106,9 +106,10 @@ _MEASURE_QUESTION = {k: re.compile(q + (rf"|^how many (?:{_UNIT_WORDS[k]})\b" if
 # seconds"); "Mach 2", "minus 40", "two-thirds".
 _OTHER_FORMS = {"time": r"\b(?:from|between)\s+\d{3,4}\s+(?:to|and|until|till)\s+\d{3,4}\b|\b\d{4}\s*[-–]\s*\d{2,4}\b"
                         r"|\b(?:in|for|within|after|over|under)\s+(?:seconds|minutes|hours|days|weeks|months|years|"
-                        r"decades|centuries)\b",
+                        r"decades|centuries)\b|\bsince\s+(?:\d{4}|" + "|".join(MONTHS) + r")\b",
                 "speed": r"\bmach\s*\d", "temperature": r"\bminus\s+\d",
-                "percentage": r"\b(?:half|(?:one|two|three|four)[- ](?:thirds?|quarters?|fifths?|tenths?))\b"}
+                "percentage": r"\b(?:half|(?:one|two|three|four)[- ](?:thirds?|quarters?|fifths?|tenths?))\b"
+                              r"|\b\d[\d.]*\s?pc\b|\bone in (?:\d+|" + "|".join(NUMBER_WORDS) + r")\b"}
 _MEASURE_ANSWER = {k: re.compile(rf"{_COUNT}{u}(?![\w/])|\d{u}(?![\w/])" +
                                  (f"|{_OTHER_FORMS[k]}" if k in _OTHER_FORMS else ""), re.I)
                    for k, (_, u) in _MEASURES.items()}
@@ -167,7 +168,9 @@ _HOW_MANY = re.compile(r"^how many (?:of (?:the|these|those|its|their|his|her) )
                        r"might|of|in|on|at|for|from|to|that|who|which|per|by|with)\b|\s*[?,]|$)")
 # Counters that any counted noun stands for ("fourteen orbits" answers "how many times").
 _ANY_COUNTED = frozenset("times people persons individuals ones members units items instances cases kinds types "
-                         "sorts examples men women".split())
+                         "sorts examples men women person individual one member unit item instance case kind type "
+                         "sort example man woman".split())
+_FRACTIONS = frozenset("half halves third thirds quarter quarters fifth fifths tenth tenths".split())
 _COUNT_TOKEN = re.compile(r"\d[\d,.]*|[a-z][\w'-]*")
 
 
@@ -198,12 +201,16 @@ def counts(sentence: str, things: Iterable[str], near: int = 4) -> bool:
     text = re.sub(r"(?<=\d)\s*[-–]\s*(?=\d)", " to ", sentence)
     text = re.sub(r"(?<=\w)-(?=\w)", " ", text)
     named = serials(text)
-    for clause in re.split(r"[.,](?!\d)|[;:!?()]", fold(text)):
-        tokens = re.findall(r"\d[\d,.]*\d|[\w'’]+", clause)
-        numeric = [bool(re.fullmatch(r"\d[\d,.]*", t)) or t in NUMBER_WORDS for t in tokens]
+    # Clauses end at a full stop, not at a comma ("3 large pressurised, habitable modules").
+    for clause in re.split(r"\.(?!\d)|[;:!?()]", fold(text)):
+        tokens = re.findall(r"\d[\d,.]*\d|[\w'’]+|[%$€£¥]", clause)
+        numeric = [bool(re.fullmatch(r"\d[\d,.]*", t)) or t in NUMBER_WORDS or t in _FRACTIONS for t in tokens]
         for i, t in enumerate(tokens):
-            # Not a number's second word ("2.5 million", "six hundred") nor a series member's.
-            if not numeric[i] or i and (numeric[i - 1] or (tokens[i - 1], t) in named):
+            # Not a number's second word ("2.5 million", "six hundred"), a series member's, a day of
+            # a month ("April 29"), an amount of money ("$5"), a percentage, a time ("10 am").
+            if not numeric[i] or i and (numeric[i - 1] or (tokens[i - 1], t) in named or tokens[i - 1] in MONTHS
+                                        or tokens[i - 1] in "$€£¥") \
+                    or tokens[i + 1:i + 2] and tokens[i + 1] in ("%", "percent", "am", "pm", "times"):
                 continue
             j = i + 1
             while j < len(tokens) and numeric[j]:  # the number's other words ("six hundred")
@@ -276,8 +283,17 @@ def holds_type(sentence: str, kind: str, question: str = "") -> bool:
         # "In what year will ...?" wants a year, though: "on Tuesday" does not answer it.
         if asks_what_will_happen(question):
             year = bool(re.search(r"\b(what|which) year\b", question, re.I))
-            dates = [m for m in dates if (not year and not re.fullmatch(r"\d{4}", m.group(0)))
-                     or re.fullmatch(r"\d{4}", m.group(0)) and int(m.group(0)) >= date.today().year
+            now = date.today().year
+
+            def to_come(m: re.Match) -> bool:
+                said = m.group(0)
+                if re.fullmatch(r"\d{4}", said):
+                    return int(said) >= now
+                # Not "may" (a verb as often), "yesterday", or a day of a year gone by ("in March 2003").
+                past = re.match(r"\D{0,12}?(\d{4})\b", sentence[m.end():])
+                return not year and said.lower() not in ("may", "yesterday") and not (past and int(past.group(1)) < now)
+
+            dates = [m for m in dates if to_come(m)
                      or _PROSPECTIVE.search(fold(sentence[max(0, m.start() - _NEAR):m.end() + _NEAR]))]
             dates += list(_TO_COME.finditer(fold(sentence)))  # "this year", "soon", "within five years"
         found = [m.group(0) for m in dates]
@@ -413,11 +429,23 @@ def holds_version(sentence: str, question: str) -> bool:
 
 # A name with its number: one of a series ("Shenzhou 5", "Shenzhou-10", "Shenzhou VIII", "Long March-6A",
 # "Super Bowl 50", "World War II"). Not a year ("March 2022") or a time ("May 5th").
-_SERIAL = re.compile(r"\b((?:[A-Z][\w'’]*[ -])*?[A-Z][\w'’]*)[ -](\d{1,3}[A-Za-z]?|[IVXL]{1,6})\b(?![.,]?\d)")
+# A series member's number after its name ("Shenzhou 5", "Shenzhou-10", "Shenzhou VIII", "Long
+# March-6A", "Super Bowl 50", "World War II"); not a year ("March 2022"), a decimal ("3.5"), or "I"
+# before a lowercase word ("Yesterday I went"). Found number first, its name read back over at most
+# four capitalised words (a name-first pattern was quadratic on long runs of capitalised words).
+_SERIAL_NUMBER = re.compile(r"(?<=[ -])(\d{1,3}[A-Za-z]?|[IVXL]{2,6}|[VXL]|I(?! [a-z]))\b(?![.,]?\d)")
+_SERIAL_NAME = re.compile(r"(?:[A-Z][\w'’]*[ -]){0,3}[A-Z][\w'’]*$")
 _ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50}
-# Words before a figure that say how near it is ("Nearly 500 soldiers"), not a name of a series.
+# Words before a figure that say how near or which it is ("Nearly 500 soldiers", "Another 20"), not
+# a name of a series.
 _APPROXIMATELY = frozenset("nearly almost approximately roughly around about over under some only just exactly "
-                           "estimated perhaps maybe barely fully circa".split())
+                           "estimated perhaps maybe barely fully circa another among overall within per since "
+                           "effective yesterday today total top first last".split())
+# A question about a member's neighbour is answered by a sentence naming that neighbour ("Who
+# succeeded Henry VII?" - "... his son Henry VIII").
+_RELATION = re.compile(r"\b(succeed\w*|success\w*|preced\w*|predecessor|follow\w*|next|previous|before|after|"
+                       r"father|mother|son|daughter|heir|compar\w*|than|replac\w*|differ\w*|unlike|versus|vs)\b",
+                       re.I)
 
 
 def _serial_number(number: str) -> str:
@@ -439,31 +467,39 @@ def written_serials(text: str) -> list[str]:
     return list(dict.fromkeys(written for _, written in _serials(text)))
 
 
-def _serials(text: str) -> list[tuple[tuple[str, str], str]]:
+@lru_cache(maxsize=4096)  # asked of one question and one paragraph for many sentences
+def _serials(text: str) -> tuple[tuple[tuple[str, str], str], ...]:
     found = []
-    for m in _SERIAL.finditer(text):
-        *before, name = fold(m.group(1)).split()
-        # A month alone is a date ("On March 3"); in a longer name it is a name's ("Long March 5").
-        if name in stopwords() or name in _APPROXIMATELY or name in MONTHS and all(w in stopwords() for w in before):
+    for m in _SERIAL_NUMBER.finditer(text):
+        back = _SERIAL_NAME.search(text, max(0, m.start() - 61), m.start() - 1)
+        if not back:
             continue
-        words_before = m.group(1).split()
+        written = back.group(0).split()
+        *before, name = fold(back.group(0)).split()
+        # A month alone is a date ("On March 3"); in a longer name it is a name's ("Long March 5").
+        if name in stopwords() or name in _APPROXIMATELY \
+                or name in MONTHS and all(w in stopwords() or w in _APPROXIMATELY for w in before):
+            continue
         # Written from the name's first word that is no function word ("On Long March 5" -> "Long March 5").
-        first = next((i for i, w in enumerate(before) if w not in stopwords()), len(before))
-        found.append(((name, _serial_number(m.group(2))),
-                      text[m.start(1) + len(" ".join(words_before[:first])) + (1 if first else 0):m.end()]))
-    return found
+        first = next((i for i, w in enumerate(before) if w not in stopwords() and w not in _APPROXIMATELY),
+                     len(before))
+        found.append(((name, _serial_number(m.group(1))), " ".join(written[first:]) + text[m.start() - 1:m.end()]))
+    return tuple(found)
 
 
-def other_serials(question: str, sentence: str) -> set[tuple[str, str]]:
-    """The members of a series the question names that the sentence names instead of the asked one
-    ("Shenzhou 5" in a sentence, for a question about Shenzhou-10): it speaks of another one."""
+def other_serials(question: str, text: str) -> set[tuple[str, str]]:
+    """The members of a series the question names that `text` names instead of the asked one
+    ("Shenzhou 5" in a paragraph, for a question about Shenzhou-10): it speaks of another one.
+    None for a question about a member's neighbour ("Who succeeded Henry VII?")."""
     asked = serials(question)
-    said = serials(sentence)
-    folded = fold(sentence)
-    # The asked one is there also when the sentence lists it ("Windows 10 and 11") or names one of
-    # its releases ("Python 3.8" for Python 3).
-    if all((n, k) in said or re.search(rf"\b{re.escape(n)}\b", folded)
-           and re.search(rf"(?<![\w.]){re.escape(k)}(?:\.\d+)*(?!\w)", folded) for n, k in asked):
+    if not asked or _RELATION.search(question):
+        return set()
+    said = serials(text)
+    folded = fold(text)
+    # The asked one is there also when the text lists it after its name ("Windows 10 and 11") or
+    # names one of its releases ("Python 3.8" for Python 3).
+    if all((n, k) in said or re.search(rf"\b{re.escape(n)}[ -](?:\w+(?:\s*,\s*|\s+(?:and|or|&)\s+)){{0,4}}"
+                                       rf"{re.escape(k)}(?:\.\d+)*(?!\w)", folded) for n, k in asked):
         return set()
     names = {n for n, _ in asked}
     return {(n, k) for n, k in said if n in names and (n, k) not in asked}

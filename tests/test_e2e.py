@@ -356,6 +356,11 @@ def test_a_sentence_about_another_of_a_series_does_not_answer(tmp_path):
                           "Shenzhou 5, which carried Yang Liwei.\n\nShenzhou 6 followed in 2005 with two "
                           "astronauts aboard for five days.\n")
     assert para.ask("When was the first crewed flight of Shenzhou 6?").short_answer == "2005"
+    # A paragraph under the asked one's heading answers even when it names only the other.
+    titled = _searcher_over(tmp_path / "titled", "windows.md",
+                            "# Windows 11\n\nUnlike Windows 10, it requires a TPM 2.0 chip to install.\n\n"
+                            "# Windows 10\n\nWindows 10 installs on most machines made since 2010.\n")
+    assert "TPM 2.0" in titled.ask("What does Windows 11 require to install?").answer
     only = _searcher_over(tmp_path / "only", "mission.txt", "Shenzhou 5 carried Yang Liwei on the first crewed "
                           "flight of the programme in 2003, launched from Jiuquan.\n")
     other = only.ask("Who flew on the first crewed flight of Shenzhou 6?")
