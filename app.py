@@ -153,7 +153,7 @@ def build(searcher, llm: Any = None, max_upload_mb: float = 20.0) -> Any:
         with gr.Accordion("Earlier questions", open=True):
             earlier = gr.HTML(elem_id="cw-history")
         # The conversation survives a page refresh: the last answers live in the browser's storage.
-        history = gr.BrowserState([], storage_key="citewise-history")
+        history = gr.BrowserState([], storage_key="citewise-history", secret=browser_secret())
         with gr.Accordion("JSON (the same object as `ask --json`)", open=False):
             raw = gr.JSON()
         with gr.Accordion("Documents in the index, and what cleaning removed from them", open=False,
@@ -264,6 +264,30 @@ def build(searcher, llm: Any = None, max_upload_mb: float = 20.0) -> Any:
                   api_visibility="private")
         gr.api(ask, api_name="ask")
     return demo
+
+
+def browser_secret() -> str | None:
+    """The key the page encrypts its stored history with, kept in the per-user cache (0600) so that
+    the history outlives a restart of the server: Gradio's default key is new at every start, and
+    what the browser kept before could no longer be read. None (Gradio's own) where the cache
+    cannot be written."""
+    import secrets
+
+    from citewise.onnx_encoder import cache_root
+
+    path = cache_root() / "browser-secret"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:  # created once; two servers starting together read the one that won
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return path.read_text(encoding="utf-8").strip() or None
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(secrets.token_urlsafe(24))
+        return path.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        log.warning("the stored history will not outlive a restart: %s", exc)
+        return None
 
 
 def upload_cap_mb(limit_mb: float) -> float:

@@ -19,8 +19,8 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _serve(index, *extra):
-    port = _free_port()
+def _serve(index, *extra, port: int | None = None):
+    port = port or _free_port()
     proc = subprocess.Popen([sys.executable, "app.py", "--index", str(index), "--port", str(port), *extra],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     deadline = time.time() + 180
@@ -91,6 +91,32 @@ def test_ask_in_the_browser_and_see_a_cited_answer(server, browser):
         expect(items.first).to_contain_text(q, timeout=60_000)
         expect(items).to_have_count(count)
     page.close()
+
+
+def test_the_history_outlives_a_restart_of_the_server(sample_index, browser):
+    """The page's stored history is encrypted with a key kept in the per-user cache: a server
+    started again (same address, so the browser's same storage) still reads it."""
+    from playwright.sync_api import expect
+
+    port = _free_port()
+    context = browser.new_context()
+    for round_ in (1, 2):
+        proc, url = _serve(sample_index, port=port)
+        try:
+            page = context.new_page()
+            page.goto(url)
+            if round_ == 1:
+                page.locator("#cw-question textarea").fill("Who is the Director of UNOOSA?")
+                page.locator("#cw-ask").click()
+                expect(page.locator("[data-testid=history] li")).to_have_count(1, timeout=60_000)
+            else:
+                expect(page.locator("[data-testid=history]")).to_contain_text("Director of UNOOSA", timeout=60_000)
+                assert "Simonetta Di Pippo" in page.locator("[data-testid=answer]").inner_text()
+            page.close()
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+    context.close()
 
 
 def test_a_question_asked_while_one_is_answered_is_answered_next(server, browser):
