@@ -30,7 +30,7 @@ from .retrieve import asks_about_comments, demote, hybrid, rerank
 from .short import reader_phrase
 from .qdrant_store import QdrantTarget
 from .qtype import (asks_version, expected_type, holds_type, holds_version, is_full_sentence, is_version, lacking,
-                    named_numbers, of_release, other_serials, same_release, serials, tense_clash, titled_version,
+                    named_numbers, of_release, same_release, serials, speaking_of_others, tense_clash, titled_version,
                     version_key, written_serials)
 from .text import Vocabulary, compound_parts, has_cjk, sentence_spans, stem, terms, words
 from .types import Answer, Citation, Hit, Paragraph
@@ -745,16 +745,10 @@ class Searcher:
         # ask() says so (answering them only at "never").
         elsewhere: list[str] = []
         if serials(question):
-            about = {i: " ".join((hits[i].paragraph.text, heading_text(hits[i].paragraph),
-                                  self.title(hits[i].paragraph.doc))) for i in {x.hit for x in sentences}}
-            aside = {i for i, text in about.items() if other_serials(question, text)}
-            kept = [x for x in sentences if x.hit not in aside]
-            if sentences and not kept:
-                names = {n for n, _ in serials(question)}
-                elsewhere = list(dict.fromkeys(
-                    w for i in aside for w in written_serials(about[i])
-                    if {n for n, _ in serials(w)} & names and serials(w) - serials(question)))
-            sentences = kept or sentences
+            paragraphs = {x.hit: hits[x.hit].paragraph for x in sentences}
+            aside, elsewhere = speaking_of_others(question, {
+                i: " ".join((p.text, heading_text(p), self.title(p.doc))) for i, p in paragraphs.items()})
+            sentences = [x for x in sentences if x.hit not in aside] or sentences
         top = hits[0].score if hits and hits[0].score > 0 else 1.0
         kind = expected_type(question)
         shown = {x.hit for x in sentences}

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from functools import lru_cache
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 from .text import LIST_NUMBER, VERSION, fold, stem, stopwords
 
@@ -17,7 +17,7 @@ NUMBER_WORDS = ("zero one two three four five six seven eight nine ten eleven tw
                 "eighty ninety hundred thousand million billion trillion dozen dozens half").split()
 MONTHS = ("january february march april may june july august september october november december "
           "jan feb mar apr jun jul aug sep sept oct nov dec").split()
-_NUMBER = re.compile(r"\b(\d[\d,.]*|" + "|".join(NUMBER_WORDS) + r")\b", re.I)
+_NUMBER = re.compile(r"\b((?<![\d,.])\d+(?:[,.]\d+)*|" + "|".join(NUMBER_WORDS) + r")\b", re.I)
 _DATE = re.compile(r"\b(1[0-9]{3}|20[0-9]{2}|" + "|".join(MONTHS) +
                    r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday|century|decade|"
                    r"yesterday|today|tomorrow|\d{1,2}(st|nd|rd|th))\b", re.I)
@@ -33,8 +33,11 @@ _CURRENCY = (r"(?:[$€£¥₹₩₽₺₪฿]|\b(?:usd|eur|gbp|cny|rmb|jpy|chf|
              r"brl|mxn|krw|zar|rs\.?|kr|dollars?|euros?|pounds?|sterling|yuan|renminbi|yen|rupees?|francs?|"
              r"cents?|pence|livres?|marks?|kronor|kroner|krona|zloty|shillings?|ducats?|florins?|guilders?|"
              r"lira|roubles?|rubles?)(?!\w))")
-_AMOUNT = r"(?:\d[\d,.]*|" + "|".join(NUMBER_WORDS) + r")"
-_MONEY = re.compile(rf"{_CURRENCY}\s?{_AMOUNT}(?:\s?(?:k|m|bn|mn|b))?\b|\b{_AMOUNT}(?:\s+(?:thousand|million|billion|trillion|bn|m))?"
+# Digits grouped by commas or points, read from the first digit only: "\d[\d,.]*" tried every
+# digit of a long line of "1,2.1,2." and took seconds (a review's finding).
+_AMOUNT = r"(?:(?<![\d,.])\d+(?:[,.]\d+)*|" + "|".join(NUMBER_WORDS) + r")"
+_MONEY = re.compile(rf"{_CURRENCY}\s?{_AMOUNT}(?:\s?(?:k|m|bn|mn|b))?\b|"
+                    rf"\b{_AMOUNT}(?:\s+(?:thousand|million|billion|trillion|bn|m))?"
                     rf"\s*{_CURRENCY}|\bfree\b|\bno (?:charge|cost|fee)\b", re.I)
 
 # A question that asks for a measure of one dimension ("At what altitude ...?", "How many months
@@ -47,10 +50,11 @@ _ASKED = (r"^(?:at |to |from |with |by |in )?what (?:(?:is|was|are|were|will be|
           r"before)\b)[\w-]+ ){{0,3}}?(?:{})s?(?=\s+(?:of|for|in|at|on|does|do|did|is|was|are|were|will|would|can|"
           r"could|has|have|had|reached|needed|required)\b|\s*[?,]|\s*$)")
 # A figure (a range, a word or a quantifier) before the unit, with one word between at most:
-# "400 km", "3-5 business days", "25 metric tons", "several weeks". Possessive, so that a long run
-# of digits is read once (a backtracking "\d[\d,.]*" took seconds on a 5,000-character line).
-_FIGURE = r"(?<![\d,.])\d[\d,.]*+(?:\s*(?:-|–|to)\s*\d[\d,.]*+)?"
-_COUNT = (rf"(?:{_FIGURE}[\s-]*(?:(?:thousand|million|billion|hundred)\s+)?(?:[a-z]+[ -])?|\b(?:" + "|".join(NUMBER_WORDS)
+# "400 km", "3-5 business days", "25 metric tons", "several weeks". Its digits are read once (a
+# backtracking "\d[\d,.]*" took seconds on a 5,000-character line).
+_FIGURE = r"(?<![\d,.])\d+(?:[,.]\d+)*(?:\s*(?:-|–|to)\s*\d+(?:[,.]\d+)*)?"
+_COUNT = (rf"(?:{_FIGURE}[\s-]*(?:(?:thousand|million|billion|hundred)\s+)?(?:[a-z]+[ -])?|\b(?:"
+          + "|".join(NUMBER_WORDS)
           + r"|an?|several|few|some|many|couple of|dozens of|hundreds of|thousands of)[ -](?:[a-z]+[ -])?)")
 # Units of written length, which "How long ...?" may ask too ("How long does a password need to be?").
 _TEXT_UNITS = r"characters?|chars|letters|digits|words|lines|pages|bytes|kb|mb|gb"
@@ -83,8 +87,8 @@ _MEASURES = {
               r"(?:tonnes?|tons?|kg|kilograms?)(?:[- ]force)?)"),
     "power": (_ASKED.format(r"(?:power|electricity|energy) (?:output|capacity|consumption)|wattage|horsepower")
               + r"|^how much (?:power|electricity|energy)\b",
-              r"(?:[kmgt]?w|[kmgt]?wh|(?:kilo|mega|giga|tera)?watts?(?:[- ]hours?)?|horsepower|b?hp|(?:kilo|mega)?joules?|"
-              r"[km]?j|calories|kcal)"),
+              r"(?:[kmgt]?w|[kmgt]?wh|(?:kilo|mega|giga|tera)?watts?(?:[- ]hours?)?|horsepower|b?hp|"
+              r"(?:kilo|mega)?joules?|[km]?j|calories|kcal)"),
     # Not "What is the volume of sales?" or "In what volume ...?": only what a liquid or gas fills.
     "volume": (r"^how much (?:water|fuel|oil|gas|liquid)\b",
                r"(?:l|ml|litres?|liters?|millilit(?:er|re)s?|gallons?|gal|barrels?|cubic \w+|m3|m³|km3|km³|cc)"),
@@ -503,6 +507,19 @@ def other_serials(question: str, text: str) -> set[tuple[str, str]]:
         return set()
     names = {n for n, _ in asked}
     return {(n, k) for n, k in said if n in names and (n, k) not in asked}
+
+
+def speaking_of_others(question: str, texts: Mapping[int, str]) -> tuple[set[int], list[str]]:
+    """Which of some paragraphs (`texts`: each one's words with its section and document titles)
+    name another of a series than the one the question asks about and never that one; and, when
+    that is every one of them, those others as they write them ("Shenzhou 5"), for the refusal."""
+    aside = {i for i, text in texts.items() if other_serials(question, text)}
+    if not texts or len(aside) < len(texts):
+        return aside, []
+    asked = serials(question)
+    names = {n for n, _ in asked}
+    return aside, list(dict.fromkeys(w for i in sorted(aside) for w in written_serials(texts[i])
+                                     if {n for n, _ in serials(w)} & names and serials(w) - asked))
 
 
 def is_full_sentence(text: str) -> bool:
