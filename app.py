@@ -282,9 +282,10 @@ def browser_secret() -> str | None:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:
             return path.read_text(encoding="utf-8").strip() or None
+        secret = secrets.token_urlsafe(24)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(secrets.token_urlsafe(24))
-        return path.read_text(encoding="utf-8").strip()
+            f.write(secret)
+        return secret
     except OSError as exc:
         log.warning("the stored history will not outlive a restart: %s", exc)
         return None

@@ -175,7 +175,6 @@ _ANY_COUNTED = frozenset("times people persons individuals ones members units it
                          "sorts examples men women person individual one member unit item instance case kind type "
                          "sort example man woman".split())
 _FRACTIONS = frozenset("half halves third thirds quarter quarters fifth fifths tenth tenths".split())
-_COUNT_TOKEN = re.compile(r"\d[\d,.]*|[a-z][\w'-]*")
 
 
 @lru_cache(maxsize=256)
@@ -186,6 +185,11 @@ def counted_things(question: str) -> tuple[str, ...]:
     phrase = tuple(w for w in m.group(1).split() if w not in stopwords()) if m else ()
     # "How many months / kilometres ...?" asks for a measure (asks_measure), checked by its unit.
     return () if any(w in _ANY_COUNTED for w in phrase) or asks_measure(question) else phrase
+
+
+def _numeral(token: str) -> bool:
+    """Whether a folded token is a number, in digits or in words ("5,000", "seventeen")."""
+    return bool(re.fullmatch(r"\d[\d,.]*", token)) or token in NUMBER_WORDS
 
 
 def _counted_stems(word: str) -> set[str]:
@@ -208,7 +212,7 @@ def counts(sentence: str, things: Iterable[str], near: int = 4) -> bool:
     # Clauses end at a full stop, not at a comma ("3 large pressurised, habitable modules").
     for clause in re.split(r"\.(?!\d)|[;:!?()]", fold(text)):
         tokens = re.findall(r"\d[\d,.]*\d|[\w'’]+|[%$€£¥]", clause)
-        numeric = [bool(re.fullmatch(r"\d[\d,.]*", t)) or t in NUMBER_WORDS or t in _FRACTIONS for t in tokens]
+        numeric = [_numeral(t) or t in _FRACTIONS for t in tokens]
         for i, t in enumerate(tokens):
             # Not a number's second word ("2.5 million", "six hundred"), a series member's, a day of
             # a month ("April 29"), an amount of money ("$5"), a percentage, a time ("10 am").
@@ -220,8 +224,7 @@ def counts(sentence: str, things: Iterable[str], near: int = 4) -> bool:
             while j < len(tokens) and numeric[j]:  # the number's other words ("six hundred")
                 j += 1
             after = tokens[j:j + 3 * near]
-            if after[:1] in (["to"], ["or"], ["and"]) and len(after) > 1 \
-                    and (re.fullmatch(r"\d[\d,.]*", after[1]) or after[1] in NUMBER_WORDS):
+            if after[:1] in (["to"], ["or"], ["and"]) and len(after) > 1 and _numeral(after[1]):
                 after = after[2:]  # "5,000 to 30,000 were killed"
             year = bool(re.fullmatch(r"1\d{3}|20\d{2}", t))
             if not year and (not after or after[0] in stopwords() or after[0] in _ANY_COUNTED):
@@ -431,8 +434,6 @@ def holds_version(sentence: str, question: str) -> bool:
                if not _DOTTED_DATE.fullmatch(v))
 
 
-# A name with its number: one of a series ("Shenzhou 5", "Shenzhou-10", "Shenzhou VIII", "Long March-6A",
-# "Super Bowl 50", "World War II"). Not a year ("March 2022") or a time ("May 5th").
 # A series member's number after its name ("Shenzhou 5", "Shenzhou-10", "Shenzhou VIII", "Long
 # March-6A", "Super Bowl 50", "World War II"); not a year ("March 2022"), a decimal ("3.5"), or "I"
 # before a lowercase word ("Yesterday I went"). Found number first, its name read back over at most
