@@ -30,7 +30,7 @@ from .retrieve import asks_about_comments, demote, hybrid, rerank
 from .short import reader_phrase
 from .qdrant_store import QdrantTarget
 from .qtype import (asks_version, expected_type, holds_type, holds_version, is_full_sentence, is_version, lacking,
-                    named_numbers, of_release, same_release, serials, speaking_of_others, tense_clash, titled_version,
+                    named_numbers, of_release, same_release, serials, short_falls_short, speaking_of_others, tense_clash, titled_version,
                     version_key, written_serials)
 from .text import Vocabulary, compound_parts, has_cjk, sentence_spans, stem, terms, words
 from .types import Answer, Citation, Hit, Paragraph
@@ -841,6 +841,14 @@ class Searcher:
         read = None if has_cjk(question) else short_answerer(s.short_answers, s.reader_weights)
         answer = compose(question, a.retrieval.hits, a.sentences, a.scores, abstain, s.max_sentences,
                          s.second_sentence_ratio, confidence, a.typed, read, s.reader_sentences, s.reader_weight)
+        # The phrase read as the answer is not what the question asks for ("last year" for "In what
+        # year ...?", a clause for "How many ...?"): the best the documents offer does not answer it.
+        if reason is None and (wanted := short_falls_short(question, answer.short_answer)):
+            reason = f"The closest answer in the documents, “{answer.short_answer}”, is not {wanted}."
+            if level != "never":
+                abstain = True
+                answer = compose(question, a.retrieval.hits, a.sentences, a.scores, True,
+                                 confidence=confidence)
         answer.not_in_documents = missing
         answer.unsure = not abstain and (reason is not None or confidence is not None
                                          and confidence < abstain_threshold("strict"))

@@ -267,6 +267,50 @@ def lacking(question: str, sentences: Sequence[str], typed: Sequence[bool],
     return None
 
 
+# A question that names the unit of the date it asks for ("In what year ...?", "On what date ...?",
+# "... in which century?"), and what a short answer to it holds (as well as digits, any of them).
+_DATE_UNIT = re.compile(r"\b(?:what|which) (year|date|month|day|decade|century)s?\b(?![-\w])")
+_ORDINAL = r"\b(?:\d+(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|" \
+           r"eleventh|twelfth|thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|" \
+           r"twentieth|twenty-first)\b"
+_WEEKDAYS = r"monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+_DATE_ANSWER = {
+    "year": re.compile(r"\d|\b(?:" + "|".join(NUMBER_WORDS) + r")\b"),
+    "month": re.compile(r"\d|\b(?:" + "|".join(MONTHS) + r")\b"),
+    "date": re.compile(rf"\d|\b(?:{'|'.join(MONTHS)}|{_WEEKDAYS}|today|tomorrow|yesterday)\b|{_ORDINAL}"),
+    "day": re.compile(rf"\d|\b(?:{'|'.join(MONTHS)}|{_WEEKDAYS}|today|tomorrow|yesterday|tonight|day|eve|"
+                      rf"christmas|easter|holiday)\b|{_ORDINAL}"),
+    "decade": re.compile(rf"\d|{_ORDINAL}|\b(?:{'|'.join(NUMBER_WORDS)}|twenties|thirties|forties|fifties|"
+                         r"sixties|seventies|eighties|nineties)\b"),
+    "century": re.compile(rf"\d|{_ORDINAL}"),
+}
+_DATE_UNIT_NAMES = {"year": "a year", "month": "a month", "date": "a date", "day": "a day",
+                    "decade": "a decade", "century": "a century"}
+# Words that answer "How many ...?" without a numeral ("several", "a majority", "thousands"), and
+# "How much does it cost?" ("free").
+_QUANTITY = re.compile(r"\d|\b(?:" + "|".join(NUMBER_WORDS) + r"|few|several|many|most|majority|minority|"
+                       r"halves|thirds?|quarters?|dozens|hundreds|thousands|millions|billions|some|all|none|no|"
+                       r"numerous|multiple|couple|lots?|little|much|countless|handful|fraction|double|twice|"
+                       r"triple|once|free|nothing|single)\b|" + _ORDINAL)
+
+
+def short_falls_short(question: str, short: str | None) -> str | None:
+    """What the short answer to a question that asks for a count or names the unit of its date is
+    not, when it lacks it: "a year" for "In what year did he first fly?" answered "last year" or
+    "Brandenburg", "a number" for "How many astronauts ...?" answered "the station to conduct
+    experiments". None when it holds one, when there is none, or for any other question ("When
+    is the debate held?" is answered by "immediately after Decision Time")."""
+    if not short:
+        return None
+    q, a = fold(question), fold(short)
+    if m := _DATE_UNIT.search(q):
+        unit = m.group(1)
+        return None if _DATE_ANSWER[unit].search(a) else _DATE_UNIT_NAMES[unit]
+    if re.search(r"\bhow many\b", q) or re.search(r"\bhow much\b", q) and asks_measure(question):
+        return None if _QUANTITY.search(a) else "a number"
+    return None
+
+
 def holds_type(sentence: str, kind: str, question: str = "") -> bool:
     """Whether the sentence contains a thing of the kind that the question does not already name
     (for a question about cost, an amount of money)."""

@@ -596,6 +596,34 @@ def test_the_reason_no_candidate_sentence_answers_names_what_is_lacking():
     assert why("At what altitude does the station orbit?", []) is None  # nothing to judge
 
 
+def test_a_short_answer_that_is_not_the_asked_for_year_date_or_number_is_named():
+    from citewise.qtype import short_falls_short as falls
+
+    # The sample corpus's near misses: the phrase read as the answer is not what was asked for.
+    assert falls("In what year did Jean-Francois Clervoy first fly into space?", "last year") == "a year"
+    assert falls("In what year will China land astronauts on the Moon?", "Chinese Lunar New Year") == "a year"
+    assert falls("On what date did China and the UN sign their agreement?",
+                 "about the opening up of the Chinese Space Station") == "a date"
+    assert falls("How many astronauts did ESA send to train in China?", "the station to conduct experiments") == \
+        "a number"
+    assert falls("The treaty was signed in which century?", "in Paris") == "a century"
+    for question, short in (("In what year did he first fly?", "1985"), ("On what date did they sign?", "3 March"),
+                            ("What day was the launch?", "the following day"), ("In which month?", "May"),
+                            ("In what decade did it rise?", "the late 1960s"), ("In which century?", "the 18th"),
+                            ("How many astronauts?", "seventeen"), ("How many people came?", "several dozen"),
+                            ("How many voters were needed?", "a majority"), ("How much does entry cost?", "free"),
+                            ("The mission lasted how many days?", "15")):
+        assert falls(question, short) is None, (question, short)
+    # No unit named, or no count asked: any phrase may answer ("When is the debate held?").
+    for question, short in (("When is the members' debate held?", "immediately after Decision Time"),
+                            ("How much success did the expedition find?", "little"),
+                            ("How much success did the expedition find?", "a disaster"),
+                            ("Who commanded the crew?", "the captain"),
+                            ("What day-to-day tasks does it do?", "cleaning"),
+                            ("In what year did he fly?", None)):
+        assert falls(question, short) is None, (question, short)
+
+
 def test_a_sentence_about_another_of_a_series_is_about_that_one():
     from citewise.qtype import other_serials, serials, written_serials
 

@@ -342,6 +342,22 @@ def test_a_measure_a_count_or_a_date_to_come_that_no_paragraph_gives_is_not_answ
     assert not past.ask("When did the first Chinese astronaut go into space?").abstained
 
 
+def test_a_phrase_that_is_not_the_asked_for_year_or_number_is_not_given_as_the_answer(tmp_path):
+    # Every name of the question is held, but not the year asked for: the reader's best phrase is
+    # "last year", which is no answer to "In what year ...?".
+    s = _searcher_over(tmp_path, "flights.md",
+                       "# Flights\n\nJean-Francois Clervoy, an astronaut of the European Space Agency, visited "
+                       "the training centre last year and praised its progress. He has flown into space three "
+                       "times.\n\nThe centre trains astronauts for the space station.\n")
+    year = s.ask("In what year did Jean-Francois Clervoy first fly into space?")
+    assert year.abstained and year.reason == "The closest answer in the documents, “last year”, is not a year."
+    told = s.ask("In what year did Jean-Francois Clervoy first fly into space?", abstain="never")
+    assert not told.abstained and told.unsure and told.reason == year.reason  # answered on request, warned
+    assert told.short_answer == "last year"
+    count = s.ask("How many times has Clervoy flown into space?")
+    assert not count.abstained and count.short_answer == "three" and count.reason is None
+
+
 def test_a_sentence_about_another_of_a_series_does_not_answer(tmp_path):
     s = _searcher_over(tmp_path, "missions.md",
                        "# Crewed missions\n\nShenzhou 5 carried Yang Liwei on the first crewed flight of the "
