@@ -123,6 +123,8 @@ MEASURE_NAMES = {"money": "an amount of money", "length": "a distance, height or
                  "percentage": "a percentage", "area": "an area", "force": "a force or thrust",
                  "power": "an amount of power or energy", "volume": "a volume"}
 
+_AUX_WORDS = r"(?:did|does|do|was|were|is|are|has|have|had|will|would|shall|can|could|may|might|should|must)"
+
 _RULES = [
     ("number", re.compile(r"^(how (many|much|long|far|old|big|large|tall|high|often|heavy|fast|deep|wide|hot|"
                           r"cold)|what (percentage|number|amount|proportion)|what (is|was|are|were) the (\w+ ){0,2}"
@@ -145,6 +147,10 @@ def expected_type(question: str) -> str:
         return "number"
     q = fold(question).strip()
     q = re.sub(r"^(and|so|but|then|in|on|at|of|for|by|according to [^,]+,)\s+", "", q)
+    # "When <clause>, what ...?" asks its second question word: "When China opened its programme to
+    # foreign astronauts, what was Yang's title?" asks for no date. ("When did the war, which ...,
+    # end?" asks its first: an auxiliary follows "when".)
+    q = re.sub(rf"^when (?!{_AUX_WORDS}\b)[^?]*?,\s*(?=(what|which|who|whom|whose|where|how|why)\b)", "", q)
     # A question that does not open with its question word has it later: "Normandy is located in
     # what country?", "... until when?"; the last one asks ("The mission, which lasted how many
     # days?": "which" only relates). One that opens with it asks that ("What anniversary ... when
@@ -269,7 +275,9 @@ def lacking(question: str, sentences: Sequence[str], typed: Sequence[bool],
 
 # A question that names the unit of the date it asks for ("In what year ...?", "On what date ...?",
 # "... in which century?"), and what a short answer to it holds (as well as digits, any of them).
-_DATE_UNIT = re.compile(r"\b(?:what|which) (year|date|month|day|decade|century)s?\b(?![-\w])")
+# ("What day care centre ...?" asks for no day: an auxiliary, a preposition or the end must follow.)
+_DATE_UNIT = re.compile(rf"\b(?:what|which) (year|date|month|day|decade|century)s?(?=\s*(?:[?,]|$)|\s+(?:{_AUX_WORDS}|"
+                        r"of|in|on|at|for|from|to|the|a|an|this|that|these|those|his|her|its|their)\b)")
 _ORDINAL = r"\b(?:\d+(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|" \
            r"eleventh|twelfth|thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|" \
            r"twentieth|twenty-first)\b"

@@ -620,8 +620,20 @@ def test_a_short_answer_that_is_not_the_asked_for_year_date_or_number_is_named()
                             ("How much success did the expedition find?", "a disaster"),
                             ("Who commanded the crew?", "the captain"),
                             ("What day-to-day tasks does it do?", "cleaning"),
+                            ("What day care centre did she attend?", "Little Stars"),
+                            ("What date format does the log use?", "ISO"),
                             ("In what year did he fly?", None)):
         assert falls(question, short) is None, (question, short)
+
+
+def test_a_question_opened_by_a_when_clause_asks_its_second_question_word():
+    from citewise.qtype import expected_type
+
+    assert expected_type("When China opened its programme to foreign astronauts, what was Yang's title?") == "other"
+    assert expected_type("When the election produced a majority, who became First Minister?") == "name"
+    assert expected_type("When imperialism impacts social norms, how many states object?") == "number"
+    assert expected_type("When did the war, which lasted seven years, end?") == "date"  # "when" asks
+    assert expected_type("When was the station launched?") == "date"
 
 
 def test_a_sentence_about_another_of_a_series_is_about_that_one():
