@@ -22,14 +22,12 @@ from typing import Callable, Sequence
 import numpy as np
 
 from .errors import CitewiseError
-from .text import stem, words
 from .onnx_encoder import INPUTS, MAX_LENGTH, _batch
 from .onnx_encoder import _tokenizer as model_tokenizer
 
 READER_WEIGHTS = Path(__file__).with_name("reader.safetensors")
 MAX_ANSWER_TOKENS = 15  # word pieces; SQuAD answers are short phrases
 SCALE_SUFFIX = ".row_scale"  # int8 matrices ship with one scale per row (eval/train_reader.save)
-RESTATE_DEPTH = 10  # phrases looked at, best first, for one that does not restate the question
 MAX_QUESTION_TOKENS = 64  # a longer question is cut, so that the sentence read keeps its room
 RECIPE = 2  # bump when the reader's export, its check or _ReaderModel changes: a fresh cache key (2: eager)
 
@@ -50,38 +48,20 @@ class Span:
     null: float = float("-inf")
 
 
-def best_spans(start_logits: np.ndarray, end_logits: np.ndarray, allowed: np.ndarray,
-               max_tokens: int = MAX_ANSWER_TOKENS, k: int = 1) -> list[tuple[int, int, float]]:
-    """The `k` (start, end) token pairs with the highest start + end logit, best first, such that
-    both are allowed context tokens and 0 <= end - start < max_tokens (the usual SQuAD decoding,
-    Devlin et al. 2019, §4.2). Raises ValueError when no token is allowed."""
+def best_span(start_logits: np.ndarray, end_logits: np.ndarray, allowed: np.ndarray,
+              max_tokens: int = MAX_ANSWER_TOKENS) -> tuple[int, int, float]:
+    """The (start, end) token pair with the highest start + end logit such that both are allowed
+    context tokens and 0 <= end - start < max_tokens (the usual SQuAD decoding, Devlin et al.
+    2019, §4.2). Raises ValueError when no token is allowed."""
     idx = np.flatnonzero(allowed)
     if idx.size == 0:
         raise ValueError("no context token to answer from")
     s, e = start_logits[idx], end_logits[idx]
     total = s[:, None] + e[None, :]
     gap = idx[None, :] - idx[:, None]
-    total = np.where((gap >= 0) & (gap < max_tokens), total, -np.inf).ravel()
-    top = np.argsort(-total, kind="stable")[:k]
-    return [(int(idx[t // len(idx)]), int(idx[t % len(idx)]), float(total[t])) for t in top if np.isfinite(total[t])]
-
-
-def best_span(start_logits: np.ndarray, end_logits: np.ndarray, allowed: np.ndarray,
-              max_tokens: int = MAX_ANSWER_TOKENS) -> tuple[int, int, float]:
-    """The best of best_spans."""
-    return best_spans(start_logits, end_logits, allowed, max_tokens)[0]
-
-
-def restates(question: str, phrase: str) -> bool:
-    """Whether every content word of `phrase` is one of the question's (folded, or by its stem):
-    "Junlong" for "Who flew alongside Fei Junlong?" names what was asked about, not the answer. Never
-    for a question that offers a choice ("Which is older, the British Empire or the Ethiopian?")."""
-    asked = set(words(question, drop_stopwords=False))
-    if "or" in asked:
-        return False
-    asked |= {stem(w) for w in asked}
-    said = words(phrase)
-    return bool(said) and all(w in asked or stem(w) in asked for w in said)
+    total = np.where((gap >= 0) & (gap < max_tokens), total, -np.inf)
+    i, j = np.unravel_index(int(np.argmax(total)), total.shape)
+    return int(idx[i]), int(idx[j]), float(total[i, j])
 
 
 class ReaderUnavailable(CitewiseError):
@@ -244,11 +224,7 @@ class Reader:
             allowed = np.array([sid == 1 for sid in e.sequence_ids])
             if not allowed.any():  # a context of characters the tokenizer drops (zero-width, controls)
                 continue
-            # The best phrase that does not only repeat the question's words (of the best few): the
-            # reader was trained to point at an answer, and a name the question gives is none.
-            spans = best_spans(start[0], end[0], allowed, k=RESTATE_DEPTH)
-            i, j, score = next((x for x in spans if not restates(question, context[e.offsets[x[0]][0]:
-                                                                                e.offsets[x[1]][1]])), spans[0])
+            i, j, score = best_span(start[0], end[0], allowed)
             a, b = e.offsets[i][0], e.offsets[j][1]
             # A phrase must hold a letter or digit: a lone quote mark or bracket is no answer.
             if re.search(r"\w", context[a:b]):
