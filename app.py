@@ -68,11 +68,15 @@ def build(searcher, llm: Any = None, max_upload_mb: float = 20.0) -> Any:
         except CitewiseError as exc:
             raise gr.Error(str(exc)) from exc
 
-    def ask_ui(question: str, top_k: int, abstain: str, answerer: str):
-        """The page's handler: an LLM's reply streams in as a draft, then the checked answer."""
+    def ask_ui(question: str, top_k: int, abstain: str, answerer: str, past: list):
+        """The page's handler: an LLM's reply streams in as a draft, then the checked answer, which
+        goes to the top of the page's history in the same step. (A second step after it, reading the
+        history anew, could read it before the step of a question asked just before had written it,
+        and the history lost that question.)"""
         if not question or not question.strip():
             # Said in the answer's place, not as an error toast over the previous answer.
-            yield None, '<div class="cw-meta" data-testid="no-question">Type a question first.</div>', ""
+            yield None, '<div class="cw-meta" data-testid="no-question">Type a question first.</div>', "", \
+                gr.update(), gr.update()
             return
         use_llm = answerer == "llm" and llm is not None
         try:
@@ -82,17 +86,16 @@ def build(searcher, llm: Any = None, max_upload_mb: float = 20.0) -> Any:
                     draft = (f'<div class="cw-answer cw-draft" data-testid="drafting">{html.escape(part)}'
                              '<div class="cw-meta">writing ... the sentences are checked against the sources '
                              'when it is done</div></div>')
-                    yield gr.update(), draft, gr.update()
+                    yield gr.update(), draft, gr.update(), gr.update(), gr.update()
                 else:
                     result = part.to_dict()
-                    yield result, answer_html(result), sources_html(result)
+                    yield result, answer_html(result), sources_html(result), *remember(result, past)
         except CitewiseError as exc:
             raise gr.Error(str(exc)) from exc
 
-    def remember(result: dict | None, past: list) -> tuple[list, str]:
-        if not result or (past and past[0]["result"] == result):  # no new answer (an empty question)
-            return past, history_html(past)
-        # A question asked again moves to the top with its new answer instead of being listed twice.
+    def remember(result: dict, past: list | None) -> tuple[list, str]:
+        """The history with this answer at its top; a question asked again moves there with its new
+        answer instead of being listed twice."""
         earlier = [e for e in past or [] if e["question"] != result["question"]]
         past = ([{"question": result["question"], "result": result}] + earlier)[:HISTORY]
         return past, history_html(past)
@@ -253,11 +256,11 @@ def build(searcher, llm: Any = None, max_upload_mb: float = 20.0) -> Any:
                                "deleted from the index (the file itself is not touched).')) ? name : null")
         # The button and Enter are one event: the latest question asked while another is being
         # answered is answered next (always_last; it was dropped), never two at once from one page.
-        gr.on([button.click, question.submit], ask_ui, inputs=[question, top_k, abstain, answerer],
-              outputs=[raw, answer, sources], api_name="ui_ask", api_visibility="private",
-              trigger_mode="always_last").then(
-            remember, inputs=[raw, history], outputs=[history, earlier], api_name="ui_remember",
-            api_visibility="private")
+        # The history is read when the question is sent: one deferred by always_last is sent after the
+        # one before it is answered, and reads the history that answer wrote.
+        gr.on([button.click, question.submit], ask_ui, inputs=[question, top_k, abstain, answerer, history],
+              outputs=[raw, answer, sources, history, earlier], api_name="ui_ask", api_visibility="private",
+              trigger_mode="always_last")
         demo.load(restore, inputs=history, outputs=[raw, answer, sources, earlier, question, button],
                   api_name="ui_restore", api_visibility="private", show_progress="hidden")
         demo.load(opened, outputs=[docs_table, doc, removed_table], api_name="ui_documents",
