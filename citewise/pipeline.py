@@ -30,8 +30,8 @@ from .retrieve import asks_about_comments, demote, hybrid, rerank
 from .short import reader_phrase
 from .qdrant_store import QdrantTarget
 from .qtype import (asks_version, expected_type, holds_type, holds_version, is_full_sentence, is_version, lacking,
-                    named_numbers, of_release, same_release, serials, short_falls_short, speaking_of_others, tense_clash, titled_version,
-                    version_key, written_serials)
+                    named_numbers, of_release, same_release, serials, short_falls_short, speaking_of_others,
+                    tense_clash, titled_version, version_key, written_serials)
 from .text import Vocabulary, compound_parts, has_cjk, sentence_spans, stem, terms, words
 from .types import Answer, Citation, Hit, Paragraph
 
