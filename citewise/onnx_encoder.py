@@ -35,6 +35,10 @@ FP32, INT8, STAMP = "model.onnx", "model-int8.onnx", "export.json"
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 MAX_LENGTH = 256  # sentence_bert_config.json: max_seq_length, [CLS] and [SEP] included
 KINDS = {"onnx": FP32, "onnx-int8": INT8}
+# Exports kept per kind (encoder, reader): the most recently used, plus any used in the last
+# KEEP_RECENT_S (another process may be opening it). A new model or library version, or a reader
+# trained or tested with other weights, makes a new export of ~145 MB; unpruned they filled a disk.
+KEEP_EXPORTS, KEEP_RECENT_S = 3, 600.0
 
 
 class ExportError(CitewiseError):
@@ -117,6 +121,7 @@ def ensure_export(model_dir: Path, root: Path | None = None, *, what: str = "onn
     base = Path(root or cache_root()) / what
     final = base / (key or export_key(model_dir))
     if is_complete(final):
+        _touch(final)
         return final
     base.mkdir(parents=True, exist_ok=True)
     if final.exists():
@@ -137,7 +142,38 @@ def ensure_export(model_dir: Path, root: Path | None = None, *, what: str = "onn
                 raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    _touch(final)
+    prune(base)
     return final
+
+
+def _touch(folder: Path) -> None:
+    """Mark an export as used now (its folder's mtime): pruning keeps the most recently used."""
+    try:
+        os.utime(folder)
+    except OSError:  # a read-only cache is still usable; it is only never pruned
+        pass
+
+
+def prune(base: Path, keep: int = KEEP_EXPORTS, recent_s: float = KEEP_RECENT_S) -> list[Path]:
+    """Remove the exports in `base` beyond the `keep` most recently used, except those used in the
+    last `recent_s` seconds; what was removed is returned. A removed export is only made again
+    (a minute) if it is asked for again."""
+    def used(folder: Path) -> float:
+        try:
+            return folder.stat().st_mtime
+        except OSError:
+            return 0.0
+
+    try:
+        exports = [f for f in base.iterdir() if f.is_dir() and ".tmp-" not in f.name and ".bad-" not in f.name]
+    except OSError:
+        return []
+    exports.sort(key=used, reverse=True)
+    gone = [f for f in exports[keep:] if time.time() - used(f) > recent_s]
+    for folder in gone:
+        shutil.rmtree(folder, ignore_errors=True)
+    return gone
 
 
 def _clear_stale(base: Path, age_s: float = 3600.0) -> None:

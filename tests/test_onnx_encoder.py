@@ -305,3 +305,33 @@ def test_file_hashes_are_remembered_until_the_file_is_written_again(tmp_path, mo
     (tmp_path / "cache" / onnx_encoder.HASHES).write_text("{not json", encoding="utf-8")  # a damaged cache
     assert onnx_encoder._sha256(weights) == hashlib.sha256(b"weights, version 2").hexdigest()
     assert len(reads) == 3
+
+
+def test_old_exports_are_pruned_to_the_most_recently_used(tmp_path, monkeypatch):
+    """Each new model, library version or reader weights makes a ~145 MB export; only the
+    KEEP_EXPORTS most recently used (and any used in the last minutes) are kept."""
+    import time
+
+    from citewise import onnx_encoder
+
+    monkeypatch.setenv("CITEWISE_CACHE", str(tmp_path / "cache"))
+
+    def build(_model_dir, out):  # what the cache sees of an export: its files and their stamp
+        for name in (FP32, INT8):
+            (out / name).write_bytes(f"{out.name} {name}".encode())
+        files = {n: {"bytes": (out / n).stat().st_size, "sha256": onnx_encoder._sha256(out / n)} for n in (FP32, INT8)}
+        (out / STAMP).write_text(json.dumps({"files": files}), encoding="utf-8")
+
+    root, hour = tmp_path / "exports", 3600
+    made = [ensure_export(tmp_path, root, what="reader", key=f"k{i}", build=build) for i in range(4)]
+    assert all(is_complete(f) for f in made)  # all used within the last minutes: none pruned yet
+    for age, folder in zip((5, 4, 3, 2), made):  # k0 used five hours ago, ..., k3 two hours ago
+        os.utime(folder, (time.time() - age * hour,) * 2)
+    assert ensure_export(tmp_path, root, what="reader", key="k0", build=build) == made[0]  # a use: now the newest
+    newest = ensure_export(tmp_path, root, what="reader", key="k4", build=build)
+    # k0 (just used), k4 (new) and k3 remain; k1 and k2, the least recently used, are gone.
+    assert sorted(p.name for p in (root / "reader").iterdir()) == ["k0", "k3", "k4"]
+    assert is_complete(newest) and is_complete(made[0]) and is_complete(made[3])
+    # Another kind's exports are not counted with the reader's.
+    ensure_export(tmp_path, root, what="onnx", key="e0", build=build)
+    assert sorted(p.name for p in (root / "reader").iterdir()) == ["k0", "k3", "k4"]

@@ -1,6 +1,8 @@
 """The span reader: its decoding rule by hand, and the shipped weights on the real model."""
 from __future__ import annotations
 
+import shutil
+
 import numpy as np
 import pytest
 
@@ -128,7 +130,9 @@ def test_answers_are_read_with_the_reader_weights_they_are_given(sample_index, t
     from safetensors.torch import save_file
 
     from citewise.config import Settings
+    from citewise.onnx_encoder import cache_root
     from citewise.pipeline import Searcher
+    from citewise.reader import export_key
 
     question = "How many people attended the gathering at the Astronaut Centre of China?"
     shipped = Searcher(sample_index).ask(question)
@@ -140,7 +144,12 @@ def test_answers_are_read_with_the_reader_weights_they_are_given(sample_index, t
     tensors = {k: torch.zeros_like(v) if k.startswith("head.") else v for k, v in tensors.items()}
     blank = tmp_path / "blank.safetensors"
     save_file(tensors, str(blank), metadata)
-    other = Searcher(sample_index, Settings(reader_weights=str(blank))).ask(question)
+    export = cache_root() / "reader" / export_key(blank)
+    try:
+        other = Searcher(sample_index, Settings(reader_weights=str(blank))).ask(question)
+        assert export.is_dir()  # the blank reader was exported into the user's cache ...
+    finally:
+        shutil.rmtree(export, ignore_errors=True)  # ... and the test takes its 145 MB away again
     assert shipped.short_answer == "seventeen"
     assert other.short_answer != shipped.short_answer
     assert Searcher(sample_index).ask(question).short_answer == "seventeen"  # each searcher keeps its own
