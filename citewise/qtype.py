@@ -319,6 +319,18 @@ def short_falls_short(question: str, short: str | None) -> str | None:
     return None
 
 
+def repeats_question(question: str, short: str | None) -> bool:
+    """Whether the short answer only says words the question already says ("Junlong" for "Who flew
+    alongside Fei Junlong?", "oil" for "... resulted from the discovery of what oil?"): the reader
+    found nothing new to answer with. Not for a question that offers a choice ("Which is older,
+    the British Empire or the Ethiopian Empire?"), whose answer is one of its own words."""
+    said = [w for w in re.findall(r"\w+", fold(short or "")) if w not in stopwords()]
+    if not said or re.search(r"\b(or|either|whether)\b", fold(question)):
+        return False
+    asked = {stem(w) for w in re.findall(r"\w+", fold(question))}
+    return all(stem(w) in asked for w in said)
+
+
 def holds_type(sentence: str, kind: str, question: str = "") -> bool:
     """Whether the sentence contains a thing of the kind that the question does not already name
     (for a question about cost, an amount of money)."""

@@ -626,6 +626,23 @@ def test_a_short_answer_that_is_not_the_asked_for_year_date_or_number_is_named()
         assert falls(question, short) is None, (question, short)
 
 
+def test_a_short_answer_that_only_repeats_the_question_is_named():
+    from citewise.qtype import repeats_question as repeats
+
+    # The reader found nothing new: what it read is the question's own name or word.
+    assert repeats("Who flew alongside Fei Junlong on the Shenzhou 6 mission?", "Junlong")
+    assert repeats("What name comes from the English words Normans/Normanz?", '"Normans"')
+    assert repeats("Who commanded the crew?", "the commander")  # the same stem
+    assert repeats("What land was ceded to Spain?", "Spain")
+    # Something new, nothing read, or a question that offers its answers as a choice.
+    assert not repeats("Who flew alongside Fei Junlong?", "Nie Haisheng")
+    assert not repeats("What is the Tianhe module?", "the core module")
+    assert not repeats("Which is older, the British Empire or the Ethiopian Empire?", "Ethiopian Empire")
+    assert not repeats("Whether the treaty was signed in Paris?", "Paris")
+    assert not repeats("Who flew alongside Fei Junlong?", None)
+    assert not repeats("Who flew alongside Fei Junlong?", "the")  # only function words: nothing said
+
+
 def test_a_question_opened_by_a_when_clause_asks_its_second_question_word():
     from citewise.qtype import expected_type
 

@@ -358,6 +358,22 @@ def test_a_phrase_that_is_not_the_asked_for_year_or_number_is_not_given_as_the_a
     assert not count.abstained and count.short_answer == "three" and count.reason is None
 
 
+def test_an_answer_that_only_repeats_the_question_is_flagged_and_withheld_when_strict(sample_index):
+    from citewise.pipeline import Searcher
+
+    # The sample corpus names no crewmate of Fei Junlong; the reader's best phrase is his own name.
+    s = Searcher(sample_index)
+    question = "Which astronaut shared the Shenzhou 6 flight with Fei Junlong?"
+    why = "The closest answer in the documents, “Junlong”, only repeats the question."
+    balanced = s.ask(question)
+    assert not balanced.abstained and balanced.unsure and balanced.reason == why  # given, with the warning
+    strict = s.ask(question, abstain="strict")
+    assert strict.abstained and strict.short_answer is None and strict.reason == why
+    # An answer of a name the question does not hold is no repeat.
+    deputy = s.ask("Who is the deputy director of the Astronaut Centre of China?", abstain="strict")
+    assert not deputy.abstained and "Junlong" in deputy.short_answer and deputy.reason is None
+
+
 def test_a_sentence_about_another_of_a_series_does_not_answer(tmp_path):
     s = _searcher_over(tmp_path, "missions.md",
                        "# Crewed missions\n\nShenzhou 5 carried Yang Liwei on the first crewed flight of the "
