@@ -31,3 +31,7 @@ class StoreUnavailableError(CitewiseError):
 
 class IndexTargetError(CitewiseError):
     """The folder given for an index cannot take one (it holds other files, or cannot be written)."""
+
+
+class IndexWriteError(CitewiseError):
+    """The new index could not be written (a full disk, a folder turned read-only); the old one stands."""

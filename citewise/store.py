@@ -1,8 +1,10 @@
 """Save and load index/: manifest, paragraphs, FAISS and BM25, written atomically."""
 from __future__ import annotations
 
+import errno
 import json
 import os
+import re
 import shutil
 import time
 import tokenize
@@ -14,7 +16,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 import numpy as np
 
 from .config import FORMAT_VERSION, Settings
-from .errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError, IndexTargetError
+from .errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError, IndexTargetError, IndexWriteError
 from .types import Paragraph
 
 MANIFEST = "manifest.json"
@@ -427,12 +429,15 @@ def writing(index_dir: Path) -> Iterator[Path]:
     index_dir.parent.mkdir(parents=True, exist_ok=True)
     remove_stale(index_dir)
     tmp = index_dir.with_name(f"{index_dir.name}.tmp-{os.getpid()}")
-    tmp.mkdir()
     try:
+        tmp.mkdir()
         yield tmp
         if not (tmp / MANIFEST).exists():
             raise IndexCorruptError(f"internal error: {tmp} was written without a manifest")
         _fsync_dir(tmp)
+    except OSError as exc:  # a full disk, a folder turned read-only: say so, keep the old index
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise IndexWriteError(_not_written(index_dir, exc)) from exc
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -441,6 +446,21 @@ def writing(index_dir: Path) -> Iterator[Path]:
         os.replace(index_dir, old)
     os.replace(tmp, index_dir)
     shutil.rmtree(old, ignore_errors=True)
+
+
+def _not_written(index_dir: Path, exc: OSError) -> str:
+    """Why the new index is not there, what is left as it was, and what to do."""
+    why = exc.strerror or str(exc)
+    try:  # numpy reports a full disk only as a short write ("44544 requested and 14304 written")
+        free = shutil.disk_usage(index_dir.parent).free
+        why += f" ({free / 1e6:.1f} MB free on that disk)" if free < 1e9 or exc.errno == errno.ENOSPC else ""
+    except OSError:
+        pass
+    kept = "the index there is as it was" if (index_dir / MANIFEST).exists() else "no index was made"
+    saved = checkpoint_size(index_dir)
+    again = (f"; the {saved} paragraph(s) embedded so far are saved beside it, and the same command resumes "
+             "from them" if saved else "")
+    return f"the new index could not be written beside {index_dir}: {why}; {kept}{again}"
 
 
 def write_paragraphs(folder: Path, paragraphs: Iterable[Paragraph]) -> int:
@@ -476,7 +496,11 @@ def save(index_dir: Path, manifest: dict[str, Any], paragraphs: Sequence[Paragra
     with writing(index_dir) as tmp:
         write_paragraphs(tmp, paragraphs)
         if not manifest.get("store"):  # FAISS lives in the folder; another store holds its vectors itself
-            faiss.write_index(dense, str(tmp / DENSE))
+            try:
+                faiss.write_index(dense, str(tmp / DENSE))
+            except RuntimeError as exc:  # FAISS reports a short write (a full disk) so, its cause last
+                cause = re.search(r"\(([^()]+)\)\s*$", str(exc))
+                raise OSError(f"{DENSE}: {cause.group(1) if cause else exc}") from exc
         np.save(tmp / VECTORS, np.asarray(vectors, dtype=np.float32))
         np.save(tmp / SENTENCES, np.asarray(sentence_vectors, dtype=np.float32))
         lexical.save(str(tmp / LEXICAL), show_progress=False)

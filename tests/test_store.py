@@ -278,6 +278,39 @@ def test_sigkill_during_ingest_leaves_the_previous_index_loadable(tmp_path, corp
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("index")) == ["index"]
 
 
+def test_an_index_that_cannot_be_written_is_a_clear_error_and_the_old_one_stands(tmp_path, corpus):
+    """A real ingest process whose files may not grow past 256 KB (RLIMIT_FSIZE: the OS refuses the
+    write, as a full disk does): a message, exit 1, no leftovers, and the previous index answers."""
+    import resource
+    import signal
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    def small_files():  # in the child: a write past the limit fails (EFBIG) instead of killing it
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (256 * 1024, 256 * 1024))
+
+    index_dir = tmp_path / "index"
+    first = subprocess.run([sys.executable, "ingest.py", str(corpus), "--index", str(index_dir), "--quiet"],
+                           cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0, first.stderr
+    before = (index_dir / "paragraphs.jsonl").read_text()
+    for i in range(30):  # 600 paragraphs: their vectors alone take 0.9 MB
+        (corpus / f"comet{i}.txt").write_text("\n\n".join(f"Paragraph {j} of report {i} tracks comet {i * j}."
+                                                           for j in range(20)))
+    run = subprocess.run([sys.executable, "ingest.py", str(corpus), "--index", str(index_dir), "--quiet"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=300, preexec_fn=small_files)
+    assert run.returncode == 1
+    said = f"ingest.py: error: the new index could not be written beside {index_dir.resolve()}: "
+    assert said in run.stderr and "File too large; the index there is as it was" in run.stderr, run.stderr
+    assert "Traceback" not in run.stderr
+    assert (index_dir / "paragraphs.jsonl").read_text() == before
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("index")) == ["index"]
+    assert "27 days" in Searcher(index_dir).ask("How often does the Moon orbit the Earth?").answer
+
+
 def clustered(seed: int, queries: int) -> tuple[np.ndarray, np.ndarray]:
     """5,000 unit vectors around 50 centres, and queries near some of them (as questions near
     their paragraphs): data on which an approximate index can be held to recall@10 >= 0.98."""
