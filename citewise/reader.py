@@ -253,5 +253,10 @@ def ReaderModel(bert):
 
 
 if __name__ == "__main__":  # python -m citewise.reader: make the reader's ONNX export now (install time)
-    Reader.load()
+    import sys
+
+    try:
+        Reader.load()
+    except CitewiseError as exc:
+        sys.exit(f"citewise: error: {exc}")
     print("reader exported")

@@ -335,3 +335,23 @@ def test_old_exports_are_pruned_to_the_most_recently_used(tmp_path, monkeypatch)
     # Another kind's exports are not counted with the reader's.
     ensure_export(tmp_path, root, what="onnx", key="e0", build=build)
     assert sorted(p.name for p in (root / "reader").iterdir()) == ["k0", "k3", "k4"]
+
+
+def test_an_export_that_cannot_be_written_is_a_clear_error(tmp_path):
+    """The install-time export into a cache whose files may not grow past 1 MB (RLIMIT_FSIZE: the
+    OS refuses the write, as a full disk does): one line saying where and what to do, exit 1, and
+    no half-export left."""
+    import resource
+    import signal
+
+    def small_files():  # in the child: a write past the limit fails (EFBIG) instead of killing it
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (1 << 20, 1 << 20))
+
+    cache = tmp_path / "cache"
+    run = subprocess.run([sys.executable, "-m", "citewise.onnx_encoder"], cwd=ROOT, capture_output=True, text=True,
+                         timeout=600, env={**os.environ, "CITEWISE_CACHE": str(cache)}, preexec_fn=small_files)
+    assert run.returncode == 1
+    assert f"citewise: error: the model could not be exported into {cache / 'onnx'}: File too large" in run.stderr
+    assert "set CITEWISE_CACHE to a folder on another disk" in run.stderr and "Traceback" not in run.stderr
+    assert list((cache / "onnx").iterdir()) == []
