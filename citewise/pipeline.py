@@ -29,7 +29,7 @@ from .load import SourceFile, Skipped, discover, fingerprint, read_document
 from .retrieve import asks_about_comments, demote, hybrid, rerank
 from .short import reader_phrase
 from .qdrant_store import QdrantTarget
-from .qtype import (asks_version, expected_type, holds_type, holds_version, is_full_sentence, is_version, lacking,
+from .qtype import (asks_version, counts_other, expected_type, holds_type, holds_version, is_full_sentence, is_version, lacking,
                     named_numbers, of_release, repeats_question, same_release, serials, short_falls_short,
                     speaking_of_others, tense_clash, titled_version, version_key, written_serials)
 from .text import Vocabulary, compound_parts, has_cjk, sentence_spans, stem, terms, words
@@ -849,6 +849,8 @@ class Searcher:
         flaw, withhold = None, False
         if wanted := short_falls_short(question, answer.short_answer):
             flaw, withhold = f"is not {wanted}", level != "never"
+        elif other := counts_other(question, answer.short_answer, [x for x, _ in answer.sentences]):
+            flaw, withhold = f"counts something else (“{other}”)", level != "never"
         elif repeats_question(question, answer.short_answer):
             flaw, withhold = "only repeats the question", level == "strict"
         if reason is None and flaw:

@@ -319,6 +319,24 @@ def short_falls_short(question: str, short: str | None) -> str | None:
     return None
 
 
+def counts_other(question: str, short: str | None, sentences: Sequence[str]) -> str | None:
+    """For "How many X ...?" answered by a bare number: the words that number counts in the sentence
+    it was read from, when they are not X ("15 days in space" for "Of the seventeen astronauts, how
+    many were foreign?"). None when the answer or the words after it name X or name nothing ("The
+    number of attendees was seventeen."), for another question, or when no sentence holds it."""
+    things = counted_things(question)
+    if not short or not things or not any(_numeral(t) for t in re.findall(r"\d[\d,.]*|[a-z]+", fold(short))):
+        return None
+    want = set().union(*(_counted_stems(w) for w in things))
+    if any(_counted_stems(w) & want for w in re.findall(r"[\w'-]+", fold(short))):
+        return None  # "three hundred years" for "How many hundred of years ...?"
+    for sentence in sentences:
+        if (i := sentence.find(short)) >= 0:
+            rest = sentence[i:]
+            return None if counts(rest, things) else " ".join(rest.split()[:5]).rstrip(".,;:")
+    return None
+
+
 def repeats_question(question: str, short: str | None) -> bool:
     """Whether the short answer only says words the question already says ("Junlong" for "Who flew
     alongside Fei Junlong?", "oil" for "... resulted from the discovery of what oil?"): the reader

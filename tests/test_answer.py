@@ -626,6 +626,26 @@ def test_a_short_answer_that_is_not_the_asked_for_year_date_or_number_is_named()
         assert falls(question, short) is None, (question, short)
 
 
+def test_a_number_read_as_a_count_that_counts_something_else_is_named():
+    from citewise.qtype import counts_other
+
+    launched = ["The nation has launched a total of five successful Shenzhou spacecraft with crews on board."]
+    assert counts_other("How many rocket launches did CASC plan for 2022?", "five", launched) == \
+        "five successful Shenzhou spacecraft with"
+    assert counts_other("How many Huguenots moved to Missouri?", "20",
+                        ["They settled 20 miles above the falls of the James River."]) == "20 miles above the falls"
+    # What it counts is named, or nothing is: it may be the count asked for.
+    assert counts_other("How many astronauts attended?", "seventeen", ["The number of attendees was seventeen."]) is None
+    assert counts_other("How many spacecraft has the nation launched?", "five", launched) is None
+    assert counts_other("How many hundred years was it governed?", "three hundred years",
+                        ["For three hundred years, it was governed from London."]) is None  # the answer names it
+    # Not a bare number, not a count of things, or not found in the sentences.
+    assert counts_other("How many voters were needed?", "a majority", ["A majority of voters."]) is None
+    assert counts_other("How many people came?", "five", launched) is None  # "people": anyone
+    assert counts_other("How long did it take?", "five", launched) is None
+    assert counts_other("How many rocket launches were planned?", "six", launched) is None
+
+
 def test_a_short_answer_that_only_repeats_the_question_is_named():
     from citewise.qtype import repeats_question as repeats
 

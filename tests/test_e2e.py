@@ -374,6 +374,20 @@ def test_an_answer_that_only_repeats_the_question_is_flagged_and_withheld_when_s
     assert not deputy.abstained and "Junlong" in deputy.short_answer and deputy.reason is None
 
 
+def test_a_number_that_counts_something_else_is_not_given_as_the_count(sample_index):
+    from citewise.pipeline import Searcher
+
+    # The sample says "China will make six manned space flights in 2022", and nothing of rockets.
+    s = Searcher(sample_index)
+    rockets = s.ask("How many rockets will China launch this year?")
+    assert rockets.abstained
+    assert rockets.reason == "The closest answer in the documents, “six”, counts something else (“six manned space flights in”)."
+    told = s.ask("How many rockets will China launch this year?", abstain="never")
+    assert not told.abstained and told.unsure and told.short_answer == "six" and told.reason == rockets.reason
+    flights = s.ask("How many manned space flights will China make in 2022?")
+    assert not flights.abstained and flights.short_answer == "six" and flights.reason is None
+
+
 def test_a_sentence_about_another_of_a_series_does_not_answer(tmp_path):
     s = _searcher_over(tmp_path, "missions.md",
                        "# Crewed missions\n\nShenzhou 5 carried Yang Liwei on the first crewed flight of the "
