@@ -31,7 +31,8 @@ from .short import reader_phrase
 from .qdrant_store import QdrantTarget
 from .qtype import (asks_version, counts_other, expected_type, holds_type, holds_version, is_full_sentence, is_version, lacking,
                     named_numbers, of_release, repeats_question, same_release, serials, short_falls_short,
-                    speaking_of_others, tense_clash, titled_version, version_key, written_serials)
+                    speaking_of_others, tense_clash, titled_version, version_key, without_source_reference,
+                    written_serials)
 from .text import Vocabulary, compound_parts, has_cjk, sentence_spans, stem, terms, words
 from .types import Answer, Citation, Hit, Paragraph
 
@@ -800,9 +801,11 @@ class Searcher:
         With `llm` (a llama-index LLM), the answer is written by the LLM from the top paragraphs and
         then checked (citewise.llm.check); the extractive answer stands in when it fails.
         """
-        question = " ".join(question.split())
-        if not question:
+        written = " ".join(question.split())
+        if not written:
             raise ValueError("the question is empty")
+        # "In the space day article, ...": which document is meant is no word a paragraph holds.
+        question = without_source_reference(written)
         s = self.settings
         t0 = time.perf_counter()
         a = self.analyse(question, top_k)
@@ -863,8 +866,9 @@ class Searcher:
         answer.unsure = not abstain and (reason is not None or confidence is not None
                                          and confidence < abstain_threshold("strict"))
         answer.reason = reason
+        answer.question = written
         if llm is not None and not abstain:
-            answer = self._llm_answer(question, answer, llm)
+            answer = self._llm_answer(written, answer, llm)
         answer.timings_ms = {"total": 1000 * (time.perf_counter() - t0)}
         return answer
 

@@ -319,6 +319,26 @@ def short_falls_short(question: str, short: str | None) -> str | None:
     return None
 
 
+# How a question points at one of the documents rather than at what it says: "In the space day
+# article, ...", "..., according to the 2019 opinion piece?", "In the reader comments, ...". ("Paper"
+# is not among the words: "According to the white paper, ..." names a thing the documents speak of.)
+_DOCUMENT_WORDS = r"(?:article|piece|story|report|post|blog post|page|document|text|comments?|essay|column|op-ed|" \
+                  r"interview|press release|news item|version)"
+_SOURCE_AT_START = re.compile(rf"^(?:in|from|according to|per)\s+(?:the|this|that)\s+(?:[\w'’-]+\s+){{0,5}}?"
+                              rf"{_DOCUMENT_WORDS}\s*,\s*", re.I)
+_SOURCE_AT_END = re.compile(rf",?\s+(?:in|from|according to|per)\s+(?:the|this|that)\s+(?:[\w'’-]+\s+){{0,5}}?"
+                            rf"{_DOCUMENT_WORDS}\s*(?=[?.!]?\s*$)", re.I)
+
+
+def without_source_reference(question: str) -> str:
+    """The question without a clause that only says which document it is about ("In the space day
+    article, what does CSS stand for?" -> "what does CSS stand for?"): its words ("article", "opinion
+    piece") are in no paragraph, and counting them as unmatched made citewise refuse questions its
+    documents answer. The question is kept as it is when no word of substance would be left."""
+    rest = _SOURCE_AT_END.sub("", _SOURCE_AT_START.sub("", question, count=1), count=1).strip()
+    return rest if any(w not in stopwords() for w in re.findall(r"\w+", fold(rest))) else question
+
+
 def counts_other(question: str, short: str | None, sentences: Sequence[str]) -> str | None:
     """For "How many X ...?" answered by a bare number: the words that number counts in the sentence
     it was read from, when they are not X ("15 days in space" for "Of the seventeen astronauts, how

@@ -626,6 +626,21 @@ def test_a_short_answer_that_is_not_the_asked_for_year_date_or_number_is_named()
         assert falls(question, short) is None, (question, short)
 
 
+def test_a_clause_naming_the_document_is_not_part_of_what_is_asked():
+    from citewise.qtype import without_source_reference as asked
+
+    assert asked("In the space day article, what does CSS stand for?") == "what does CSS stand for?"
+    assert asked("Who does space belong to, according to the 2019 opinion piece?") == "Who does space belong to?"
+    assert asked("In the reader comments, who praised the move?") == "who praised the move?"
+    assert asked("What will China complete this year according to the blue book story?") == \
+        "What will China complete this year?"
+    # A thing the documents speak of, a person, a question about the document itself: kept.
+    for question in ("According to the white paper, what will China do?", "According to Bell, what is best?",
+                     "What did the report say about costs?", "Which page of the report lists the costs?",
+                     "What is in the text?"):
+        assert asked(question) == question, question
+
+
 def test_a_number_read_as_a_count_that_counts_something_else_is_named():
     from citewise.qtype import counts_other
 

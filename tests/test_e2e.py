@@ -374,6 +374,16 @@ def test_an_answer_that_only_repeats_the_question_is_flagged_and_withheld_when_s
     assert not deputy.abstained and "Junlong" in deputy.short_answer and deputy.reason is None
 
 
+def test_a_question_that_names_its_document_is_answered_as_the_same_question_without(sample_index):
+    from citewise.pipeline import Searcher
+
+    s = Searcher(sample_index)
+    plain = s.ask("Who does space belong to?")
+    named = s.ask("Who does space belong to, according to the opinion article?")
+    assert not named.abstained and named.short_answer == plain.short_answer == "all mankind"
+    assert named.confidence == plain.confidence and named.question.endswith("according to the opinion article?")
+
+
 def test_a_number_that_counts_something_else_is_not_given_as_the_count(sample_index):
     from citewise.pipeline import Searcher
 
