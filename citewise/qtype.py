@@ -276,7 +276,8 @@ def lacking(question: str, sentences: Sequence[str], typed: Sequence[bool],
 # A question that names the unit of the date it asks for ("In what year ...?", "On what date ...?",
 # "... in which century?"), and what a short answer to it holds (as well as digits, any of them).
 # ("What day care centre ...?" asks for no day: an auxiliary, a preposition or the end must follow.)
-_DATE_UNIT = re.compile(rf"\b(?:what|which) (year|date|month|day|decade|century)s?(?=\s*(?:[?,]|$)|\s+(?:{_AUX_WORDS}|"
+_DATE_UNIT = re.compile(rf"\b(?:what|which) (exact |precise |specific )?(year|date|month|day|decade|century)s?"
+                        rf"(?=\s*(?:[?,]|$)|\s+(?:{_AUX_WORDS}|"
                         r"of|in|on|at|for|from|to|the|a|an|this|that|these|those|his|her|its|their)\b)")
 _ORDINAL = r"\b(?:\d+(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|" \
            r"eleventh|twelfth|thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|" \
@@ -312,7 +313,9 @@ def short_falls_short(question: str, short: str | None) -> str | None:
         return None
     q, a = fold(question), fold(short)
     if m := _DATE_UNIT.search(q):
-        unit = m.group(1)
+        unit = m.group(2)
+        if m.group(1) and unit in ("date", "day"):  # "On what exact date ...?": "Wednesday" is none
+            return None if re.search(rf"\d|\b(?:{'|'.join(MONTHS)})\b", a) else "an exact date"
         return None if _DATE_ANSWER[unit].search(a) else _DATE_UNIT_NAMES[unit]
     if re.search(r"\bhow many\b", q) or re.search(r"\bhow much\b", q) and asks_measure(question):
         return None if _QUANTITY.search(a) else "a number"

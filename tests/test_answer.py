@@ -607,6 +607,10 @@ def test_a_short_answer_that_is_not_the_asked_for_year_date_or_number_is_named()
     assert falls("How many astronauts did ESA send to train in China?", "the station to conduct experiments") == \
         "a number"
     assert falls("The treaty was signed in which century?", "in Paris") == "a century"
+    # An exact date is a day of a month: a weekday is none ("On what exact date ...?" read "Wednesday").
+    assert falls("On what exact date was the white paper released?", "Wednesday") == "an exact date"
+    assert falls("On what exact date was the white paper released?", "28 January") is None
+    assert falls("In what specific year did the station open?", "last year") == "a year"
     for question, short in (("In what year did he first fly?", "1985"), ("On what date did they sign?", "3 March"),
                             ("What day was the launch?", "the following day"), ("In which month?", "May"),
                             ("In what decade did it rise?", "the late 1960s"), ("In which century?", "the 18th"),
