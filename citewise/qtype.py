@@ -173,7 +173,7 @@ def asks_money(question: str) -> bool:
 # "How many <things> <verb> ...?": the things counted run up to an auxiliary, a preposition or
 # the end ("modules" of "How many modules does ...?"; "people attended" of "How many people
 # attended?", for want of a tagger to tell the noun from the verb).
-_HOW_MANY = re.compile(r"^how many (?:of (?:the|these|those|its|their|his|her) )?((?:[\w'-]+ ){0,4}?[\w'-]+?)"
+_HOW_MANY = re.compile(r"(?:^|, )how many (?:of (?:the|these|those|its|their|his|her) )?((?:[\w'-]+ ){0,4}?[\w'-]+?)"
                        r"(?= (?:did|does|do|is|are|was|were|has|have|had|will|would|can|could|should|must|may|"
                        r"might|of|in|on|at|for|from|to|that|who|which|per|by|with)\b|\s*[?,]|$)")
 # Counters that any counted noun stands for ("fourteen orbits" answers "how many times").
@@ -187,7 +187,7 @@ _FRACTIONS = frozenset("half halves third thirds quarter quarters fifth fifths t
 def counted_things(question: str) -> tuple[str, ...]:
     """The words for what a "How many ...?" question counts ("modules" of "How many modules does
     the station have?"); none for another question or a counter of anything ("times", "people")."""
-    m = _HOW_MANY.match(fold(question).strip())
+    m = _HOW_MANY.search(fold(question).strip())  # also after a clause: "Of the seventeen, how many ...?"
     phrase = tuple(w for w in m.group(1).split() if w not in stopwords()) if m else ()
     # "How many months / kilometres ...?" asks for a measure (asks_measure), checked by its unit.
     return () if any(w in _ANY_COUNTED for w in phrase) or asks_measure(question) else phrase

@@ -651,6 +651,9 @@ def test_a_number_read_as_a_count_that_counts_something_else_is_named():
     launched = ["The nation has launched a total of five successful Shenzhou spacecraft with crews on board."]
     assert counts_other("How many rocket launches did CASC plan for 2022?", "five", launched) == \
         "five successful Shenzhou spacecraft with"
+    # Also when a clause comes first ("Of the seventeen astronauts, how many were foreign?").
+    assert counts_other("Of the seventeen astronauts there, how many were foreign?", "15",
+                        ["The crew of Shenzhou-10 after 15 days in space."]) == "15 days in space"
     assert counts_other("How many Huguenots moved to Missouri?", "20",
                         ["They settled 20 miles above the falls of the James River."]) == "20 miles above the falls"
     # What it counts is named, or nothing is: it may be the count asked for.
