@@ -176,6 +176,7 @@ def asks_money(question: str) -> bool:
 _HOW_MANY = re.compile(r"(?:^|, )how many (?:of (?:the|these|those|its|their|his|her) )?((?:[\w'-]+ ){0,4}?[\w'-]+?)"
                        r"(?= (?:did|does|do|is|are|was|were|has|have|had|will|would|can|could|should|must|may|"
                        r"might|of|in|on|at|for|from|to|that|who|which|per|by|with)\b|\s*[?,]|$)")
+_HOW_MANY_NOUN = re.compile(r"(?:^|, )how many (?:of (?:the|these|those|its|their|his|her) )?([\w'-]+)")
 # Counters that any counted noun stands for ("fourteen orbits" answers "how many times").
 _ANY_COUNTED = frozenset("times people persons individuals ones members units items instances cases kinds types "
                          "sorts examples men women person individual one member unit item instance case kind type "
@@ -187,7 +188,10 @@ _FRACTIONS = frozenset("half halves third thirds quarter quarters fifth fifths t
 def counted_things(question: str) -> tuple[str, ...]:
     """The words for what a "How many ...?" question counts ("modules" of "How many modules does
     the station have?"); none for another question or a counter of anything ("times", "people")."""
-    m = _HOW_MANY.search(fold(question).strip())  # also after a clause: "Of the seventeen, how many ...?"
+    q = fold(question).strip()
+    # Also after a clause ("Of the seventeen, how many ...?"); past five words, the first word is the
+    # noun ("How many astronauts made up the Shenzhou-10 crew?").
+    m = _HOW_MANY.search(q) or _HOW_MANY_NOUN.search(q)
     phrase = tuple(w for w in m.group(1).split() if w not in stopwords()) if m else ()
     # "How many months / kilometres ...?" asks for a measure (asks_measure), checked by its unit.
     return () if any(w in _ANY_COUNTED for w in phrase) or asks_measure(question) else phrase
@@ -316,6 +320,11 @@ def short_falls_short(question: str, short: str | None) -> str | None:
         unit = m.group(2)
         if m.group(1) and unit in ("date", "day"):  # "On what exact date ...?": "Wednesday" is none
             return None if re.search(rf"\d|\b(?:{'|'.join(MONTHS)})\b", a) else "an exact date"
+        # A year alone is no month ("In which month of 2022 ...?" read "2022"). (A date may be a year:
+        # "On what date was the article published?" is answered "2021" by the gold sets, and SQuAD's.)
+        if unit == "month" and re.fullmatch(r"\D*(?:1\d{3}|20\d{2})\D*", a) \
+                and not _DATE_ANSWER[unit].search(re.sub(r"\d", "", a)):
+            return _DATE_UNIT_NAMES[unit]
         return None if _DATE_ANSWER[unit].search(a) else _DATE_UNIT_NAMES[unit]
     if re.search(r"\bhow many\b", q) or re.search(r"\bhow much\b", q) and asks_measure(question):
         return None if _QUANTITY.search(a) else "a number"

@@ -611,6 +611,10 @@ def test_a_short_answer_that_is_not_the_asked_for_year_date_or_number_is_named()
     assert falls("On what exact date was the white paper released?", "Wednesday") == "an exact date"
     assert falls("On what exact date was the white paper released?", "28 January") is None
     assert falls("In what specific year did the station open?", "last year") == "a year"
+    # A year is no month; a date may be one (the gold sets answer "On what date ...?" with a year).
+    assert falls("In which month of 2022 was the maiden flight scheduled?", "2022") == "a month"
+    assert falls("In which month of 2022 was the maiden flight scheduled?", "March 2022") is None
+    assert falls("On what date was the article published?", "2021") is None
     for question, short in (("In what year did he first fly?", "1985"), ("On what date did they sign?", "3 March"),
                             ("What day was the launch?", "the following day"), ("In which month?", "May"),
                             ("In what decade did it rise?", "the late 1960s"), ("In which century?", "the 18th"),
@@ -651,6 +655,9 @@ def test_a_number_read_as_a_count_that_counts_something_else_is_named():
     launched = ["The nation has launched a total of five successful Shenzhou spacecraft with crews on board."]
     assert counts_other("How many rocket launches did CASC plan for 2022?", "five", launched) == \
         "five successful Shenzhou spacecraft with"
+    # A longer question's counted noun is its first word ("How many astronauts made up ...?").
+    assert counts_other("How many astronauts made up the Shenzhou-10 crew?", "15",
+                        ["The crew of Shenzhou-10 after 15 days in space."]) == "15 days in space"
     # Also when a clause comes first ("Of the seventeen astronauts, how many were foreign?").
     assert counts_other("Of the seventeen astronauts there, how many were foreign?", "15",
                         ["The crew of Shenzhou-10 after 15 days in space."]) == "15 days in space"
