@@ -332,6 +332,8 @@ def reader_phrase(question: str, sentence: str, start: int, end: int) -> str:
         phrase = count
     if re.match(r"\s*(who|whom|whose)\b", question, re.I) and not re.search(r"[^\W\d_]", phrase):
         return ""  # a person is no "2.0"
+    if fold(phrase) in _PRONOUNS:
+        return ""  # "him" (of "According to him, ...") names no one: the quote around it stands alone
     named = appositives(question, sentence)
     # Only one name set beside the asked-for noun, and not the reader's: it is what was asked for.
     # (Unless the reader's phrase stands beside that noun too: "William the Silent, leader of ...".)
@@ -341,6 +343,8 @@ def reader_phrase(question: str, sentence: str, start: int, end: int) -> str:
     return phrase
 
 
+_PRONOUNS = frozenset("he him his she her hers they them their theirs it its we us our you i me my this that these "
+                      "those".split())
 # A run of capitalised words, one of them perhaps joined by hyphens to digits ("Long March-6A", "Chang'e-5").
 _APPOSED = r"[A-Z][\w’'-]*(?:\s+[A-Z0-9][\w’'-]*)*"
 
