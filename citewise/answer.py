@@ -161,9 +161,7 @@ def coverage(query_terms: Sequence[str], text_terms: set[str], idf: Callable[[st
     return sum(idf(t) for t in q if t in text_terms) / total
 
 
-# ... or with a pronoun as the object of its opening words ("According to him, ...", "For her, ...").
-_PRONOUN_START = re.compile(r"^\W*(he|she|it|they|this|these|those|that|his|her|its|their|there|such|"
-                            r"(?:according to|for|to|by|with|from|like) (?:him|her|them))\b", re.I)
+_PRONOUN_START = re.compile(r"^\W*(he|she|it|they|this|these|those|that|his|her|its|their|there|such)\b", re.I)
 
 
 # Sentences that address a model rather than state anything: the phrasings of prompt injection
