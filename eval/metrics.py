@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 import re
 import string
+import unicodedata
 from collections import Counter
 from typing import Iterable, Mapping, Sequence
 
@@ -52,10 +53,19 @@ def reciprocal_rank(rank: int | None) -> float:
     return 0.0 if rank is None else 1.0 / rank
 
 
+def _unicode_punctuation_as_space(text: str) -> str:
+    """Non-ASCII punctuation ("…", "”", "–") as a space; "’" as the apostrophe it stands for."""
+    text = text.replace("’", "'")
+    return "".join(" " if not ch.isascii() and unicodedata.category(ch).startswith("P") else ch for ch in text)
+
+
 def answer_contains(answer: str, golds: Sequence[str]) -> bool:
-    """The normalised answer text contains any normalised gold answer."""
-    body = f" {normalize_answer(answer)} "
-    return any(f" {normalize_answer(g)} " in body for g in golds if normalize_answer(g))
+    """The normalised answer text contains any normalised gold answer. Unlike SQuAD's normalisation
+    (ASCII punctuation only, kept for EM and F1), "…" and "”" separate words too: web text is full
+    of them, and "experiments…." would otherwise not contain "scientific experiments"."""
+    body = f" {normalize_answer(_unicode_punctuation_as_space(answer))} "
+    return any(f" {normalize_answer(_unicode_punctuation_as_space(g))} " in body for g in golds
+               if normalize_answer(_unicode_punctuation_as_space(g)))
 
 
 def exact_match(prediction: str, golds: Sequence[str]) -> float:
