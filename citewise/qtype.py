@@ -375,7 +375,8 @@ def repeats_question(question: str, short: str | None) -> bool:
     found nothing new to answer with. Not for a question that offers a choice ("Which is older,
     the British Empire or the Ethiopian Empire?"), whose answer is one of its own words."""
     said = [w for w in re.findall(r"\w+", fold(short or "")) if w not in stopwords()]
-    if not said or re.search(r"\b(or|either|whether)\b", fold(question)):
+    # A yes/no question is answered in its own words: "Is Windows supported?" -> "not supported".
+    if not said or re.search(r"\b(or|either|whether)\b", fold(question)) or asks_yes_no(question):
         return False
     asked = {stem(w) for w in re.findall(r"\w+", fold(question))}
     return all(stem(w) in asked for w in said)

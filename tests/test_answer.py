@@ -691,6 +691,7 @@ def test_a_short_answer_that_only_repeats_the_question_is_named():
     assert not repeats("What is the Tianhe module?", "the core module")
     assert not repeats("Which is older, the British Empire or the Ethiopian Empire?", "Ethiopian Empire")
     assert not repeats("Whether the treaty was signed in Paris?", "Paris")
+    assert not repeats("Is Windows supported?", "not supported")  # yes/no: answered in its own words
     assert not repeats("Who flew alongside Fei Junlong?", None)
     assert not repeats("Who flew alongside Fei Junlong?", "the")  # only function words: nothing said
 
