@@ -207,6 +207,11 @@ def _counted_stems(word: str) -> set[str]:
     return {stem(re.sub(r"men$", "man", w)) for w in [word, *word.split("-")] if w}
 
 
+def _wanted_stems(things: Iterable[str]) -> set[str]:
+    """The stems any of the counted `things` may be written with."""
+    return set().union(*(_counted_stems(w) for w in things))
+
+
 def counts(sentence: str, things: Iterable[str], near: int = 4) -> bool:
     """Whether a number in the sentence may count one of `things`: one of their words, or a
     compound it ends ("flights" of "spaceflights"), is among the `near` words after the number
@@ -214,7 +219,7 @@ def counts(sentence: str, things: Iterable[str], near: int = 4) -> bool:
     names what it counts ("The number of attendees was seventeen.", "5,000 to 30,000 were killed"),
     or a word for anyone does ("75,000 people"). The number of a series member ("Shenzhou 5") counts
     nothing, nor does a year, unless the things follow it ("1200 students")."""
-    want = set().union(*(_counted_stems(w) for w in things))
+    want = _wanted_stems(things)
     # "3-4 modules" is a range; "three-person", "twenty-five", "Shenzhou-10" are words side by side.
     text = re.sub(r"(?<=\d)\s*[-–]\s*(?=\d)", " to ", sentence)
     text = re.sub(r"(?<=\w)-(?=\w)", " ", text)
@@ -297,6 +302,7 @@ _DATE_ANSWER = {
                          r"sixties|seventies|eighties|nineties)\b"),
     "century": re.compile(rf"\d|{_ORDINAL}"),
 }
+_MONTH_NAME = re.compile(r"\b(?:" + "|".join(MONTHS) + r")\b")
 _DATE_UNIT_NAMES = {"year": "a year", "month": "a month", "date": "a date", "day": "a day",
                     "decade": "a decade", "century": "a century"}
 # Words that answer "How many ...?" without a numeral ("several", "a majority", "thousands"), and
@@ -319,11 +325,10 @@ def short_falls_short(question: str, short: str | None) -> str | None:
     if m := _DATE_UNIT.search(q):
         unit = m.group(2)
         if m.group(1) and unit in ("date", "day"):  # "On what exact date ...?": "Wednesday" is none
-            return None if re.search(rf"\d|\b(?:{'|'.join(MONTHS)})\b", a) else "an exact date"
+            return None if re.search(r"\d", a) or _MONTH_NAME.search(a) else "an exact date"
         # A year alone is no month ("In which month of 2022 ...?" read "2022"). (A date may be a year:
         # "On what date was the article published?" is answered "2021" by the gold sets, and SQuAD's.)
-        if unit == "month" and re.fullmatch(r"\D*(?:1\d{3}|20\d{2})\D*", a) \
-                and not _DATE_ANSWER[unit].search(re.sub(r"\d", "", a)):
+        if unit == "month" and re.fullmatch(r"\D*(?:1\d{3}|20\d{2})\D*", a) and not _MONTH_NAME.search(a):
             return _DATE_UNIT_NAMES[unit]
         return None if _DATE_ANSWER[unit].search(a) else _DATE_UNIT_NAMES[unit]
     if re.search(r"\bhow many\b", q) or re.search(r"\bhow much\b", q) and asks_measure(question):
@@ -359,7 +364,7 @@ def counts_other(question: str, short: str | None, sentences: Sequence[str]) -> 
     things = counted_things(question)
     if not short or not things or not any(_numeral(t) for t in re.findall(r"\d[\d,.]*|[a-z]+", fold(short))):
         return None
-    want = set().union(*(_counted_stems(w) for w in things))
+    want = _wanted_stems(things)
     if any(_counted_stems(w) & want for w in re.findall(r"[\w'-]+", fold(short))):
         return None  # "three hundred years" for "How many hundred of years ...?"
     for sentence in sentences:

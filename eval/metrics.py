@@ -63,9 +63,11 @@ def answer_contains(answer: str, golds: Sequence[str]) -> bool:
     """The normalised answer text contains any normalised gold answer. Unlike SQuAD's normalisation
     (ASCII punctuation only, kept for EM and F1), "…" and "”" separate words too: web text is full
     of them, and "experiments…." would otherwise not contain "scientific experiments"."""
-    body = f" {normalize_answer(_unicode_punctuation_as_space(answer))} "
-    return any(f" {normalize_answer(_unicode_punctuation_as_space(g))} " in body for g in golds
-               if normalize_answer(_unicode_punctuation_as_space(g)))
+    def normal(text: str) -> str:
+        return normalize_answer(_unicode_punctuation_as_space(text))
+
+    body = f" {normal(answer)} "
+    return any(f" {gold} " in body for gold in map(normal, golds) if gold)
 
 
 def exact_match(prediction: str, golds: Sequence[str]) -> float:
