@@ -15,7 +15,7 @@ from citewise import store
 from citewise.config import Settings
 from citewise.embed import SentenceTransformerEncoder
 from citewise.errors import IndexMismatchError
-from citewise.onnx_encoder import FP32, INT8, STAMP, OnnxEncoder, ensure_export, is_complete
+from citewise.onnx_encoder import FP32, INT8, STAMP, OnnxEncoder, ensure_export, is_complete, token_batches
 
 RACE = """
 import sys
@@ -355,3 +355,26 @@ def test_an_export_that_cannot_be_written_is_a_clear_error(tmp_path):
     assert f"citewise: error: the model could not be exported into {cache / 'onnx'}: File too large" in run.stderr
     assert "set CITEWISE_CACHE to a folder on another disk" in run.stderr and "Traceback" not in run.stderr
     assert list((cache / "onnx").iterdir()) == []
+
+
+def test_token_batches_keep_padded_size_within_the_budget():
+    lengths = [40, 3, 200, 17, 17, 90, 600, 5, 41, 12]
+    batches = token_batches(lengths, max_texts=4, max_tokens=128)
+    flat = np.concatenate(batches)
+    assert sorted(flat.tolist()) == list(range(len(lengths)))  # every text once
+    assert [lengths[i] for i in flat] == sorted(lengths)  # shortest first, so batches pad little
+    for b in batches:
+        longest = max(lengths[i] for i in b)
+        assert len(b) <= 4 and (len(b) * longest <= 128 or len(b) == 1)
+    assert [len(b) for b in batches] == [4, 3, 1, 1, 1]  # 3,5,12,17 | 17,40,41 | 90 | 200 | 600
+    assert token_batches([], 4, 128) == []
+
+
+def test_token_batches_do_not_depend_on_the_input_order():
+    texts = ["b", "a", "c", "dd", "aa", "e"]
+    lengths = [len(t) for t in texts]
+    shuffled = [3, 0, 5, 2, 4, 1]
+    first = [[texts[i] for i in b] for b in token_batches(lengths, 2, 100, texts)]
+    second = [[texts[shuffled[i]] for i in b]
+              for b in token_batches([lengths[i] for i in shuffled], 2, 100, [texts[i] for i in shuffled])]
+    assert first == second == [["a", "b"], ["c", "e"], ["aa", "dd"]]
