@@ -214,6 +214,22 @@ def whole_names(sentence: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+def full_name(question: str, phrase: str, paragraph: str) -> str | None:
+    """For "Who ...?", the one longer name in `paragraph` that holds the one-word `phrase`: "Yang"
+    of "Yang is on record as the first ..." is "Yang Liwei" where the paragraph says "Yang Liwei
+    brought up ...". None when the question asks for no one, the phrase is more than one name
+    word, or the paragraph names no longer one or several ("Donald Davies" and "Ray Davies")."""
+    if not re.match(r"\s*(who|whom|whose)\b", question, re.I) or not re.fullmatch(_NAME_WORD, phrase) \
+            or not _name_word(phrase):
+        return None
+    longer = set()
+    for m in re.finditer(r"(?<![\w’'-])" + re.escape(phrase) + r"(?![\w’'-])", paragraph):
+        a, b = whole_names(paragraph, m.start(), m.end())
+        if (a, b) != m.span() and len(paragraph[a:b].split()) <= 4:
+            longer.add(paragraph[a:b])
+    return longer.pop() if len(longer) == 1 else None
+
+
 _AUXILIARY = frozenset("is are was were be been do does did will would shall should can could may might must "
                        "has have had".split())
 

@@ -913,3 +913,24 @@ def test_which_x_is_answered_by_the_name_set_beside_an_x():
     assert reader_phrase("What leader led the revolt?", two, start, start + len("William the Silent")) == "William the Silent"
     assert appositives("Which country signed?", "China and Russia signed.") == set()
 
+
+
+def test_a_name_word_alone_is_the_whole_name_its_paragraph_gives():
+    from citewise.short import full_name
+
+    paragraph = ("While at the meeting, Yang Liwei brought up the matter of worldwide cooperation. "
+                 "Yang is on record as the first Chinese astronaut to visit space.")
+    assert full_name("Who was the first Chinese astronaut to visit space?", "Yang", paragraph) == "Yang Liwei"
+    # Only for a person asked for, only one name word, and only when the paragraph names one.
+    assert full_name("What was Yang the first to do?", "Yang", paragraph) is None
+    assert full_name("Who spoke?", "Yang Liwei", paragraph) is None
+    assert full_name("Who coined the term?", "Davies", "Donald Davies and Ray Davies met. Davies spoke.") is None
+    assert full_name("Who won?", "Normans", "The Normans won. The Normans left.") is None  # "The" is no name
+
+
+def test_the_short_answer_of_a_who_question_is_the_whole_name():
+    hits = [_hit(1, "While at the meeting, Yang Liwei spoke.|Yang is on record as the first Chinese astronaut in space.")]
+    sents = candidate_sentences(hits, 1)
+    ans = compose("Who was the first Chinese astronaut in space?", hits, sents, [0.1, 0.9], abstain=False)
+    assert ans.citations[0].quote == "Yang is on record as the first Chinese astronaut in space."
+    assert ans.short_answer == "Yang Liwei"
