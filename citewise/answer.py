@@ -15,7 +15,7 @@ from typing import Callable, Container, Mapping, Sequence
 
 import numpy as np
 
-from .qtype import asks, asks_version, asks_version_of, is_full_sentence, titled_version
+from .qtype import asks, asks_version, asks_version_of, is_full_sentence, speaker_of, titled_version
 from .short import full_name, row_named, short_answer, table_cell
 from .text import (ABBREVIATIONS, LIST_NUMBER, Vocabulary, bare, fold, has_cjk, initials_in, stem, stopwords,
                    terms, words)
@@ -445,6 +445,9 @@ def compose(question: str, hits: Sequence[Hit], sentences: Sequence[Sentence],
         # A changelog's entry says what changed; the release it came in is its section's title
         # ("2.4.0 - 2025-02-03"), whatever versions of other things the entry names ("Python 3.9").
         short = titled_version(heading_text(hits[sentences[order[0]].hit].paragraph)) or short
+    lead = citations[0]
+    # "Which reader thought ...?" answered by a reader's comment: its author, whom no sentence names.
+    short = speaker_of(question, lead.paragraph.kind, lead.paragraph.author, lead.quote) or short
     if short:
         # A surname or given name alone ("Yang") is the whole name its paragraph gives ("Yang Liwei").
         home = next((c.paragraph for c in citations if short in c.quote), citations[0].paragraph)

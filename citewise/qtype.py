@@ -374,6 +374,31 @@ def counts_other(question: str, short: str | None, sentences: Sequence[str]) -> 
     return None
 
 
+# "Who said ...?", "Which commenter suggested ...?": the question asks who says something.
+_SPEAKER = re.compile(r"(?:^|,\s*)(?:which (?:reader|commenter|commentator|user|poster|visitor)s?\b|who\b(?=(?:\s+\w+)?"
+                      r"\s+(?:said|says|say|thought|thinks|think|suggested|suggests|suggest|wrote|writes|write|"
+                      r"commented|argued|argues|posted|asked|asks|replied|believed|believes|believe|noted|notes|"
+                      r"claimed|claims|predicted|predicts|felt|feels|praised|praises|complained|complains|hoped|"
+                      r"hopes|mentioned|mentions|doubted|doubts|questioned|questions|called|calls|expected|"
+                      r"expects|warned|warns|joked|jokes)\b))", re.I)
+# A sentence that reports someone else's words ("Yang said ...", "according to NASA"): its speaker
+# is named in it, not the comment's author.
+_REPORTED = re.compile(r"\b(said|says|according to|told|stated|announced)\b", re.I)
+
+
+def asks_speaker(question: str) -> bool:
+    """Whether the question asks who said, wrote or thought something ("Which reader thought ...?")."""
+    return bool(_SPEAKER.search(question.strip()))
+
+
+def speaker_of(question: str, kind: str, author: str | None, quote: str) -> str | None:
+    """The answer to a question that asks who said something, when what answers it is a reader's
+    comment: the comment's author, unless the quote reports another's words."""
+    if kind == "comment" and author and asks_speaker(question) and not _REPORTED.search(quote):
+        return author
+    return None
+
+
 def repeats_question(question: str, short: str | None) -> bool:
     """Whether the short answer only says words the question already says ("Junlong" for "Who flew
     alongside Fei Junlong?", "oil" for "... resulted from the discovery of what oil?"): the reader

@@ -934,3 +934,25 @@ def test_the_short_answer_of_a_who_question_is_the_whole_name():
     ans = compose("Who was the first Chinese astronaut in space?", hits, sents, [0.1, 0.9], abstain=False)
     assert ans.citations[0].quote == "Yang is on record as the first Chinese astronaut in space."
     assert ans.short_answer == "Yang Liwei"
+
+
+def test_who_said_it_is_answered_by_the_author_of_the_comment_quoted():
+    from citewise.qtype import asks_speaker, speaker_of
+
+    assert asks_speaker("Which reader thought China might get astronauts from Myanmar?")
+    assert asks_speaker("In the reader comments, who said the move could be a nice push?")
+    assert asks_speaker("Who first suggested it?")
+    assert not asks_speaker("Who launched the probe?") and not asks_speaker("Who was the first to say hello?")
+    comment = "Maybe the ESA will fly with them."
+    assert speaker_of("Which reader thought so?", "comment", "therealdmt", comment) == "therealdmt"
+    assert speaker_of("Which reader thought so?", "article", None, comment) is None  # an article's sentence
+    assert speaker_of("Who launched it?", "comment", "therealdmt", comment) is None  # asks no speaker
+    # A comment that reports another's words names its speaker itself.
+    assert speaker_of("Who said so?", "comment", "therealdmt", "Yang said the ESA will fly.") is None
+
+    p = Paragraph(id="c.txt#3", doc="c.txt", ordinal=3, text=comment, start=0, end=len(comment), hash="h",
+                  sentences=((0, len(comment)),), kind="comment", author="therealdmt")
+    hits = [Hit(paragraph=p, score=1.0, row=3)]
+    ans = compose("Which reader thought the ESA might fly with China?", hits, candidate_sentences(hits, 1), [0.9],
+                  abstain=False)
+    assert ans.short_answer == "therealdmt" and ans.citations[0].paragraph.author == "therealdmt"
