@@ -63,6 +63,10 @@ def test_an_answer_the_strict_level_would_withhold_is_marked_unsure(searcher):
     assert not weak.abstained and weak.confidence < abstain_threshold("strict")
     assert weak.unsure and weak.to_dict()["unsure"] is True
     assert searcher.ask("How many people live in Beijing?", abstain="strict").abstained
+    # "seventeen" is the attendance of a gathering: its paragraph holds no word of the question.
+    balanced = searcher.ask("How many people live in Beijing?", abstain="balanced")
+    assert balanced.abstained and "shares no word with the question" in balanced.reason
+    assert "shares no word" in weak.reason  # at "never" it is said, and the answer still given
     sure = searcher.ask("Who is the Director of UNOOSA?")
     assert sure.confidence >= abstain_threshold("strict") and not sure.unsure
     assert not searcher.ask("What fuel do the Long March 5 rockets burn?").unsure  # abstained: nothing to doubt
