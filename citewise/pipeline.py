@@ -29,10 +29,10 @@ from .load import SourceFile, Skipped, discover, fingerprint, read_document
 from .retrieve import asks_about_comments, demote, hybrid, rerank
 from .short import reader_phrase
 from .qdrant_store import QdrantTarget
-from .qtype import (asks_version, counts_other, expected_type, holds_type, holds_version, is_full_sentence, is_version, lacking,
+from .qtype import (asked_years, asks_version, counts_other, expected_type, holds_type, holds_version, is_full_sentence, is_version, lacking,
                     named_numbers, of_release, repeats_question, same_release, serials, short_falls_short,
                     speaking_of_others, tense_clash, titled_version, version_key, without_source_reference,
-                    written_serials)
+                    written_serials, years_in)
 from .text import Vocabulary, compound_parts, has_cjk, sentence_spans, stem, terms, words
 from .types import Answer, Citation, Hit, Paragraph
 
@@ -157,6 +157,8 @@ def _embed(paragraphs: Sequence[Paragraph], encoder: Encoder, sentence_vectors: 
 
 
 EMBED_PART = 256  # paragraphs per encoder call: the progress bar moves every this many paragraphs
+_RELATIVE_YEAR = re.compile(r"\b(?:last|next|this|previous|following|coming|past) year\b|\ba year (?:ago|earlier|later|before)\b",
+                            re.I)
 CHECKPOINT_EVERY_S = 30.0  # an ingest cut short loses about this much embedding, plus one part
 
 
@@ -667,15 +669,15 @@ class Searcher:
         pieces = [x for x in re.split(r"[\W_]+", term) if x]
         return len(pieces) > 1 and all(self._df.get(stem(x), 0) > 0 or stem(x) in self._parts for x in pieces)
 
-    def _lookup(self) -> tuple[dict, Vocabulary, set[str], dict[str, str]]:
-        """(the term statistics, their Vocabulary, the versions they hold, documents' titles
-        looked up so far) of the loaded index, built on first need. A reload swaps in a new _df,
+    def _lookup(self) -> tuple[dict, Vocabulary, set[str], dict[str, str], dict[str, frozenset[str]]]:
+        """(the term statistics, their Vocabulary, the versions they hold, documents' titles and
+        the years documents write, looked up so far) of the loaded index, built on first need. A reload swaps in a new _df,
         and so a new lookup; one begun over the earlier index finishes over it."""
         df = self._df
         cached = self._vocabulary
         if cached is None or cached[0] is not df:
             live = [t for t, n in df.items() if n > 0]
-            cached = (df, Vocabulary(live), named_numbers(live), {})
+            cached = (df, Vocabulary(live), named_numbers(live), {}, {})
             self._vocabulary = cached
         return cached
 
@@ -692,6 +694,24 @@ class Searcher:
         titles) holds at least one of the question's terms."""
         held = set(paragraph_terms(paragraph)) | context_terms(paragraph) | set(terms(self.title(paragraph.doc)))
         return any(t in held for t in terms(question))
+
+    def unmentioned_years(self, question: str, paragraph: Paragraph) -> list[str]:
+        """The years the question names (qtype.asked_years) that neither the paragraph nor any
+        other of its document writes."""
+        asked = [y for y in asked_years(question) if y not in years_in(paragraph.text)]
+        if not asked or _RELATIVE_YEAR.search(paragraph.text):
+            # "... held last year": a paragraph that dates things from its own day may speak of
+            # the year asked without writing it.
+            return []
+        known = self._lookup()[4]
+        if paragraph.doc not in known:
+            info = self.index.manifest["documents"].get(paragraph.doc, {})
+            # A copy folded into another document's paragraph is read there.
+            same = {c["id"]: c["same_as"] for c in info.get("duplicates", [])}
+            texts = [q.text for i in range(1, info.get("paragraphs", 0) + 1)
+                     if (q := self.index.paragraph(same.get(f"{paragraph.doc}#{i}", f"{paragraph.doc}#{i}")))]
+            known[paragraph.doc] = years_in("\n".join(texts))
+        return [y for y in asked if y not in known[paragraph.doc]]
 
     def recognises(self, hits: Sequence[Hit]) -> Callable[[str], bool]:
         """answer.recognised over this index's vocabulary, the best paragraphs of `hits` and the
@@ -861,6 +881,11 @@ class Searcher:
             # 2,639 answers and the sample gold sets' 190: only "How many people live in Beijing?",
             # answered "seventeen" from the attendance of a gathering).
             flaw, withhold = "comes from a paragraph that shares no word with the question", level != "never"
+        elif answer.citations and (years := self.unmentioned_years(question, answer.citations[0].paragraph)):
+            # "How many projects did China carry out with partners in 2021?" read "nine" off a 2019
+            # article that never says 2021: what it says is about another time. On the SQuAD dev
+            # half this withholds 30 unanswerable answers and no answerable one.
+            flaw, withhold = f"comes from a document that never mentions {', '.join(years)}", level != "never"
         elif wanted := short_falls_short(question, answer.short_answer):
             flaw, withhold = f"is not {wanted}", level != "never"
         elif other := counts_other(question, answer.short_answer, [x for x, _ in answer.sentences]):

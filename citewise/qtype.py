@@ -380,7 +380,10 @@ _SPEAKER = re.compile(r"(?:^|,\s*)(?:which (?:reader|commenter|commentator|user|
                       r"commented|argued|argues|posted|asked|asks|replied|believed|believes|believe|noted|notes|"
                       r"claimed|claims|predicted|predicts|felt|feels|praised|praises|complained|complains|hoped|"
                       r"hopes|mentioned|mentions|doubted|doubts|questioned|questions|called|calls|expected|"
-                      r"expects|warned|warns|joked|jokes)\b))", re.I)
+                      r"expects|warned|warns|joked|jokes|agreed|agrees|disagreed|disagrees|objected|responded|answered|"
+                      r"proposed|proposes|recommended|recommends|insisted|insists|speculated|wondered|pointed)\b)"
+                      # "In the reader comments, who ...?": a commenter is asked for, whatever the verb.
+                      r"|who\b(?=.*\b(?:comments?|commenters?|commentators?)\b))", re.I)
 # A sentence that reports someone else's words ("Yang said ...", "according to NASA"): its speaker
 # is named in it, not the comment's author.
 _REPORTED = re.compile(r"\b(said|says|according to|told|stated|announced)\b", re.I)
@@ -397,6 +400,24 @@ def speaker_of(question: str, kind: str, author: str | None, quote: str) -> str 
     if kind == "comment" and author and asks_speaker(question) and not _REPORTED.search(quote):
         return author
     return None
+
+
+_YEAR = re.compile(r"(?<![\d.,])(1[0-9]{3}|20[0-9]{2})(?![\d.,]?\d)(?!'?s\b)")
+# "the 2019 commentary", "the 2013 report": a year that names a document, not what is asked about.
+_SOURCE_YEAR = re.compile(r"\b(?:the|this|that|a|an)\s+(?:1[0-9]{3}|20[0-9]{2})\s+(?:[\w'’-]+\s+){0,2}?"
+                          r"(?:article|piece|commentary|report|announcement|story|editorial|interview|post|"
+                          r"column|op-ed|release|statement|speech|news|paper|book|document|version|copy)\b", re.I)
+
+
+def asked_years(question: str) -> list[str]:
+    """The years a question names, besides decades ("the 1600s") and a year that names a
+    document ("according to the 2019 commentary")."""
+    return list(dict.fromkeys(_YEAR.findall(_SOURCE_YEAR.sub(" ", question))))
+
+
+def years_in(text: str) -> frozenset[str]:
+    """The years a text writes as figures, decades' too ("the 1600s" holds 1600)."""
+    return frozenset(re.findall(r"(?<![\d.,])(1[0-9]{3}|20[0-9]{2})(?![\d.,]?\d)", text))
 
 
 def repeats_question(question: str, short: str | None) -> bool:

@@ -943,6 +943,7 @@ def test_who_said_it_is_answered_by_the_author_of_the_comment_quoted():
     assert asks_speaker("In the reader comments, who said the move could be a nice push?")
     assert asks_speaker("Who first suggested it?")
     assert not asks_speaker("Who launched the probe?") and not asks_speaker("Who was the first to say hello?")
+    assert asks_speaker("In the reader comments, who disagreed that money was the issue?")  # any verb there
     comment = "Maybe the ESA will fly with them."
     assert speaker_of("Which reader thought so?", "comment", "therealdmt", comment) == "therealdmt"
     assert speaker_of("Which reader thought so?", "article", None, comment) is None  # an article's sentence
@@ -956,3 +957,15 @@ def test_who_said_it_is_answered_by_the_author_of_the_comment_quoted():
     ans = compose("Which reader thought the ESA might fly with China?", hits, candidate_sentences(hits, 1), [0.9],
                   abstain=False)
     assert ans.short_answer == "therealdmt" and ans.citations[0].paragraph.author == "therealdmt"
+
+
+def test_the_years_a_question_asks_about():
+    from citewise.qtype import asked_years, years_in
+
+    assert asked_years("How many projects did China carry out with partners in 2021?") == ["2021"]
+    assert asked_years("Which treaty was signed between 1562 and 1598?") == ["1562", "1598"]
+    # A decade, a year that names a document, and a figure that is no year are left out.
+    assert asked_years("What wars did France fight in the 1600s?") == []
+    assert asked_years("How does the 2019 commentary describe the station?") == []
+    assert asked_years("What cost 2,000 dollars?") == [] and asked_years("What was 2019.5?") == []
+    assert years_in("Beijing (XNA) Feb 11, 2022; first flown 2019-06-25; in the 1600s") == {"2022", "2019", "1600"}

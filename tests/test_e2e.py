@@ -67,6 +67,11 @@ def test_an_answer_the_strict_level_would_withhold_is_marked_unsure(searcher):
     balanced = searcher.ask("How many people live in Beijing?", abstain="balanced")
     assert balanced.abstained and "shares no word with the question" in balanced.reason
     assert "shares no word" in weak.reason  # at "never" it is said, and the answer still given
+    # The 2019 article's "nine" projects answer for 2019, not for a year it never mentions.
+    asked = "How many international projects were selected to fly on the China Space Station in {}?"
+    assert searcher.ask(asked.format(2019)).short_answer == "nine"
+    other = searcher.ask(asked.format(2021))
+    assert other.abstained and "never mentions 2021" in other.reason
     sure = searcher.ask("Who is the Director of UNOOSA?")
     assert sure.confidence >= abstain_threshold("strict") and not sure.unsure
     assert not searcher.ask("What fuel do the Long March 5 rockets burn?").unsure  # abstained: nothing to doubt
