@@ -29,7 +29,7 @@ from .load import SourceFile, Skipped, discover, fingerprint, read_document
 from .retrieve import asks_about_comments, demote, hybrid, rerank
 from .short import reader_phrase
 from .qdrant_store import QdrantTarget
-from .qtype import (asked_years, asks_version, counts_other, expected_type, holds_type, holds_version, is_full_sentence, is_version, lacking,
+from .qtype import (asked_years, asks_version, counts_other, other_role, expected_type, holds_type, holds_version, is_full_sentence, is_version, lacking,
                     named_numbers, of_release, repeats_question, same_release, serials, short_falls_short,
                     speaking_of_others, tense_clash, titled_version, version_key, without_source_reference,
                     written_serials, years_in)
@@ -886,6 +886,9 @@ class Searcher:
             # article that never says 2021: what it says is about another time. On the SQuAD dev
             # half this withholds 30 unanswerable answers and no answerable one.
             flaw, withhold = f"comes from a document that never mentions {', '.join(years)}", level != "never"
+        elif answer.short_answer and (role := other_role(question, [x for x, _ in answer.sentences])):
+            # "Who is the director of the Astronaut Centre of China?" read "Fei Junlong", its deputy director.
+            flaw, withhold = f"is said of the {role}", level != "never"
         elif wanted := short_falls_short(question, answer.short_answer):
             flaw, withhold = f"is not {wanted}", level != "never"
         elif other := counts_other(question, answer.short_answer, [x for x, _ in answer.sentences]):

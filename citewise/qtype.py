@@ -420,6 +420,32 @@ def years_in(text: str) -> frozenset[str]:
     return frozenset(re.findall(r"(?<![\d.,])(1[0-9]{3}|20[0-9]{2})(?![\d.,]?\d)", text))
 
 
+# A title that makes a role another: the deputy director is not the director. "Former" only
+# against a question about now ("Who is the current party leader?"): the former president was one.
+_ROLE_QUALIFIER = re.compile(r"\b(deputy|vice|assistant|acting|interim|former)[\s-]+([^\W\d_]+)", re.I)
+_NOW = re.compile(r"\b(current|currently|now|today|present|incumbent)\b", re.I)
+
+
+def other_role(question: str, sentences: Sequence[str]) -> str | None:
+    """For a question that names a role ("Who is the director of ...?"), the qualified role the
+    quoted sentences give instead, when they name that role only so ("deputy director"); None
+    when the question asks for the qualified one itself or the sentences name the role plainly."""
+    q = question.lower()
+    text = " ".join(sentences)
+    for m in _ROLE_QUALIFIER.finditer(text):
+        qualifier, role = m.group(1).lower(), m.group(2).lower()
+        if qualifier == "former" and not _NOW.search(q):
+            continue
+        if not re.search(rf"\b{re.escape(role)}\b", q) or re.search(rf"\b{qualifier}[\s-]+{re.escape(role)}\b", q):
+            continue
+        plain = [r for r in re.finditer(rf"\b{re.escape(role)}\b", text, re.I)
+                 if not _ROLE_QUALIFIER.match(text, max(0, r.start() - 12)) and not
+                 re.search(r"\b(deputy|vice|assistant|acting|interim|former)[\s-]+$", text[:r.start()], re.I)]
+        if not plain:
+            return f"{m.group(1)} {m.group(2)}"
+    return None
+
+
 def repeats_question(question: str, short: str | None) -> bool:
     """Whether the short answer only says words the question already says ("Junlong" for "Who flew
     alongside Fei Junlong?", "oil" for "... resulted from the discovery of what oil?"): the reader

@@ -969,3 +969,16 @@ def test_the_years_a_question_asks_about():
     assert asked_years("How does the 2019 commentary describe the station?") == []
     assert asked_years("What cost 2,000 dollars?") == [] and asked_years("What was 2019.5?") == []
     assert years_in("Beijing (XNA) Feb 11, 2022; first flown 2019-06-25; in the 1600s") == {"2022", "2019", "1600"}
+
+
+def test_the_deputy_director_is_no_answer_for_the_director():
+    from citewise.qtype import other_role
+
+    said = ["He works at the Astronaut Centre of China as the deputy director."]
+    assert other_role("Who is the director of the Astronaut Centre of China?", said) == "deputy director"
+    assert other_role("Who is the deputy director of the Astronaut Centre of China?", said) is None
+    assert other_role("Who was president?", ["The vice-president spoke."]) == "vice president"
+    assert other_role("Who is the director?", ["The deputy director and the director met."]) is None
+    # A former president was president; only a question about now asks for the one in office.
+    assert other_role("Who was president in 1990?", ["Former president Bush said so."]) is None
+    assert other_role("Who is the current president?", ["Former president Bush said so."]) == "Former president"
