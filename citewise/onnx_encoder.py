@@ -39,10 +39,11 @@ KINDS = {"onnx": FP32, "onnx-int8": INT8}
 # KEEP_RECENT_S (another process may be opening it). A new model or library version, or a reader
 # trained or tested with other weights, makes a new export of ~145 MB; unpruned they filled a disk.
 KEEP_EXPORTS, KEEP_RECENT_S = 3, 600.0
-# Padded tokens per batch (texts x the longest one's word pieces). Small batches stay in the CPU's
-# caches: on a 2-core EPYC, int8 encoding of SQuAD paragraphs (160 word pieces) ran at 196 a
-# second with 512 tokens a batch against 160 with 32 texts (about 5,000 tokens), sentences (31)
-# at 1,077 against 945; 1,024 was as fast, 2,048 and more slower (eval/encoder_bench.py).
+# Padded tokens per batch (texts x the longest one's word pieces). A part of texts with lengths
+# spread wide pads 32-text batches to their longest, and at one length ONNX Runtime ran 4 to 8
+# texts of 128-254 word pieces a call up to 9% faster per word piece than 32. Whole ingest on a
+# 2-core EPYC, old and new batching alternated: the sample corpus 1.7x, the SQuAD dev half 1.3x,
+# the size benchmark's paragraphs 1.0-1.16x; 1,024 tokens was no faster (README, "Performance").
 BATCH_TOKENS = 512
 
 
