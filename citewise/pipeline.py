@@ -705,11 +705,12 @@ class Searcher:
             return []
         known = self._lookup()[4]
         if paragraph.doc not in known:
-            info = self.index.manifest["documents"].get(paragraph.doc, {})
+            index = self.index
+            info = index.manifest["documents"].get(paragraph.doc, {})
+            texts = [p.text for r in store.rows_of(index.manifest, paragraph.doc)
+                     if (p := index.paragraphs[r]).doc == paragraph.doc]
             # A copy folded into another document's paragraph is read there.
-            same = {c["id"]: c["same_as"] for c in info.get("duplicates", [])}
-            texts = [q.text for i in range(1, info.get("paragraphs", 0) + 1)
-                     if (q := self.index.paragraph(same.get(f"{paragraph.doc}#{i}", f"{paragraph.doc}#{i}")))]
+            texts += [p.text for c in info.get("duplicates", []) if (p := index.paragraph(c["same_as"]))]
             known[paragraph.doc] = years_in("\n".join(texts))
         return [y for y in asked if y not in known[paragraph.doc]]
 

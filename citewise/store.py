@@ -239,6 +239,18 @@ def row_of(manifest: dict[str, Any], paragraph_id: str) -> int | None:
     return None
 
 
+def rows_of(manifest: dict[str, Any], doc: str) -> range:
+    """The rows a document's stored paragraphs take (row_of's layout: its copies folded into an
+    earlier paragraph take none); empty when the document is not indexed."""
+    row = 0
+    for name, d in manifest["documents"].items():
+        stored = d["paragraphs"] - len(d.get("duplicates", []))
+        if name == doc:
+            return range(row, row + stored)
+        row += stored
+    return range(0)
+
+
 def build_lexical(paragraph_terms: Sequence[list[str]]) -> Any:
     """A BM25 index over pre-tokenised paragraphs (citewise.text.terms)."""
     import bm25s

@@ -122,6 +122,10 @@ def test_a_paragraph_is_found_by_its_id_after_documents_come_and_go(tmp_path, co
     assert loaded.manifest["documents"]["zz-copy.txt"]["duplicates"] == [{"id": "zz-copy.txt#1", "same_as": "mars.md#2", "start": 0, "end": 36}]
     for row, p in enumerate(loaded.paragraphs):
         assert store.row_of(loaded.manifest, p.id) == row and loaded.paragraph(p.id) == p
+        assert row in store.rows_of(loaded.manifest, p.doc)
+    # A document's rows are its stored paragraphs only: the folded copy takes none.
+    assert [loaded.paragraphs[r].id for r in store.rows_of(loaded.manifest, "zz-copy.txt")] == ["zz-copy.txt#2"]
+    assert store.rows_of(loaded.manifest, "nowhere.txt") == range(0)
     assert loaded.paragraph("zz-copy.txt#2").text == "A paragraph of its own."
     for gone in ("zz-copy.txt#1", "mars.md#3", "mars.md#0", "venus.txt#1", "mars.md", "mars.md#x"):
         assert loaded.paragraph(gone) is None, gone
