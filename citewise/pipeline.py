@@ -691,9 +691,12 @@ class Searcher:
 
     def shares_words(self, question: str, paragraph: Paragraph) -> bool:
         """Whether the paragraph (with what it is besides its words, its section and document
-        titles) holds at least one of the question's terms."""
+        titles) holds at least one of the question's terms (true for a question without any)."""
+        asked = terms(question)
+        if not asked:  # "What is it?": no word to share, nothing to judge by
+            return True
         held = set(paragraph_terms(paragraph)) | context_terms(paragraph) | set(terms(self.title(paragraph.doc)))
-        return any(t in held for t in terms(question))
+        return any(t in held for t in asked)
 
     def unmentioned_years(self, question: str, paragraph: Paragraph) -> list[str]:
         """The years the question names (qtype.asked_years) that neither the paragraph nor any

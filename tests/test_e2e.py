@@ -67,6 +67,9 @@ def test_an_answer_the_strict_level_would_withhold_is_marked_unsure(searcher):
     balanced = searcher.ask("How many people live in Beijing?", abstain="balanced")
     assert balanced.abstained and "shares no word with the question" in balanced.reason
     assert "shares no word" in weak.reason  # at "never" it is said, and the answer still given
+    first = weak.citations[0].paragraph
+    assert not searcher.shares_words("How many people live in Beijing?", first)
+    assert searcher.shares_words("What is it?", first)  # no word to share: not judged by this
     # The 2019 article's "nine" projects answer for 2019, not for a year it never mentions.
     asked = "How many international projects were selected to fly on the China Space Station in {}?"
     assert searcher.ask(asked.format(2019)).short_answer == "nine"
