@@ -29,10 +29,11 @@ from .load import SourceFile, Skipped, discover, fingerprint, read_document
 from .retrieve import asks_about_comments, demote, hybrid, rerank
 from .short import reader_phrase
 from .qdrant_store import QdrantTarget
-from .qtype import (asked_years, asks_version, counts_other, other_role, expected_type, holds_type, holds_version, is_full_sentence, is_version, lacking,
-                    named_numbers, of_release, repeats_question, same_release, serials, short_falls_short,
-                    speaking_of_others, tense_clash, titled_version, version_key, without_source_reference,
-                    written_serials, years_in)
+from .qtype import (asked_years, asks_version, counts_other, expected_type, holds_type, holds_version,
+                    is_full_sentence, is_version, lacking, named_numbers, of_release, other_role,
+                    repeats_question, same_release, serials, short_falls_short, speaking_of_others,
+                    tense_clash, titled_version, version_key, without_source_reference, written_serials,
+                    years_in)
 from .text import Vocabulary, compound_parts, has_cjk, sentence_spans, stem, terms, words
 from .types import Answer, Citation, Hit, Paragraph
 
@@ -670,9 +671,10 @@ class Searcher:
         return len(pieces) > 1 and all(self._df.get(stem(x), 0) > 0 or stem(x) in self._parts for x in pieces)
 
     def _lookup(self) -> tuple[dict, Vocabulary, set[str], dict[str, str], dict[str, frozenset[str]]]:
-        """(the term statistics, their Vocabulary, the versions they hold, documents' titles and
-        the years documents write, looked up so far) of the loaded index, built on first need. A reload swaps in a new _df,
-        and so a new lookup; one begun over the earlier index finishes over it."""
+        """(the term statistics, their Vocabulary, the versions they hold, and documents' titles
+        and the years they write, looked up so far) of the loaded index, built on first need. A
+        reload swaps in a new _df, and so a new lookup; one begun over the earlier index finishes
+        over it."""
         df = self._df
         cached = self._vocabulary
         if cached is None or cached[0] is not df:
@@ -888,7 +890,7 @@ class Searcher:
         elif answer.citations and (years := self.unmentioned_years(question, answer.citations[0].paragraph)):
             # "How many projects did China carry out with partners in 2021?" read "nine" off a 2019
             # article that never says 2021: what it says is about another time. On the SQuAD dev
-            # half this withholds 30 unanswerable answers and no answerable one.
+            # half this withholds 26 unanswerable answers and no answerable one.
             flaw, withhold = f"comes from a document that never mentions {', '.join(years)}", level != "never"
         elif answer.short_answer and (role := other_role(question, [x for x, _ in answer.sentences])):
             # "Who is the director of the Astronaut Centre of China?" read "Fei Junlong", its deputy director.

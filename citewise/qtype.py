@@ -423,6 +423,7 @@ def years_in(text: str) -> frozenset[str]:
 # A title that makes a role another: the deputy director is not the director. "Former" only
 # against a question about now ("Who is the current party leader?"): the former president was one.
 _ROLE_QUALIFIER = re.compile(r"\b(deputy|vice|assistant|acting|interim|former)[\s-]+([^\W\d_]+)", re.I)
+_QUALIFIED_BEFORE = re.compile(r"\b(?:deputy|vice|assistant|acting|interim|former)[\s-]+$", re.I)
 _NOW = re.compile(r"\b(current|currently|now|today|present|incumbent)\b", re.I)
 
 
@@ -438,9 +439,9 @@ def other_role(question: str, sentences: Sequence[str]) -> str | None:
             continue
         if not re.search(rf"\b{re.escape(role)}\b", q) or re.search(rf"\b{qualifier}[\s-]+{re.escape(role)}\b", q):
             continue
+        # The role named plainly somewhere ("the deputy director and the director met") answers.
         plain = [r for r in re.finditer(rf"\b{re.escape(role)}\b", text, re.I)
-                 if not _ROLE_QUALIFIER.match(text, max(0, r.start() - 12)) and not
-                 re.search(r"\b(deputy|vice|assistant|acting|interim|former)[\s-]+$", text[:r.start()], re.I)]
+                 if not _QUALIFIED_BEFORE.search(text, 0, r.start())]
         if not plain:
             return f"{m.group(1)} {m.group(2)}"
     return None
