@@ -450,7 +450,7 @@ def compose(question: str, hits: Sequence[Hit], sentences: Sequence[Sentence],
     short = speaker_of(question, lead.paragraph.kind, lead.paragraph.author, lead.quote) or short
     if short:
         # A surname or given name alone ("Yang") is the whole name its paragraph gives ("Yang Liwei").
-        home = next((c.paragraph for c in citations if short in c.quote), citations[0].paragraph)
+        home = next((c.paragraph for c in citations if short in c.quote), lead.paragraph)
         short = full_name(question, short, home.text) or short
     return Answer(question=question, answer=" ".join(f"{t} [{n}]" for t, n in parts), short_answer=short,
                   abstained=False, citations=citations, retrieved=list(hits), confidence=confidence,

@@ -882,12 +882,13 @@ class Searcher:
         # a weaker sign (on the SQuAD dev half 9 unanswerable to 3 answerable questions, on the sample's
         # gold sets 1 to 2), so it withholds the answer only at `strict`, and warns at `balanced`.
         flaw, withhold = None, False
-        if answer.citations and not self.shares_words(question, answer.citations[0].paragraph):
+        first = answer.citations[0].paragraph if answer.citations else None
+        if first is not None and not self.shares_words(question, first):
             # Not one word of the question in the paragraph quoted first (on the SQuAD dev half's
             # 2,639 answers and the sample gold sets' 190: only "How many people live in Beijing?",
             # answered "seventeen" from the attendance of a gathering).
             flaw, withhold = "comes from a paragraph that shares no word with the question", level != "never"
-        elif answer.citations and (years := self.unmentioned_years(question, answer.citations[0].paragraph)):
+        elif first is not None and (years := self.unmentioned_years(question, first)):
             # "How many projects did China carry out with partners in 2021?" read "nine" off a 2019
             # article that never says 2021: what it says is about another time. On the SQuAD dev
             # half this withholds 26 unanswerable answers and no answerable one.

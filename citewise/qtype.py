@@ -402,9 +402,12 @@ def speaker_of(question: str, kind: str, author: str | None, quote: str) -> str 
     return None
 
 
-_YEAR = re.compile(r"(?<![\d.,])(1[0-9]{3}|20[0-9]{2})(?![\d.,]?\d)(?!'?s\b)")
+# A year written as a figure (not part of a longer number, "2,000" or "2019.5").
+_YEAR_FIGURE = r"(?<![\d.,])(1[0-9]{3}|20[0-9]{2})(?![\d.,]?\d)"
+_WRITTEN_YEAR = re.compile(_YEAR_FIGURE)
+_YEAR = re.compile(_YEAR_FIGURE + r"(?!'?s\b)")  # ... and no decade ("the 1600s")
 # "the 2019 commentary", "the 2013 report": a year that names a document, not what is asked about.
-_SOURCE_YEAR = re.compile(r"\b(?:the|this|that|a|an)\s+(?:1[0-9]{3}|20[0-9]{2})\s+(?:[\w'’-]+\s+){0,2}?"
+_SOURCE_YEAR = re.compile(r"\b(?:the|this|that|a|an)\s+" + _YEAR_FIGURE + r"\s+(?:[\w'’-]+\s+){0,2}?"
                           r"(?:article|piece|commentary|report|announcement|story|editorial|interview|post|"
                           r"column|op-ed|release|statement|speech|news|paper|book|document|version|copy)\b", re.I)
 
@@ -417,7 +420,7 @@ def asked_years(question: str) -> list[str]:
 
 def years_in(text: str) -> frozenset[str]:
     """The years a text writes as figures, decades' too ("the 1600s" holds 1600)."""
-    return frozenset(re.findall(r"(?<![\d.,])(1[0-9]{3}|20[0-9]{2})(?![\d.,]?\d)", text))
+    return frozenset(_WRITTEN_YEAR.findall(text))
 
 
 # A title that makes a role another: the deputy director is not the director. "Former" only

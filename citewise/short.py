@@ -163,6 +163,7 @@ _NAME_WORD = r"[^\W\d_](?:[\w’'-]*\w)?"
 _WORD_BEFORE = re.compile(r"(?<![\w’'.-])(" + _NAME_WORD + r")[ \t]+$")
 _WORD_AFTER = re.compile(r"[ \t]+(" + _NAME_WORD + r")(?![\w’'-])")
 _DAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
+_ASKS_PERSON = re.compile(r"\s*(who|whom|whose)\b", re.I)  # "Who ...?": a person is asked for
 
 
 def _name_word(word: str) -> bool:
@@ -219,7 +220,7 @@ def full_name(question: str, phrase: str, paragraph: str) -> str | None:
     of "Yang is on record as the first ..." is "Yang Liwei" where the paragraph says "Yang Liwei
     brought up ...". None when the question asks for no one, the phrase is more than one name
     word, or the paragraph names no longer one or several ("Donald Davies" and "Ray Davies")."""
-    if not re.match(r"\s*(who|whom|whose)\b", question, re.I) or not re.fullmatch(_NAME_WORD, phrase) \
+    if not _ASKS_PERSON.match(question) or not re.fullmatch(_NAME_WORD, phrase) \
             or not _name_word(phrase):
         return None
     longer = set()
@@ -346,7 +347,7 @@ def reader_phrase(question: str, sentence: str, start: int, end: int) -> str:
     number = re.match(_NUM, count, re.I).group() if count else ""
     if count and not re.search(r"(?<!\w)" + re.escape(number) + r"(?!\w)", phrase, re.I):
         phrase = count
-    if re.match(r"\s*(who|whom|whose)\b", question, re.I) and not re.search(r"[^\W\d_]", phrase):
+    if _ASKS_PERSON.match(question) and not re.search(r"[^\W\d_]", phrase):
         return ""  # a person is no "2.0"
     if fold(phrase) in _PRONOUNS:
         return ""  # "him" (of "According to him, ...") names no one: the quote around it stands alone
