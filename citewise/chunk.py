@@ -99,17 +99,26 @@ def _block_index(text: str) -> Callable[[int], int]:
 
 
 def split_paragraphs(doc: str, text: str, max_tokens: int, count_tokens: TokenCounter,
-                     spans: Sequence[Span] | None = None) -> list[Paragraph]:
+                     spans: Sequence[Span] | None = None,
+                     count_many: Callable[[Sequence[str]], list[int]] | None = None) -> list[Paragraph]:
     """Paragraphs of one document; over-long ones split at sentence boundaries.
 
     `spans` are the kept lines from citewise.clean (None: keep everything as article text).
+    `count_many`, if given, counts a list of texts at once as `count_tokens` counts each.
     Ordinals number the stored pieces from 1 in reading order, so `doc#ordinal` is stable
     for as long as the document's text does not change.
     """
     paragraphs: list[Paragraph] = []
     units = group_spans(text, spans) if spans is not None else [Span(s, e) for s, e in blocks(text)]
+    count = count_tokens
+    if count_many is not None and units:
+        # Every paragraph is counted once to see whether it fits; one call for all of them lets a
+        # tokenizer work on several at a time.
+        whole = [text[u.start:u.end] for u in units]
+        known = dict(zip(whole, count_many(whole)))
+        count = lambda t: known[t] if t in known else count_tokens(t)  # noqa: E731
     for unit in units:
-        for s, e in _split_long(text, unit.start, unit.end, max_tokens, count_tokens):
+        for s, e in _split_long(text, unit.start, unit.end, max_tokens, count):
             ordinal = len(paragraphs) + 1
             piece = text[s:e]
             paragraphs.append(Paragraph(id=f"{doc}#{ordinal}", doc=doc, ordinal=ordinal,

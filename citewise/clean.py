@@ -115,9 +115,10 @@ def _title_like(line: str) -> bool:
 def _appeal_or_widget(line: str) -> str | None:
     n_words = len(line.split())
     tag = n_words <= 5 and not _SENTENCE_END.search(line)  # a button or label, not a sentence
-    if (_APPEAL.search(line) and n_words <= 40) or (tag and _APPEAL_TAG.search(line)):
+    # Word counts first: the patterns are long alternations, and most lines are too long to match.
+    if (n_words <= 40 and _APPEAL.search(line)) or (tag and _APPEAL_TAG.search(line)):
         return "donation or subscription appeal"
-    if (_WIDGET_CALL.search(line) and n_words <= 20) or (len(_WIDGET.findall(line)) >= 2 and n_words <= 20) \
+    if (n_words <= 20 and (_WIDGET_CALL.search(line) or len(_WIDGET.findall(line)) >= 2)) \
             or (tag and _WIDGET.search(line)):
         return "share or comment widget"
     return None
@@ -198,9 +199,9 @@ def clean(text: str, structural: Collection[int] = (), furniture: Collection[int
             reasons[i] = "byline"
         elif (why := _appeal_or_widget(line)) is not None:
             reasons[i] = why
-        elif _READ_MORE.search(line) and len(line.split()) >= 15:
+        elif (more := _READ_MORE.search(line)) and len(line.split()) >= 15:
             kinds[i] = ("teaser", None)
-        elif _READ_MORE.search(line):
+        elif more:
             reasons[i] = "related-links or read-more header"
         elif author is not None:
             kinds[i] = ("comment", author)

@@ -372,7 +372,8 @@ def _ingest_files(files: Sequence[SourceFile], skipped: list[Skipped], index_dir
             document = read_document(f.path)
             text = document.text
             spans, removed = clean(text, document.content_lines, document.furniture, document.heading_lines)
-            pieces = split_paragraphs(f.doc, text, settings.max_tokens, encoder.count_tokens, spans)
+            pieces = split_paragraphs(f.doc, text, settings.max_tokens, encoder.count_tokens, spans,
+                                      getattr(encoder, "count_tokens_many", None))
         except UnreadableFileError as exc:
             failed.append((f, str(exc)))
             read_errors = True

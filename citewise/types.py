@@ -1,7 +1,7 @@
 """The shared vocabulary: every stage speaks Paragraph, Hit, Citation and Answer."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 
@@ -49,7 +49,8 @@ class Paragraph:
         return self.page + sum(1 for t in self.page_turns if t <= offset)
 
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
+        # Field by field: dataclasses.asdict deep-copies each value, a third of writing 10,000 paragraphs.
+        d = {f.name: getattr(self, f.name) for f in fields(self)}
         d["paragraph"] = d.pop("ordinal")
         d["sentences"] = [list(x) for x in self.sentences]
         d["also_in"] = list(self.also_in)

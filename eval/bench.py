@@ -141,6 +141,8 @@ class TimedEncoder:
         self.seconds, self.texts = 0.0, 0
         if hasattr(inner, "encode_spans"):  # pooled sentence vectors (Settings.sentence_vectors)
             self.encode_spans = self._encode_spans
+        if hasattr(inner, "count_tokens_many"):  # counting for the splitter is not encoding: not timed
+            self.count_tokens_many = inner.count_tokens_many
 
     def _encode_spans(self, texts, spans, progress=False):
         t0 = time.perf_counter()

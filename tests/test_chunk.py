@@ -163,6 +163,25 @@ def test_pieces_counted_by_their_parts_are_as_full_as_counting_them_whole():
 
 
 
+def test_counting_a_document_at_once_splits_it_as_counting_each_paragraph():
+    """split_paragraphs with the encoder's batch counter (one tokenizer call per document) gives
+    the same paragraphs as counting each one; the batch counts equal the single counts."""
+    from conftest import ROOT
+
+    from citewise.onnx_encoder import OnnxEncoder
+
+    enc = OnnxEncoder(kind="onnx-int8")
+    for path in sorted((ROOT / "data" / "sample").glob("*.txt")):
+        doc = path.read_text(encoding="utf-8")
+        for window in (40, 254):  # 40: many paragraphs are too long and are split again
+            alone = split_paragraphs(path.name, doc, window, enc.count_tokens)
+            batched = split_paragraphs(path.name, doc, window, enc.count_tokens, None, enc.count_tokens_many)
+            assert batched == alone
+        texts = [p.text for p in alone]
+        assert enc.count_tokens_many(texts) == [enc.count_tokens(t) for t in texts]
+        assert any(n > 40 for n in enc.count_tokens_many(texts))  # the 40 window did split something
+
+
 NLTK_ALONE = """
 import sys
 from citewise.text import sentence_spans
