@@ -1,7 +1,6 @@
 """The one module that knows the order of the stages: ingest, and ask."""
 from __future__ import annotations
 
-import bisect
 import math
 import re
 import threading
@@ -18,14 +17,14 @@ from . import qdrant_store, store
 from .answer import (Evidence, Read, Sentence, abstain_threshold, answerable_probability, as_written,
                      candidate_sentences, compose, context_terms, coverage, heading_text, not_in_documents,
                      recognised, sentence_scores, states, unknown_identifiers, unknown_names)
-from .chunk import content_hash, split_paragraphs
-from .clean import clean
+from .chunk import content_hash
 from .dedup import collapse
 from .config import DEFAULT_INDEX, FORMAT_VERSION, SAMPLE_CORPUS, Settings, ingest_settings
 from .embed import Encoder, get_encoder, kind_of, recipe_of
 from .errors import (CitewiseError, EmptyCorpusError, IndexCorruptError, IndexMismatchError, IndexNotFoundError,
-                     IndexTargetError, UnreadableFileError)
-from .load import SourceFile, Skipped, discover, fingerprint, read_document
+                     IndexTargetError)
+from .load import SourceFile, Skipped, discover, fingerprint
+from .parse import parse_files
 from .retrieve import asks_about_comments, demote, hybrid, rerank
 from .short import reader_phrase
 from .qdrant_store import QdrantTarget
@@ -232,18 +231,6 @@ def _dense_target(dense_store: str | QdrantTarget | None, old_manifest: dict | N
     raise ValueError(f"dense_store must be 'faiss', a QdrantTarget or None, got {dense_store!r}")
 
 
-def heading_count(p: Paragraph, heading_lines: frozenset[int]) -> int:
-    """How many of the paragraph's first lines start at a heading's offset in its document."""
-    n, at = 0, p.start
-    while at in heading_lines:
-        n += 1
-        nl = p.text.find("\n", at - p.start)
-        if nl < 0:
-            break
-        at = p.start + nl + 1
-    return n
-
-
 def sentence_mode(settings: Settings, kind: str, encoder: Encoder | None, live: dict | None, rebuild: bool,
                   resuming: dict | None = None) -> str:
     """How this ingest makes sentence vectors (Settings.sentence_vectors). "auto" keeps the way of
@@ -367,38 +354,19 @@ def _ingest_files(files: Sequence[SourceFile], skipped: list[Skipped], index_dir
     read: list[tuple[SourceFile, list[Paragraph], dict, str]] = []
     failed: list[tuple[SourceFile, str]] = []  # not indexed this time, with the reason
     read_errors = False
-    for f in tqdm(files, desc="Reading files", unit="file", disable=not progress or len(files) < 2):
-        try:
-            document = read_document(f.path)
-            text = document.text
-            spans, removed = clean(text, document.content_lines, document.furniture, document.heading_lines)
-            pieces = split_paragraphs(f.doc, text, settings.max_tokens, encoder.count_tokens, spans,
-                                      getattr(encoder, "count_tokens_many", None))
-        except UnreadableFileError as exc:
-            failed.append((f, str(exc)))
-            read_errors = True
+    parsed = parse_files(files, settings.max_tokens, encoder.count_tokens,
+                         getattr(encoder, "count_tokens_many", None), log=log)
+    for f, got in zip(files, tqdm(parsed, total=len(files), desc="Reading files", unit="file",
+                                  disable=not progress or len(files) < 2)):
+        if not got.pieces:
+            failed.append((f, got.reason))
+            read_errors = read_errors or got.error
             continue
-        except Exception as exc:  # a library's failure on odd input costs that file, not the ingest
-            failed.append((f, f"could not be split into paragraphs ({type(exc).__name__}: {str(exc)[:200]})"))
-            read_errors = True
-            continue
-        if document.heading_lines:
-            pieces = [replace(p, heads=heading_count(p, document.heading_lines)) for p in pieces]
-        if document.page_starts:
-            turns = document.page_starts
-            pieces = [replace(p, page=document.page_at(p.start), page_turns=tuple(
-                t - p.start for t in turns[bisect.bisect_right(turns, p.start):bisect.bisect_left(turns, p.end)]))
-                for p in pieces]
-        if not pieces:
-            failed.append((f, "no text in it" if not removed else
-                           "nothing left after removing page furniture (see the manifest)"))
-            continue
-        digest = content_hash(text)
-        entry = {"path": str(f.path.resolve()), "hash": digest, "paragraphs": len(pieces),
-                 "chars": len(text), "removed": [r.to_dict() for r in removed]}
+        entry = {"path": str(f.path.resolve()), "hash": got.digest, "paragraphs": len(got.pieces),
+                 "chars": got.chars, "removed": [r.to_dict() for r in got.removed or []]}
         status = ("added" if f.doc not in old_docs else
-                  "changed" if old_docs[f.doc].get("hash") != digest else "unchanged")
-        read.append((f, pieces, entry, status))
+                  "changed" if old_docs[f.doc].get("hash") != got.digest else "unchanged")
+        read.append((f, got.pieces, entry, status))
     if read_errors:
         sources = None  # a read error may pass next time: never call this index up to date
     # A document indexed before whose file cannot be read now (or reads empty) keeps its indexed

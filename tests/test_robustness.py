@@ -5,7 +5,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from citewise import pipeline, store
+from citewise import parse, pipeline, store
 from citewise.errors import IndexTargetError
 from citewise.pipeline import ingest
 from citewise.text import sentence_spans
@@ -57,14 +57,14 @@ def test_a_file_that_was_indexed_and_cannot_be_read_now_keeps_its_indexed_versio
 def test_a_file_a_library_cannot_split_is_skipped_and_the_rest_indexed(tmp_path, fake_encoder, fake_settings,
                                                                        monkeypatch):
     docs = _docs(tmp_path, **{"good.txt": "Phobos is the larger moon of Mars.", "odd.txt": "Odd input."})
-    real = pipeline.split_paragraphs
+    real = parse.split_paragraphs
 
     def split(doc, *args, **kwargs):
         if doc == "odd.txt":  # what NLTK's regular-expression time limit raised on a 6 MB line
             raise TimeoutError("regular-expression match exceeded its time limit")
         return real(doc, *args, **kwargs)
 
-    monkeypatch.setattr(pipeline, "split_paragraphs", split)
+    monkeypatch.setattr(parse, "split_paragraphs", split)
     report = ingest([docs], tmp_path / "index", fake_settings, fake_encoder, progress=False)
     assert report.added == ["good.txt"]
     assert [s.reason for s in report.skipped] == [
