@@ -11,6 +11,7 @@ from .text import sentence_spans
 from .types import Paragraph
 
 TokenCounter = Callable[[str], int]
+CountMany = Callable[[Sequence[str]], list[int]]  # TokenCounter over a list, in one call
 _BLANK_LINES = re.compile(r"\n[ \t\f\v]*\n\s*")
 
 
@@ -100,7 +101,7 @@ def _block_index(text: str) -> Callable[[int], int]:
 
 def split_paragraphs(doc: str, text: str, max_tokens: int, count_tokens: TokenCounter,
                      spans: Sequence[Span] | None = None,
-                     count_many: Callable[[Sequence[str]], list[int]] | None = None) -> list[Paragraph]:
+                     count_many: CountMany | None = None) -> list[Paragraph]:
     """Paragraphs of one document; over-long ones split at sentence boundaries.
 
     `spans` are the kept lines from citewise.clean (None: keep everything as article text).

@@ -13,16 +13,15 @@ import signal
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Callable, Iterator, Sequence
 
-from .chunk import TokenCounter, content_hash, split_paragraphs
+from .chunk import CountMany, TokenCounter, content_hash, split_paragraphs
 from .clean import Removed, clean
 from .errors import UnreadableFileError
 from .load import SourceFile, read_document
 from .types import Paragraph
 
-CountMany = Callable[[Sequence[str]], list[int]]
 # Below these a pool costs more than it saves (starting workers and sending paragraphs back: about
 # 0.1 s), measured on the 10k benchmark corpus: 500 files, 7.3 MB.
 POOL_MIN_FILES = 16
@@ -36,7 +35,7 @@ class Parsed:
     pieces: list[Paragraph]
     digest: str = ""
     chars: int = 0
-    removed: list[Removed] | None = None
+    removed: list[Removed] = field(default_factory=list)
     reason: str = ""
     error: bool = False
 

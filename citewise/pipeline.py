@@ -363,7 +363,7 @@ def _ingest_files(files: Sequence[SourceFile], skipped: list[Skipped], index_dir
             read_errors = read_errors or got.error
             continue
         entry = {"path": str(f.path.resolve()), "hash": got.digest, "paragraphs": len(got.pieces),
-                 "chars": got.chars, "removed": [r.to_dict() for r in got.removed or []]}
+                 "chars": got.chars, "removed": [r.to_dict() for r in got.removed]}
         status = ("added" if f.doc not in old_docs else
                   "changed" if old_docs[f.doc].get("hash") != got.digest else "unchanged")
         read.append((f, got.pieces, entry, status))
